@@ -45,7 +45,8 @@ class SaltCall:
             Path(self.config[key]).mkdir(parents=True, exist_ok=True)
         Path(self.config["bond.modprobe_conf"]).parent.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "minion").write_text(json.dumps(self.config, indent=1))
-        self.set_pillar({})
+        if "pillar_roots" not in overrides:  # a given pillar tree is never overwritten
+            self.set_pillar({})
 
     @property
     def ifcfg_dir(self):

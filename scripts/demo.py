@@ -1,0 +1,134 @@
+"""The main job, masterless, into ./sandbox. Run through scripts/demo."""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "_utils"))
+
+from tests.harness import uml as uml_harness  # noqa: E402
+from tests.harness.saltcall import SaltCall  # noqa: E402
+
+SANDBOX = REPO / "sandbox"
+HOST_PROCFS = Path("/proc/net/bonding")
+FALLBACK_CAPTURE = REPO / "tests" / "captures" / "active-backup-failover"
+
+
+def heading(text):
+    print(f"\n=== {text} ===", flush=True)
+
+
+def show_yaml(value):
+    print(yaml.safe_dump(value, sort_keys=False, default_flow_style=False).rstrip())
+
+
+def apply_pillar(host):
+    shutil.rmtree(SANDBOX, ignore_errors=True)
+    salt = SaltCall(
+        SANDBOX,
+        minion_id=host,
+        pillar_roots={"base": [str(REPO / "pillar.example")]},
+        **{
+            "bond.ifcfg_dir": str(SANDBOX / "etc/sysconfig/network-scripts"),
+            "bond.modprobe_conf": str(SANDBOX / "etc/modprobe.d/bonding.conf"),
+        },
+    )
+    heading(f"salt-call --local state.apply bonding   (minion id {host}, into {SANDBOX})")
+    rc, text = salt.run("state.apply", "bonding", out="highstate")
+    print(text.rstrip())
+    heading("files written")
+    for path in sorted([*salt.ifcfg_dir.iterdir(), salt.modprobe_conf]):
+        if path.is_file():
+            print(f"--- {path.relative_to(REPO)}")
+            print(path.read_text().rstrip())
+    return salt, rc
+
+
+def pillar_bonds(salt):
+    """The host's bonds, validated as the state saw them."""
+    import bond_schema
+
+    _, pillar = salt.run("pillar.get", "bonding")
+    return bond_schema.validate(pillar)["bonds"]
+
+
+def uml_scenario(bonds):
+    scenario = {"name": "demo", "bonds": [], "steps": []}
+    for index, bond in enumerate(bonds.values()):
+        scenario["bonds"].append({
+            "name": bond["name"], "mode": bond["mode"],
+            "options": {k: (v.split(",") if k == "arp_ip_target" else v)
+                        for k, v in bond["options"].items()},
+            "slaves": [{"name": s, "peer": f"peer{index}{i}"}
+                       for i, s in enumerate(bond["slaves"])],
+        })
+    first = next(iter(bonds.values()))
+    scenario["steps"] = [
+        {"sleep": 1.5},
+        {"id": "status", "salt": ["bond.status"]},
+        {"id": "health", "salt": ["bond.health"]},
+        {"ip": ["link", "set", "peer00", "down"]},
+        {"sleep": 1},
+        {"id": "health-after", "salt": ["bond.health"]},
+    ]
+    return scenario, first["slaves"][0] if first["slaves"] else None
+
+
+def status_in_uml(salt):
+    bonds = pillar_bonds(salt)
+    scenario, first_slave = uml_scenario(bonds)
+    heading("live status: the real bonding driver in a user-mode-linux kernel")
+    print("Booting user-mode-linux and building this host's bonds over veth pairs ...", flush=True)
+    run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run([scenario])
+    result = run["demo"]
+    for step, title in (("status", "bond.status"), ("health", "bond.health"),
+                        ("health-after", f"bond.health after the peer of {first_slave} "
+                                         "went down")):
+        value, retcode = result.salt(step)
+        heading(f"{title}   (salt-call exit code {retcode})")
+        show_yaml(value)
+
+
+def status_from(salt, procfs, sysfs, what):
+    heading(f"live status: {what}")
+    overrides = {"bond.procfs": str(procfs), "bond.sysfs": str(sysfs)}
+    config = dict(salt.config, **overrides)
+    (salt.config_dir / "minion").write_text(json.dumps(config, indent=1))
+    for function in ("bond.status", "bond.health"):
+        rc, value = salt.run(function)
+        heading(f"{function}   (salt-call exit code {rc})")
+        show_yaml(value)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("host", nargs="?", default="web1", help="example minion id")
+    args = parser.parse_args()
+    salt, rc = apply_pillar(args.host)
+    if rc != 0:
+        print(f"\nstate.apply failed (exit code {rc})", file=sys.stderr)
+        return rc
+    if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):
+        status_from(salt, HOST_PROCFS, "/sys/class/net", "this machine's own bonds")
+    elif uml_harness.unavailable_reason() is None:
+        status_in_uml(salt)
+    else:
+        reason = uml_harness.unavailable_reason()
+        status_from(salt, FALLBACK_CAPTURE / "proc/net/bonding",
+                    FALLBACK_CAPTURE / "sys/class/net",
+                    f"a real-kernel capture kept in {FALLBACK_CAPTURE.relative_to(REPO)} "
+                    f"(no bonds here and user-mode-linux cannot run: {reason})")
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    sys.exit(main())
