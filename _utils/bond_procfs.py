@@ -1,0 +1,432 @@
+"""Live bond status from ``/proc/net/bonding/<bond>``, gaps filled from sysfs.
+
+Pure Python, no Salt: ``_modules/bond.py`` reaches it through ``__utils__``
+and the unit tests import it directly.
+
+``/proc/net/bonding/<bond>`` is parsed as sections (master, ``802.3ad info``
+with its active-aggregator block, each slave, each slave's LACP PDU blocks),
+because the same key (``MII Status``, ``Aggregator ID``, ``port state``) means
+a different thing in each. procfs alone is enough; sysfs
+(``/sys/class/net/<bond>/bonding/*``, ``<slave>/bonding_slave/*``,
+``<slave>/speed|duplex``) only fills what procfs leaves unknown (old drivers,
+non-root reads), so the two snapshots are never mixed where procfs speaks.
+
+Absent is ``None``, never 0. A file that cannot be read or is not a bonding
+status gives that bond an ``error`` naming the file and the reason.
+"""
+
+import errno
+import os
+import sys
+
+# Salt loads each _utils file on its own: a sibling is importable only by path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bond_health  # noqa: E402
+
+PROCFS_ROOT = "/proc/net/bonding"
+SYSFS_ROOT = "/sys/class/net"
+
+# procfs mode text -> (kernel mode name, mode number); drivers/net/bonding/bond_main.c
+MODES = {
+    "load balancing (round-robin)": ("balance-rr", 0),
+    "fault-tolerance (active-backup)": ("active-backup", 1),
+    "load balancing (xor)": ("balance-xor", 2),
+    "fault-tolerance (broadcast)": ("broadcast", 3),
+    "IEEE 802.3ad Dynamic link aggregation": ("802.3ad", 4),
+    "transmit load balancing": ("balance-tlb", 5),
+    "adaptive load balancing": ("balance-alb", 6),
+}
+MODES_USING_PRIMARY = ("active-backup", "balance-tlb", "balance-alb")
+FAIL_OVER_MAC_SUFFIX = " (fail_over_mac "
+PRIMARY_RESELECT_SUFFIX = " (primary_reselect "
+
+# sysfs errors that only mean "not known here": the file is absent (old kernel,
+# partial tree), needs CAP_NET_ADMIN, or has no value now (speed of a down link).
+IGNORABLE_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM,
+                    errno.EINVAL, errno.ENODEV, errno.EOPNOTSUPP}
+
+# Section header lines, matched on the stripped line.
+AD_HEADER = "802.3ad info"
+AGGREGATOR_HEADER = "Active Aggregator Info:"
+ACTOR_PDU_HEADER = "details actor lacp pdu:"
+PARTNER_PDU_HEADER = "details partner lacp pdu:"
+SLAVE_PREFIX = "Slave Interface:"
+DRIVER_PREFIX = "Ethernet Channel Bonding Driver:"
+
+
+class BondStatusError(ValueError):
+    """A bonding status file that is not what the kernel writes."""
+
+
+class UnknownBondError(LookupError):
+    """A bond name that is not on this host."""
+
+    def __init__(self, name, existing):
+        self.name = name
+        self.existing = list(existing)
+        known = ", ".join(self.existing) if self.existing else "none"
+        super().__init__(f"no bond named {name!r} on this host (bonds: {known})")
+
+
+# -- procfs text -> sections --------------------------------------------------
+def parse_proc(text):
+    """Split the text of ``/proc/net/bonding/<bond>`` into its sections.
+
+    Returns ``{"version", "master", "ad", "aggregator", "no_active_aggregator",
+    "slaves"}`` where each section is a mapping of the kernel's keys (stripped)
+    to their raw text values, ``ad``/``aggregator`` are None when absent, and
+    ``slaves`` is a list of ``{"name", "fields", "actor_pdu", "partner_pdu"}``.
+    Raises :class:`BondStatusError` when the text is not a bonding status.
+    """
+    master = {}
+    parsed = {"version": None, "master": master, "ad": None, "aggregator": None,
+              "no_active_aggregator": False, "slaves": []}
+    section = master
+    slave = None
+    pdu_open = False  # inside a slave's lacp pdu block: lowercase keys belong to it
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        key, colon, value = stripped.partition(":")
+        if pdu_open:
+            if colon and key[:1].islower() and not stripped.startswith("details "):
+                section[key] = value.strip()
+                continue
+            pdu_open = False
+            section = slave["fields"]
+        if key == "Slave Interface" and colon:
+            slave = {"name": value.strip(), "fields": {}, "actor_pdu": None, "partner_pdu": None}
+            parsed["slaves"].append(slave)
+            section = slave["fields"]
+        elif stripped == AD_HEADER:
+            section = parsed["ad"] = {}
+        elif stripped == AGGREGATOR_HEADER and parsed["ad"] is not None:
+            section = parsed["aggregator"] = {}
+        elif stripped.endswith("has no active aggregator") and parsed["ad"] is not None:
+            parsed["no_active_aggregator"] = True
+        elif stripped == ACTOR_PDU_HEADER and slave is not None:
+            section = slave["actor_pdu"] = {}
+            pdu_open = True
+        elif stripped == PARTNER_PDU_HEADER and slave is not None:
+            section = slave["partner_pdu"] = {}
+            pdu_open = True
+        elif key == "Ethernet Channel Bonding Driver" and colon:
+            parsed["version"] = value.strip()
+        elif colon:
+            if section is parsed["aggregator"] and key not in AGGREGATOR_KEYS:
+                section = parsed["ad"]  # the aggregator block is over
+            section.setdefault(key, value.strip())
+        # Lines without a colon (a stray "Speed") carry nothing we can use.
+    _check_complete(parsed)
+    return parsed
+
+
+AGGREGATOR_KEYS = frozenset(
+    ("Aggregator ID", "Number of ports", "Actor Key", "Partner Key", "Partner Mac Address"))
+
+
+def _check_complete(parsed):
+    """Refuse text that is not, or no longer all of, a bonding status file."""
+    master = parsed["master"]
+    if "Bonding Mode" not in master:
+        raise BondStatusError("no 'Bonding Mode' line: not a bonding status file")
+    if master["Bonding Mode"].split(FAIL_OVER_MAC_SUFFIX)[0] not in MODES:
+        raise BondStatusError(f"unknown bonding mode {master['Bonding Mode']!r}")
+    if "MII Status" not in master:
+        raise BondStatusError("the bond's 'MII Status' line is missing (truncated?)")
+    for slave in parsed["slaves"]:
+        if not slave["name"]:
+            raise BondStatusError("a 'Slave Interface' line names no interface")
+        if "MII Status" not in slave["fields"]:
+            raise BondStatusError(
+                f"slave {slave['name']} has no 'MII Status' line (truncated?)")
+
+
+# -- values -------------------------------------------------------------------
+def _int(value, what):
+    """A number the kernel always prints as one; anything else is garbled text."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BondStatusError(f"{what}: {value!r} is not a number") from None
+
+
+def _optional_int(value):
+    """A number that the kernel may print as a word (``Unknown``, ``N/A``)."""
+    if value is None:
+        return None
+    word = value.split(" ", 1)[0]
+    return int(word) if word.lstrip("-").isdigit() and int(word) >= 0 else None
+
+
+def _name_or_none(value):
+    return None if value in (None, "", "None") else value
+
+
+def _word(value):
+    """``layer2+3 (2)`` / ``fast 1`` -> ``layer2+3`` / ``fast``."""
+    return value.split(" ", 1)[0] if value else None
+
+
+def _duplex(value):
+    return value if value in ("full", "half") else None
+
+
+def _master_status(parsed):
+    master = parsed["master"]
+    mode_text, _, fail_over_mac = master["Bonding Mode"].partition(FAIL_OVER_MAC_SUFFIX)
+    mode, mode_id = MODES[mode_text]
+    primary_text = master.get("Primary Slave")
+    primary, _, reselect = (primary_text or "").partition(PRIMARY_RESELECT_SUFFIX)
+    targets = master.get("ARP IP target/s (n.n.n.n form)")
+    arp_interval = _int(master.get("ARP Polling Interval (ms)"), "ARP Polling Interval (ms)")
+    if arp_interval is None and "MII Polling Interval (ms)" in master:
+        arp_interval = 0  # the kernel prints the ARP block only when arp_interval > 0
+    status = {
+        "mode": mode,
+        "mode_id": mode_id,
+        "driver_version": parsed["version"],
+        "mii_status": master["MII Status"],
+        "miimon": _int(master.get("MII Polling Interval (ms)"), "MII Polling Interval (ms)"),
+        "updelay": _int(master.get("Up Delay (ms)"), "Up Delay (ms)"),
+        "downdelay": _int(master.get("Down Delay (ms)"), "Down Delay (ms)"),
+        "peer_notif_delay": _int(master.get("Peer Notification Delay (ms)"),
+                                 "Peer Notification Delay (ms)"),
+        "arp_interval": arp_interval,
+        "arp_missed_max": _int(master.get("ARP Missed Max"), "ARP Missed Max"),
+        "arp_ip_target": [t.strip() for t in (targets or "").split(",") if t.strip()],
+        "ns_ip6_target": [t.strip() for t in
+                          (master.get("NS IPv6 target/s (xx::xx form)") or "").split(",")
+                          if t.strip()],
+        "primary": _name_or_none(primary),
+        "primary_reselect": reselect.rstrip(")") or None,
+        "active_slave": _name_or_none(master.get("Currently Active Slave")),
+        "xmit_hash_policy": _word(master.get("Transmit Hash Policy")),
+        "lacp_rate": None,
+        # The kernel prints the suffix only when fail_over_mac is not "none".
+        "fail_over_mac": (fail_over_mac.rstrip(")") or "none")
+        if mode == "active-backup" else None,
+    }
+    return status
+
+
+def _ad_status(parsed):
+    ad = parsed["ad"]
+    if ad is None:
+        return None
+    aggregator = parsed["aggregator"] or {}
+    lacp_active = ad.get("LACP active")
+    return {
+        "lacp_active": {"on": True, "off": False}.get(lacp_active),
+        "lacp_rate": ad.get("LACP rate"),
+        "min_links": _int(ad.get("Min links"), "Min links"),
+        "ad_select": ad.get("Aggregator selection policy (ad_select)"),
+        "system_priority": _int(ad.get("System priority"), "System priority"),
+        "system_mac": ad.get("System MAC address"),
+        # False when the kernel said "bond X has no active aggregator"; None when
+        # the reader could not see (non-root reads hide the block).
+        "active_aggregator": (False if parsed["no_active_aggregator"]
+                              else True if parsed["aggregator"] is not None else None),
+        "aggregator_id": _int(aggregator.get("Aggregator ID"), "Aggregator ID"),
+        "num_ports": _int(aggregator.get("Number of ports"), "Number of ports"),
+        "actor_key": _int(aggregator.get("Actor Key"), "Actor Key"),
+        "partner_key": _int(aggregator.get("Partner Key"), "Partner Key"),
+        "partner_mac": aggregator.get("Partner Mac Address"),
+    }
+
+
+def _slave_status(slave):
+    fields = slave["fields"]
+    name = slave["name"]
+    actor = slave["actor_pdu"] or {}
+    partner = slave["partner_pdu"] or {}
+    return {
+        "mii_status": fields["MII Status"],
+        "speed_mbps": _optional_int(fields.get("Speed")),
+        "duplex": _duplex(fields.get("Duplex")),
+        "link_failure_count": _int(fields.get("Link Failure Count"),
+                                   f"slave {name} Link Failure Count"),
+        "perm_hwaddr": fields.get("Permanent HW addr") or None,
+        "queue_id": _int(fields.get("Slave queue ID"), f"slave {name} Slave queue ID"),
+        "aggregator_id": _optional_int(fields.get("Aggregator ID")),
+        "actor_port_state": _int(actor.get("port state"), f"slave {name} actor port state"),
+        "partner_port_state": _int(partner.get("port state"),
+                                   f"slave {name} partner port state"),
+        "partner_mac": partner.get("system mac address"),
+        "actor_churn_state": fields.get("Actor Churn State"),
+        "partner_churn_state": fields.get("Partner Churn State"),
+        "actor_churned_count": _int(fields.get("Actor Churned Count"),
+                                    f"slave {name} Actor Churned Count"),
+        "partner_churned_count": _int(fields.get("Partner Churned Count"),
+                                      f"slave {name} Partner Churned Count"),
+    }
+
+
+def status_from_proc(text):
+    """The status mapping of one bond from its procfs text alone (no health)."""
+    parsed = parse_proc(text)
+    status = _master_status(parsed)
+    status["ad"] = _ad_status(parsed)
+    if status["ad"] is not None:
+        status["lacp_rate"] = status["ad"]["lacp_rate"]
+    status["slaves"] = {slave["name"]: _slave_status(slave) for slave in parsed["slaves"]}
+    return status
+
+
+# -- sysfs: fill the gaps -------------------------------------------------------
+class _Sysfs:
+    """Reads single values under the sysfs root; unknown is None, odd errors noted."""
+
+    def __init__(self, root):
+        self.root = root
+        self.warnings = []
+
+    def read(self, *parts):
+        path = os.path.join(self.root, *parts)
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError as exc:
+            if exc.errno not in IGNORABLE_ERRNOS:
+                self.warnings.append(f"{path}: {exc.strerror or exc}")
+            return None
+        except UnicodeDecodeError:
+            self.warnings.append(f"{path}: not text")
+            return None
+
+    def read_int(self, *parts):
+        value = self.read(*parts)
+        if value is None:
+            return None
+        try:
+            number = int(value.split(" ", 1)[0])
+        except ValueError:
+            self.warnings.append(f"{os.path.join(self.root, *parts)}: {value!r} is not a number")
+            return None
+        return number if number >= 0 else None  # speed -1: unknown
+
+
+# (status key, sysfs file, reader) for the bond, read only when procfs gave None.
+_BOND_GAPS = (
+    ("miimon", "miimon", "read_int"),
+    ("updelay", "updelay", "read_int"),
+    ("downdelay", "downdelay", "read_int"),
+    ("arp_interval", "arp_interval", "read_int"),
+)
+_AD_GAPS = (
+    ("lacp_active", "lacp_active", "read"),
+    ("min_links", "min_links", "read_int"),
+    ("ad_select", "ad_select", "read"),
+    ("system_priority", "ad_actor_sys_prio", "read_int"),
+    ("aggregator_id", "ad_aggregator", "read_int"),
+    ("num_ports", "ad_num_ports", "read_int"),
+    ("actor_key", "ad_actor_key", "read_int"),
+    ("partner_key", "ad_partner_key", "read_int"),
+    ("partner_mac", "ad_partner_mac", "read"),
+)
+_SLAVE_GAPS = (
+    ("link_failure_count", ("bonding_slave", "link_failure_count"), "read_int"),
+    ("perm_hwaddr", ("bonding_slave", "perm_hwaddr"), "read"),
+    ("queue_id", ("bonding_slave", "queue_id"), "read_int"),
+    ("speed_mbps", ("speed",), "read_int"),
+    ("duplex", ("duplex",), "read"),
+)
+_SLAVE_AD_GAPS = (
+    ("aggregator_id", ("bonding_slave", "ad_aggregator_id"), "read_int"),
+    ("actor_port_state", ("bonding_slave", "ad_actor_oper_port_state"), "read_int"),
+    ("partner_port_state", ("bonding_slave", "ad_partner_oper_port_state"), "read_int"),
+)
+
+
+def merge_sysfs(name, status, sysfs_root):
+    """Fill the None fields of ``status`` from sysfs; returns sysfs warnings."""
+    if not sysfs_root or not os.path.isdir(os.path.join(sysfs_root, name)):
+        return []
+    sysfs = _Sysfs(sysfs_root)
+    bonding = (name, "bonding")
+    for key, filename, reader in _BOND_GAPS:
+        if status[key] is None:
+            status[key] = getattr(sysfs, reader)(*bonding, filename)
+    if status["mode"] in MODES_USING_PRIMARY and status["primary_reselect"] is None:
+        # Not printed when no primary is set (or by drivers older than the option).
+        status["primary_reselect"] = _word(sysfs.read(*bonding, "primary_reselect"))
+    ad = status["ad"]
+    if ad is not None:
+        for key, filename, reader in _AD_GAPS:
+            if ad[key] is None:
+                ad[key] = getattr(sysfs, reader)(*bonding, filename)
+        if isinstance(ad["lacp_active"], str):
+            ad["lacp_active"] = {"on": True, "off": False}.get(_word(ad["lacp_active"]))
+        if isinstance(ad["ad_select"], str):
+            ad["ad_select"] = _word(ad["ad_select"])
+    gaps = _SLAVE_GAPS + (_SLAVE_AD_GAPS if ad is not None else ())
+    for slave_name, slave in status["slaves"].items():
+        for key, parts, reader in gaps:
+            if slave[key] is None:
+                slave[key] = getattr(sysfs, reader)(slave_name, *parts)
+        if slave["duplex"] not in (None, "full", "half"):
+            slave["duplex"] = None  # sysfs says "unknown"
+    return sysfs.warnings
+
+
+# -- the tree -------------------------------------------------------------------
+def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
+    """Sorted names of the bonds: the entries of the procfs directory.
+
+    No directory (no bonding driver loaded) means no bonds. ``sysfs_root`` is
+    accepted for symmetry with :func:`read_status`; procfs is the authority.
+    """
+    try:
+        return sorted(os.listdir(procfs_root))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
+    """The status of one bond, with health; ``{"error", "health"}`` when unreadable."""
+    path = os.path.join(procfs_root, name)
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+        status = status_from_proc(text)
+    except OSError as exc:
+        return _error_entry(f"cannot read {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        return _error_entry(f"{path} is not text (byte {exc.start} is not UTF-8)")
+    except BondStatusError as exc:
+        return _error_entry(f"{path}: {exc}")
+    warnings = merge_sysfs(name, status, sysfs_root)
+    if warnings:
+        status["warnings"] = warnings
+    status["health"] = bond_health.evaluate(status)
+    return status
+
+
+def _error_entry(message):
+    return {"error": message, "health": bond_health.unreadable(message)}
+
+
+def read_status(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT, names=None):
+    """``{bond: status}`` for every bond, or for ``names`` (a name or a list).
+
+    Raises :class:`UnknownBondError` for a requested name that is not a bond.
+    """
+    existing = list_bonds(procfs_root, sysfs_root)
+    if names is None:
+        wanted = existing
+    else:
+        wanted = [names] if isinstance(names, str) else list(names)
+        for name in wanted:
+            if name not in existing:
+                raise UnknownBondError(name, existing)
+    result = {}
+    for name in wanted:
+        status = read_bond(name, procfs_root, sysfs_root)
+        # A bond deleted between listing and reading is simply gone, not broken.
+        if names is None and status.get("error", "").endswith("No such file or directory"):
+            continue
+        result[name] = status
+    return result
