@@ -1,0 +1,485 @@
+"""The kernel bonding options, as data: one table for validation, rendering and docs.
+
+Facts come from the kernel's ``Documentation/networking/bonding.rst`` and
+``drivers/net/bonding/bond_options.c`` / ``bond_main.c`` (value tables, ranges,
+``unsuppmodes``, ``module_param`` lines; the module parameters were checked with
+``modinfo -p`` against Debian's 6.1 ``bonding.ko``).
+
+Every option parses a pillar value into the kernel's canonical text with
+:meth:`BondOption.parse`; nothing here knows about pillar paths or Salt.
+"""
+
+import difflib
+import ipaddress
+import re
+from dataclasses import dataclass
+
+INT_MAX = 2**31 - 1
+
+# Kernel mode names, indexed by their numbers (BOND_MODE_ROUNDROBIN = 0 ...).
+MODES = (
+    "balance-rr",
+    "active-backup",
+    "balance-xor",
+    "broadcast",
+    "802.3ad",
+    "balance-tlb",
+    "balance-alb",
+)
+ALL_MODES = MODES
+# bond_mode_uses_arp(): the ARP monitor is unsupported in 802.3ad, tlb and alb.
+ARP_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast")
+# In the modes without ARP monitoring the kernel turns miimon on by itself
+# (BOND_DEFAULT_MIIMON) when the mode is set and miimon is 0.
+NON_ARP_MIIMON_DEFAULT = 100
+MAX_ARP_TARGETS = 16  # BOND_MAX_ARP_TARGETS
+IFNAMSIZ = 16  # including the NUL: names are 1-15 characters
+
+_DECIMAL = re.compile(r"[0-9]+")
+# Stricter than the kernel's dev_valid_name(): these names become file names
+# (ifcfg-<name>) and shell values, so only letters, digits, '_', '.', '-',
+# never a leading '.' or '-'.
+_IFNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# Names the kernel cannot register: they are /proc/sys/net/*/conf/ entries.
+_RESERVED_IFNAMES = ("all", "default")
+_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
+
+SWITCH_VALUES = (("off", 0), ("on", 1))
+
+
+class OptionValueError(ValueError):
+    """A value an option does not accept; the message says what is allowed."""
+
+
+def describe(value, limit=60):
+    """``repr(value)`` cut to ``limit`` characters, so junk input keeps messages short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_int(value):
+    """True for a real int (bool is an int subclass in Python, but not a number here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_decimal(value):
+    """An int from an int or a string of ASCII digits, else None.
+
+    ``str.isdigit`` and ``int()`` accept other scripts' digits ('١٠٠'); the
+    kernel reads only ASCII, so do we.
+    """
+    if is_int(value):
+        return value
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return int(value)
+    return None
+
+
+def suggest(word, candidates):
+    """"; did you mean 'x'?" for the closest candidate, or ""."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def ifname_problem(name):
+    """Why ``name`` cannot be a Linux interface name here, or None when it can."""
+    if not isinstance(name, str):
+        return f"expected an interface name (a string), got {type(name).__name__}"
+    if not name:
+        return "an interface name cannot be empty"
+    if len(name) >= IFNAMSIZ:
+        return f"interface name {describe(name)} is {len(name)} characters; Linux allows at most 15"
+    if name in (".", ".."):
+        return f"{describe(name)} is not a valid interface name"
+    if not _IFNAME.fullmatch(name):
+        return (
+            f"interface name {describe(name)} may contain only letters, digits, '_', '.' and '-' "
+            "and cannot start with '.' or '-'"
+        )
+    if name in _RESERVED_IFNAMES:
+        return f"{describe(name)} is reserved by the kernel (/proc/sys/net/*/conf/{name})"
+    return None
+
+
+def parse_ipv4(value, what="an IPv4 address"):
+    """An ``IPv4Address`` from a dotted-quad string, or OptionValueError."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Address(value)
+        except ValueError:
+            pass
+    raise OptionValueError(f"{describe(value)} is not {what} (dotted quad, e.g. 192.0.2.1)")
+
+
+def host_address_problem(address):
+    """Why an IPv4 address cannot be a host's or a peer's address, or None."""
+    if address.is_unspecified or address.packed[0] == 0:
+        return "is in 0.0.0.0/8"
+    if address == ipaddress.IPv4Address("255.255.255.255"):
+        return "is the broadcast address"
+    if address.is_multicast:
+        return "is a multicast address"
+    if address.is_loopback:
+        return "is a loopback address"
+    return None
+
+
+@dataclass(frozen=True)
+class BondOption:
+    """One kernel bonding option.
+
+    kind: "int" (decimal in minimum..maximum), "enum" (a name from ``values``
+    or its number), "switch" (off/on, 0/1, or a YAML bool), "ipv4_list"
+    (up to 16 unicast IPv4 addresses), "ifname", "mac" (a unicast MAC).
+    """
+
+    name: str
+    kind: str
+    doc: str
+    default: str | None  # the kernel's default, canonical; None: unset
+    modes: tuple = ALL_MODES  # the modes in which the option has an effect
+    values: tuple = ()  # enum and switch: ((kernel name, number), ...)
+    minimum: int | None = None
+    maximum: int | None = None
+    module_param: bool = True  # also a `bonding` module parameter (modprobe options)
+    needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
+    miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
+    unit: str = ""
+
+    def allowed(self):
+        """What the option accepts, in words, for messages and docs."""
+        if self.kind == "int":
+            unit = f" {self.unit}" if self.unit else ""
+            return f"an integer {self.minimum}-{self.maximum}{unit}"
+        if self.kind in ("enum", "switch"):
+            return "one of " + ", ".join(f"{name} ({number})" for name, number in self.values)
+        if self.kind == "ipv4_list":
+            return f"a list of 1-{MAX_ARP_TARGETS} unicast IPv4 addresses"
+        if self.kind == "ifname":
+            return "an interface name (one of the bond's slaves)"
+        return "a unicast, non-zero MAC address such as 02:00:00:00:00:01"
+
+    def parse(self, value):
+        """The kernel's canonical text for ``value``, or OptionValueError.
+
+        Numbers come back in decimal, enums as the kernel's name, switches
+        as 0/1 (use_carrier and all_slaves_active are int module parameters,
+        and sysfs takes the numbers too), ARP targets comma-joined.
+        """
+        return _PARSERS[self.kind](self, value)
+
+    def number(self, canonical):
+        """The numeric value of a canonical int, enum or switch value."""
+        if self.kind in ("int", "switch"):
+            return int(canonical)
+        return dict(self.values)[canonical]
+
+
+def _invalid(option, value, hint=""):
+    return OptionValueError(f"invalid value {describe(value)}: expected {option.allowed()}{hint}")
+
+
+def _parse_int(option, value):
+    number = parse_decimal(value)
+    if number is None or not option.minimum <= number <= option.maximum:
+        raise _invalid(option, value)
+    return str(number)
+
+
+def _parse_enum(option, value):
+    number = parse_decimal(value)
+    for name, known in option.values:
+        if number is not None and number == known:
+            return name
+        if isinstance(value, str) and value.lower() == name:
+            return name
+    hint = suggest(value.lower() if isinstance(value, str) else value, dict(option.values))
+    raise _invalid(option, value, hint)
+
+
+def _parse_switch(option, value):
+    if isinstance(value, bool):  # YAML reads unquoted on/off/yes/no as bools
+        return str(int(value))
+    number = parse_decimal(value)
+    names = dict(option.values)
+    if number is None and isinstance(value, str):
+        number = names.get(value.lower())
+    if number in names.values():
+        return str(number)
+    raise _invalid(option, value)
+
+
+def _parse_ipv4_list(option, value):
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise OptionValueError(
+            f"expected {option.allowed()} (a list, or a comma-separated string), "
+            f"got {type(value).__name__}"
+        )
+    if not items or items == [""]:
+        raise OptionValueError(f"empty: expected {option.allowed()}; or leave the option out")
+    if len(items) > MAX_ARP_TARGETS:
+        raise OptionValueError(
+            f"{len(items)} targets: the kernel takes at most {MAX_ARP_TARGETS}"
+        )
+    targets = []
+    for item in items:
+        address = parse_ipv4(item, "an IPv4 address")
+        problem = host_address_problem(address)
+        if problem:
+            raise OptionValueError(
+                f"ARP target {describe(item)} {problem}; expected a unicast address"
+            )
+        if str(address) in targets:
+            raise OptionValueError(f"ARP target {describe(item)} is given twice")
+        targets.append(str(address))
+    return ",".join(targets)
+
+
+def _parse_ifname(option, value):
+    problem = ifname_problem(value)
+    if problem:
+        raise OptionValueError(problem)
+    return value
+
+
+def _parse_mac(option, value):
+    if not isinstance(value, str) or not _MAC.fullmatch(value):
+        raise _invalid(option, value)
+    octets = bytes.fromhex(value.replace(":", ""))
+    if octets[0] & 1:
+        raise OptionValueError(f"{describe(value)} is a multicast MAC; expected {option.allowed()}")
+    if not any(octets):
+        raise OptionValueError(
+            f"{describe(value)} is all zeros (the kernel then uses the bond's own MAC; "
+            f"leave the option out for that); expected {option.allowed()}"
+        )
+    return value.lower()
+
+
+_PARSERS = {
+    "int": _parse_int,
+    "enum": _parse_enum,
+    "switch": _parse_switch,
+    "ipv4_list": _parse_ipv4_list,
+    "ifname": _parse_ifname,
+    "mac": _parse_mac,
+}
+
+_AB = ("active-backup",)
+_LACP = ("802.3ad",)
+_PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
+_TLB_ALB = ("balance-tlb", "balance-alb")
+
+# The order is also the order in which BONDING_OPTS applies them through sysfs:
+# mode first, miimon before the delays the kernel stores as multiples of it.
+TABLE = (
+    BondOption(
+        "mode", "enum", "Bonding policy.", "balance-rr",
+        values=tuple((name, number) for number, name in enumerate(MODES)),
+    ),
+    BondOption(
+        "miimon", "int",
+        "MII link monitoring interval; 0 disables it. The kernel uses 100 in "
+        "802.3ad, balance-tlb and balance-alb when it is not set.",
+        "0", minimum=0, maximum=INT_MAX, unit="ms",
+    ),
+    BondOption(
+        "updelay", "int",
+        "Wait before enabling a slave whose link came up; a multiple of miimon.",
+        "0", minimum=0, maximum=INT_MAX, unit="ms", needs="miimon", miimon_multiple=True,
+    ),
+    BondOption(
+        "downdelay", "int",
+        "Wait before disabling a slave whose link went down; a multiple of miimon.",
+        "0", minimum=0, maximum=INT_MAX, unit="ms", needs="miimon", miimon_multiple=True,
+    ),
+    BondOption(
+        "peer_notif_delay", "int",
+        "Delay between peer notifications after a failover; a multiple of miimon.",
+        "0", modes=_AB, minimum=0, maximum=300000, unit="ms", module_param=False,
+        needs="miimon", miimon_multiple=True,
+    ),
+    BondOption(
+        "use_carrier", "switch",
+        "Read link state with netif_carrier_ok (1) instead of MII/ethtool ioctls (0).",
+        "1", values=SWITCH_VALUES,
+    ),
+    BondOption(
+        "arp_interval", "int", "ARP link monitoring interval; 0 disables it. Needs arp_ip_target.",
+        "0", modes=ARP_MODES, minimum=0, maximum=INT_MAX, unit="ms",
+    ),
+    BondOption(
+        "arp_ip_target", "ipv4_list", "IPv4 addresses the ARP monitor probes (at most 16).",
+        None, modes=ARP_MODES, needs="arp_interval",
+    ),
+    BondOption(
+        "arp_validate", "enum", "Validate or filter ARP traffic for the ARP monitor.",
+        "none", modes=ARP_MODES, needs="arp_interval",
+        values=(
+            ("none", 0), ("active", 1), ("backup", 2), ("all", 3),
+            ("filter", 4), ("filter_active", 5), ("filter_backup", 6),
+        ),
+    ),
+    BondOption(
+        "arp_all_targets", "enum",
+        "A slave is up when any, or all, ARP targets answer (with arp_validate).",
+        "any", modes=_AB, needs="arp_interval", values=(("any", 0), ("all", 1)),
+    ),
+    BondOption(
+        "arp_missed_max", "int", "ARP monitor checks that must fail before a slave is down.",
+        "2", modes=ARP_MODES, minimum=1, maximum=255, module_param=False, needs="arp_interval",
+    ),
+    BondOption(
+        "primary", "ifname", "The slave that is active whenever it is up.",
+        None, modes=_PRIMARY_MODES,
+    ),
+    BondOption(
+        "primary_reselect", "enum", "When the primary slave becomes active again.",
+        "always", modes=_PRIMARY_MODES,
+        values=(("always", 0), ("better", 1), ("failure", 2)),
+    ),
+    BondOption(
+        "fail_over_mac", "enum", "How active-backup handles the slaves' MAC addresses.",
+        "none", modes=_AB, values=(("none", 0), ("active", 1), ("follow", 2)),
+    ),
+    BondOption(
+        "xmit_hash_policy", "enum",
+        "Transmit hash for slave selection (balance-alb: with tlb_dynamic_lb=0).",
+        "layer2", modes=("balance-xor", "802.3ad", "balance-tlb", "balance-alb"),
+        values=(
+            ("layer2", 0), ("layer3+4", 1), ("layer2+3", 2),
+            ("encap2+3", 3), ("encap3+4", 4), ("vlan+srcmac", 5),
+        ),
+    ),
+    BondOption(
+        "lacp_rate", "enum", "LACPDU rate asked of the partner: every 30 s (slow) or 1 s (fast).",
+        "slow", modes=_LACP, values=(("slow", 0), ("fast", 1)),
+    ),
+    BondOption(
+        "lacp_active", "switch", "Send LACPDUs periodically (on) or only when spoken to (off).",
+        "1", modes=_LACP, values=SWITCH_VALUES, module_param=False,
+    ),
+    BondOption(
+        "ad_select", "enum", "802.3ad aggregator selection logic.",
+        "stable", modes=_LACP, values=(("stable", 0), ("bandwidth", 1), ("count", 2)),
+    ),
+    BondOption(
+        "ad_actor_sys_prio", "int", "802.3ad system priority.",
+        "65535", modes=_LACP, minimum=1, maximum=65535, module_param=False,
+    ),
+    BondOption(
+        "ad_user_port_key", "int", "Upper 10 bits of the 802.3ad port key.",
+        "0", modes=_LACP, minimum=0, maximum=1023, module_param=False,
+    ),
+    BondOption(
+        "ad_actor_system", "mac", "802.3ad system MAC in LACPDUs (default: the bond's MAC).",
+        None, modes=_LACP, module_param=False,
+    ),
+    BondOption(
+        "min_links", "int", "Links that must be up before the 802.3ad bond asserts carrier.",
+        "0", modes=_LACP, minimum=0, maximum=INT_MAX,
+    ),
+    BondOption(
+        "all_slaves_active", "switch", "Deliver (1) or drop (0) duplicate frames on backup slaves.",
+        "0", values=SWITCH_VALUES,
+    ),
+    BondOption(
+        "resend_igmp", "int", "IGMP membership reports sent after a failover.",
+        "1", modes=("balance-rr", "active-backup", "balance-tlb", "balance-alb"),
+        minimum=0, maximum=255,
+    ),
+    BondOption(
+        "num_grat_arp", "int",
+        "Gratuitous ARPs/unsolicited NAs after a failover; same as num_unsol_na.",
+        "1", modes=_AB, minimum=0, maximum=255,
+    ),
+    BondOption(
+        "num_unsol_na", "int",
+        "Gratuitous ARPs/unsolicited NAs after a failover; same as num_grat_arp.",
+        "1", modes=_AB, minimum=0, maximum=255,
+    ),
+    BondOption(
+        "packets_per_slave", "int", "Packets sent through a slave before the next; 0: random.",
+        "1", modes=("balance-rr",), minimum=0, maximum=65535,
+    ),
+    BondOption(
+        "tlb_dynamic_lb", "switch", "Shuffle flows by load (1) or use the hash only (0).",
+        "1", modes=_TLB_ALB, values=SWITCH_VALUES, module_param=False,
+    ),
+    BondOption(
+        "lp_interval", "int", "Seconds between learning packets to each slave's switch.",
+        "1", modes=_TLB_ALB, minimum=1, maximum=INT_MAX, unit="s",
+    ),
+)
+
+OPTIONS = {option.name: option for option in TABLE}
+
+# Two names for one kernel parameter (bond_opts[] gives both the same setter).
+SAME_PARAMETER = (("num_grat_arp", "num_unsol_na"),)
+
+# Kernel bonding knobs this formula deliberately does not take, and why.
+NOT_SUPPORTED = {
+    "active_slave": "a runtime choice, not configuration; use primary",
+    "ns_ip6_target": "IPv6 link-monitoring targets are not supported yet",
+    "coupled_control": "not supported yet",
+    "broadcast_neighbor": "not supported yet",
+    "prio": "a per-slave netlink setting, not a bond option",
+    "queue_id": "a per-slave setting, not a bond option",
+    "max_bonds": "a module-wide setting; systemd's modprobe.d sets it to 0",
+    "tx_queues": "a module-wide setting",
+}
+
+
+def parse_mode(value):
+    """The kernel name of a mode given by name (any case) or number 0-6."""
+    return OPTIONS["mode"].parse(value)
+
+
+def effective_miimon(mode, miimon):
+    """miimon as the kernel will run it: ``miimon`` is the given int or None."""
+    if miimon is not None:
+        return miimon
+    return 0 if mode in ARP_MODES else NON_ARP_MIIMON_DEFAULT
+
+
+def module_params(options):
+    """Split normalised options into (module parameters, names left out).
+
+    Module options apply to every bond the module creates; options that are
+    not module parameters cannot be given that way at all.
+    """
+    kept = {name: value for name, value in options.items() if OPTIONS[name].module_param}
+    left_out = [name for name in options if not OPTIONS[name].module_param]
+    return kept, left_out
+
+
+def _modes_text(option):
+    if option.modes == ALL_MODES:
+        return "all"
+    return ", ".join(option.modes)
+
+
+def markdown_table():
+    """The option table as Markdown, for the README and pillar.example docs."""
+    lines = [
+        "| Option | Values | Default | Modes | Module parameter | Description |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for option in TABLE:
+        default = "unset" if option.default is None else f"`{option.default}`"
+        row = (
+            f"`{option.name}`",
+            option.allowed(),
+            default,
+            _modes_text(option),
+            "yes" if option.module_param else "no",
+            option.doc,
+        )
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    return "\n".join(lines) + "\n"

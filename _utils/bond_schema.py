@@ -1,0 +1,632 @@
+"""Validate the whole bonding pillar before anything is written.
+
+:func:`validate` returns normalised data or raises one :class:`BondConfigError`
+listing every problem, each with its pillar path (``bonding:bonds:bond0:miimon``),
+the bad value and what is allowed. Warnings (configurations the kernel takes
+but that are known to bite) come back in the result, never as errors.
+
+Decisions worth knowing:
+- ``mode`` and ``slaves`` are required; an empty ``slaves`` list is allowed
+  (the kernel creates a bond without slaves), with a warning.
+- Neither miimon nor arp_interval on is a warning, not an error: the kernel
+  accepts it but then never notices a failed slave. In 802.3ad, balance-tlb
+  and balance-alb the kernel turns miimon on (100 ms) by itself when unset.
+- A key set to null is unset (pillar merging cannot delete keys), except the
+  required mode and slaves. A missing ``bonds`` key means no bonds; a missing
+  pillar (None) is an error, so that a pillar that failed to render never
+  removes every bond.
+"""
+
+import ipaddress
+import os
+import re
+import sys
+
+# Salt loads each _utils file standalone (no package, no relative imports):
+# make this file's siblings importable.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+import bond_options  # noqa: E402
+from bond_options import OPTIONS, TABLE, OptionValueError, describe  # noqa: E402
+
+NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
+BOOTPROTOS = ("none", "static", "dhcp")
+TOP_KEYS = ("networkmanager", "modprobe_options", "bonds")
+INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg")
+BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
+MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
+DEFAULT_MTU = 1500
+VLAN_ID_RANGE = (1, 4094)
+
+# Keys the rendered ifcfg files set themselves; an extra key must not override them.
+MANAGED_IFCFG_KEYS = frozenset(
+    {
+        "DEVICE", "NAME", "TYPE", "BONDING_OPTS", "BONDING_MASTER", "MASTER", "SLAVE",
+        "ONBOOT", "BOOTPROTO", "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK",
+        "NETMASK0", "GATEWAY", "GATEWAY0", "MTU", "NM_CONTROLLED", "VLAN", "VLAN_ID",
+        "PHYSDEV",
+    }
+)
+_IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+class BondConfigError(ValueError):
+    """Invalid bonding configuration: ``errors`` is a list of (path, message)."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(f"{path}: {message}" for path, message in self.errors))
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
+
+
+class _Findings:
+    """Errors and warnings gathered while walking the pillar."""
+
+    def __init__(self):
+        self.errors = []
+        self.warnings = []
+
+    def error(self, path, message):
+        self.errors.append((path, message))
+
+    def warn(self, path, message):
+        self.warnings.append(f"{path}: {message}")
+
+    def raise_if_any(self):
+        if self.errors:
+            raise BondConfigError(self.errors)
+
+
+def is_valid_ifname(name):
+    """True when ``name`` is a safe Linux interface name (1-15 of [A-Za-z0-9_.-])."""
+    return bond_options.ifname_problem(name) is None
+
+
+def bond_name_problem(name):
+    """Why ``name`` cannot name a bond, or None."""
+    problem = bond_options.ifname_problem(name)
+    if problem:
+        return problem
+    if "." in name:
+        return (
+            f"bond name {name!r} contains '.'; initscripts read <device>.<number> as a VLAN, "
+            "so bond names have none"
+        )
+    return None
+
+
+def _type_name(value):
+    return "None" if value is None else type(value).__name__
+
+
+def _check_keys(mapping, allowed, path, findings, word="key"):
+    """Report every key of ``mapping`` not in ``allowed``, with the closest match."""
+    for key in mapping:
+        if key in allowed:
+            continue
+        if key in bond_options.NOT_SUPPORTED and word == "option":
+            reason = bond_options.NOT_SUPPORTED[key]
+            findings.error(f"{path}:{key}", f"option '{key}' is not supported here: {reason}")
+            continue
+        if not isinstance(key, str):
+            findings.error(
+                _key_path(path, key),
+                f"{word} {describe(key)} in {path} is not a string; allowed: "
+                + ", ".join(allowed),
+            )
+            continue
+        hint = bond_options.suggest(key, allowed)
+        findings.error(f"{path}:{key}", f"unknown {word} {describe(key)} in {path}{hint}")
+
+
+def _present(mapping, keep=()):
+    """``mapping`` without null values: pillar merging cannot delete a key, so null means unset."""
+    return {key: value for key, value in mapping.items() if value is not None or key in keep}
+
+
+def _key_path(path, key):
+    return f"{path}:{key if isinstance(key, str) else describe(key)}"
+
+
+def _optional_mapping(value, path, findings, what):
+    """``value`` when it is a dict, {} when it is None; otherwise report it and return {}."""
+    if value is None:
+        return {}
+    return _mapping(value, path, findings, what) or {}
+
+
+def _mapping(value, path, findings, what):
+    """``value`` when it is a dict; otherwise report it and return None."""
+    if isinstance(value, dict):
+        return value
+    findings.error(path, f"expected {what}, got {_type_name(value)} {describe(value)}")
+    return None
+
+
+def _bounded_int(value, bounds, path, findings, what):
+    number = bond_options.parse_decimal(value)
+    low, high = bounds
+    if number is None or not low <= number <= high:
+        findings.error(path, f"invalid {what} {describe(value)}: expected an integer {low}-{high}")
+        return None
+    return number
+
+
+def _address(value, path, findings, what):
+    try:
+        address = bond_options.parse_ipv4(value, "an IPv4 address")
+    except OptionValueError as exc:
+        findings.error(path, f"invalid {what}: {exc}")
+        return None
+    problem = bond_options.host_address_problem(address)
+    if problem:
+        findings.error(path, f"invalid {what}: {value} {problem}; expected a unicast address")
+        return None
+    return address
+
+
+def _netmask(value, path, findings):
+    try:
+        mask = bond_options.parse_ipv4(value, "a netmask")
+    except OptionValueError as exc:
+        findings.error(path, f"invalid netmask: {exc}")
+        return None
+    inverted = ~int(mask) & 0xFFFFFFFF
+    if inverted & (inverted + 1):  # the host part must be all ones: contiguous mask
+        findings.error(
+            path, f"invalid netmask {value}: its one bits are not contiguous (e.g. 255.255.255.0)"
+        )
+        return None
+    return mask
+
+
+def _ifcfg_extras(value, path, findings):
+    """Extra ifcfg keys: names like ETHTOOL_OPTS, values free text (bools as yes/no)."""
+    extras = _optional_mapping(value, path, findings, "a mapping of extra ifcfg keys to values")
+    result = {}
+    for key, raw in _present(extras).items():
+        key_path = _key_path(path, key)
+        if not isinstance(key, str) or not _IFCFG_KEY.fullmatch(key):
+            findings.error(
+                key_path, f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
+            )
+            continue
+        if key in MANAGED_IFCFG_KEYS:
+            findings.error(
+                key_path,
+                f"ifcfg key {key} is written by this module; set it through its pillar key "
+                "(mode, slaves, ipaddr, mtu, ...) instead",
+            )
+            continue
+        if isinstance(raw, bool):  # YAML reads yes/no as bools; ifcfg spells them yes/no
+            text = "yes" if raw else "no"
+        elif bond_options.is_int(raw):
+            text = str(raw)
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            findings.error(
+                key_path,
+                f"invalid value {describe(raw)} for {key}: expected a string, number or bool",
+            )
+            continue
+        if "\0" in text:
+            findings.error(key_path, f"value of {key} contains a NUL character")
+            continue
+        result[key] = text
+    return result
+
+
+def _interface(settings, path, findings):
+    """The IP, MTU, onboot and extra-key settings shared by a bond and its VLANs."""
+    onboot = settings.get("onboot", True)
+    if not isinstance(onboot, bool):
+        findings.error(
+            f"{path}:onboot", f"invalid onboot {describe(onboot)}: expected true or false"
+        )
+        onboot = True
+
+    ipaddr = None
+    has_address = "ipaddr" in settings
+    if has_address:
+        address = _address(settings["ipaddr"], f"{path}:ipaddr", findings, "ipaddr")
+        ipaddr = None if address is None else str(address)
+
+    prefix = netmask = gateway = None
+    if "prefix" in settings:
+        prefix = _bounded_int(settings["prefix"], (0, 32), f"{path}:prefix", findings, "prefix")
+    if "netmask" in settings:
+        mask = _netmask(settings["netmask"], f"{path}:netmask", findings)
+        netmask = None if mask is None else str(mask)
+    if "prefix" in settings and "netmask" in settings:
+        findings.error(f"{path}:netmask", "give prefix or netmask, not both")
+    if "gateway" in settings:
+        address = _address(settings["gateway"], f"{path}:gateway", findings, "gateway")
+        gateway = None if address is None else str(address)
+    for key in ("prefix", "netmask", "gateway"):
+        if key in settings and not has_address:
+            findings.error(f"{path}:{key}", f"{key} needs ipaddr (a static address)")
+
+    bootproto = _bootproto(settings, has_address, path, findings)
+
+    if ipaddr and "prefix" not in settings and "netmask" not in settings:
+        findings.warn(
+            path,
+            f"ipaddr {ipaddr} has no prefix or netmask; initscripts then guess the "
+            "netmask from the address class",
+        )
+    if ipaddr and gateway and (prefix is not None or netmask is not None):
+        network = ipaddress.IPv4Network(f"{ipaddr}/{prefix if prefix is not None else netmask}",
+                                        strict=False)
+        if ipaddress.IPv4Address(gateway) not in network:
+            findings.warn(path, f"gateway {gateway} is outside {network}")
+
+    mtu = None
+    if "mtu" in settings:
+        mtu = _bounded_int(settings["mtu"], MTU_RANGE, f"{path}:mtu", findings, "mtu")
+
+    return {
+        "onboot": onboot,
+        "bootproto": bootproto,
+        "ipaddr": ipaddr,
+        "prefix": prefix,
+        "netmask": netmask,
+        "gateway": gateway,
+        "mtu": mtu,
+        "ifcfg": _ifcfg_extras(settings.get("ifcfg"), f"{path}:ifcfg", findings),
+    }
+
+
+def _bootproto(settings, has_address, path, findings):
+    """none/static/dhcp; static by default when an address is given, else none."""
+    default = "static" if has_address else "none"
+    raw = settings.get("bootproto", default)
+    value = raw.lower() if isinstance(raw, str) else raw
+    if value not in BOOTPROTOS:
+        hint = bond_options.suggest(value, BOOTPROTOS)
+        findings.error(
+            f"{path}:bootproto",
+            f"invalid bootproto {describe(raw)}: expected one of {', '.join(BOOTPROTOS)}{hint}",
+        )
+        return default
+    if value == "dhcp" and has_address:
+        findings.error(f"{path}:bootproto", "bootproto dhcp with ipaddr: drop ipaddr or use static")
+    if value == "static" and not has_address:
+        findings.error(f"{path}:bootproto", "bootproto static needs ipaddr")
+    return value
+
+
+def _slaves(bond_value, name, path, findings):
+    if "slaves" not in bond_value:
+        findings.error(path, "missing slaves: a list of interface names, e.g. [eth0, eth1]")
+        return []
+    slaves = bond_value["slaves"]
+    if not isinstance(slaves, list):
+        findings.error(
+            path,
+            f"invalid slaves {describe(slaves)}: expected a list of interface names, "
+            "e.g. [eth0, eth1]",
+        )
+        return []
+    result = []
+    for index, slave in enumerate(slaves):
+        problem = bond_options.ifname_problem(slave)
+        if problem:
+            findings.error(f"{path}:{index}", problem)
+        elif slave == name:
+            findings.error(f"{path}:{index}", f"bond {name} cannot be its own slave")
+        elif slave in result:
+            findings.error(f"{path}:{index}", f"slave {slave} is listed twice")
+        else:
+            result.append(slave)
+    return result
+
+
+def _options(bond_value, mode, path, findings):
+    """Parse every given option (TABLE order); return (canonical, failed names)."""
+    given, failed = {}, set()
+    for option in TABLE[1:]:  # TABLE[0] is mode, handled by the caller
+        if option.name not in bond_value:
+            continue
+        option_path = f"{path}:{option.name}"
+        try:
+            value = option.parse(bond_value[option.name])
+        except OptionValueError as exc:
+            findings.error(option_path, str(exc))
+            failed.add(option.name)
+            continue
+        if mode is not None and mode not in option.modes:
+            findings.error(
+                option_path,
+                f"{option.name} has effect only in {_modes_phrase(option.modes)}; "
+                f"this bond is {mode}",
+            )
+            failed.add(option.name)
+            continue
+        given[option.name] = value
+    return given, failed
+
+
+def _modes_phrase(modes):
+    return ("mode " if len(modes) == 1 else "modes ") + ", ".join(modes)
+
+
+def _monitor_rules(given, failed, mode, path, findings):
+    """miimon vs arp_interval, what each needs, and delays as multiples of miimon."""
+    if {"miimon", "arp_interval"} & failed:
+        return  # the values the rules compare are unknown
+    miimon_given = int(given["miimon"]) if "miimon" in given else None
+    miimon = bond_options.effective_miimon(mode, miimon_given)
+    arp_interval = int(given.get("arp_interval", 0))
+    monitors = {"miimon": miimon, "arp_interval": arp_interval}
+    if miimon and arp_interval:
+        findings.error(
+            f"{path}:arp_interval",
+            f"arp_interval {arp_interval} and miimon {miimon} are both on; the kernel runs "
+            "one link monitor: set one of them to 0 or leave it out",
+        )
+        return
+    if arp_interval and "arp_ip_target" not in given and "arp_ip_target" not in failed:
+        findings.error(
+            f"{path}:arp_interval",
+            f"arp_interval {arp_interval} needs arp_ip_target, the addresses the ARP "
+            "monitor probes",
+        )
+    for name, value in given.items():
+        option = OPTIONS[name]
+        if option.needs and not monitors[option.needs]:
+            findings.error(
+                f"{path}:{name}",
+                f"{name} needs {option.needs} (non-zero); it works only with that link monitor",
+            )
+        elif option.miimon_multiple and int(value) % miimon:
+            origin = "" if miimon_given is not None else f" (the kernel's default in {mode})"
+            findings.error(
+                f"{path}:{name}",
+                f"{name} {value} is not a multiple of miimon {miimon}{origin}; the kernel "
+                f"would round it down to {int(value) // miimon * miimon}",
+            )
+    if not miimon and not arp_interval:
+        findings.warn(
+            path,
+            "no link monitoring (miimon and arp_interval are 0 or unset): the kernel will "
+            "not notice a failed slave; miimon: 100 is a good start",
+        )
+
+
+def _cross_option_rules(given, slaves, slaves_ok, path, findings):
+    if "primary" in given and slaves_ok and given["primary"] not in slaves:
+        findings.error(
+            f"{path}:primary",
+            f"primary {given['primary']} is not one of the slaves ({', '.join(slaves) or 'none'})",
+        )
+    for first, second in bond_options.SAME_PARAMETER:
+        if first in given and second in given and given[first] != given[second]:
+            findings.error(
+                f"{path}:{second}",
+                f"{first} {given[first]} and {second} {given[second]} set the same kernel "
+                "parameter; give one, or the same value",
+            )
+    if "min_links" in given and slaves_ok and int(given["min_links"]) > len(slaves):
+        findings.warn(
+            path,
+            f"min_links {given['min_links']} is more than the {len(slaves)} slaves: "
+            "the bond will never have carrier",
+        )
+
+
+def _vlans(value, name, mode, bond_mtu, path, findings):
+    vlans = _optional_mapping(value, path, findings, "a mapping of VLAN ids (1-4094) to settings")
+    result = {}
+    for key, settings in vlans.items():
+        vlan_path = _key_path(path, key)
+        vid = bond_options.parse_decimal(key)
+        low, high = VLAN_ID_RANGE
+        if vid is None or not low <= vid <= high:
+            findings.error(vlan_path, f"invalid VLAN id {describe(key)}: expected {low}-{high}")
+            continue
+        if vid in result:
+            findings.error(vlan_path, f"VLAN {vid} is given twice")
+            continue
+        device = f"{name}.{vid}"
+        problem = bond_options.ifname_problem(device)
+        if problem:
+            findings.error(vlan_path, f"VLAN device name: {problem}")
+            continue
+        if settings is None:  # `100:` alone in YAML: a VLAN without addresses
+            settings = {}
+        if _mapping(settings, vlan_path, findings, "a mapping of VLAN settings") is None:
+            continue
+        settings = _present(settings)
+        _check_keys(settings, INTERFACE_KEYS, vlan_path, findings)
+        interface = _interface(settings, vlan_path, findings)
+        lower_mtu = bond_mtu or DEFAULT_MTU
+        if interface["mtu"] is not None and interface["mtu"] > lower_mtu:
+            findings.error(
+                f"{vlan_path}:mtu",
+                f"VLAN mtu {interface['mtu']} is larger than the bond's mtu {lower_mtu}",
+            )
+        result[vid] = {"vid": vid, "device": device, **interface}
+    if result and mode == "balance-rr":
+        findings.warn(
+            path,
+            "VLANs over balance-rr are known to misbehave; active-backup is the usual fix",
+        )
+    return dict(sorted(result.items()))
+
+
+def _bond(name, bond_value, path, findings):
+    """One bond's normalised settings (partial when there are errors)."""
+    problem = bond_name_problem(name) if isinstance(name, str) else (
+        f"bond name {describe(name)} is not a string"
+    )
+    if problem:
+        findings.error(path, problem)
+        name = str(name)
+    what = "a mapping of bond settings (mode, slaves, ...)"
+    if _mapping(bond_value, path, findings, what) is None:
+        return None
+    bond_value = _present(bond_value, keep=("mode", "slaves"))
+    _check_keys(bond_value, (*OPTIONS, *BOND_KEYS), path, findings, word="option")
+
+    mode = None
+    if "mode" not in bond_value:
+        findings.error(
+            path, "missing mode: one of " + ", ".join(bond_options.MODES) + " (or 0-6)"
+        )
+    else:
+        try:
+            mode = bond_options.parse_mode(bond_value["mode"])
+        except OptionValueError as exc:
+            findings.error(f"{path}:mode", str(exc))
+
+    slaves_path = f"{path}:slaves"
+    errors_before = len(findings.errors)
+    slaves = _slaves(bond_value, name, slaves_path if "slaves" in bond_value else path, findings)
+    slaves_ok = len(findings.errors) == errors_before
+    if slaves_ok and not slaves:
+        findings.warn(path, "the bond has no slaves")
+
+    given, failed = _options(bond_value, mode, path, findings)
+    if mode is not None:
+        _monitor_rules(given, failed, mode, path, findings)
+    _cross_option_rules(given, slaves, slaves_ok, path, findings)
+
+    interface = _interface(bond_value, path, findings)
+    vlans = _vlans(bond_value.get("vlans"), name, mode, interface["mtu"], f"{path}:vlans", findings)
+    return {
+        "name": name,
+        "mode": mode,
+        "options": given,
+        "slaves": slaves,
+        **interface,
+        "vlans": vlans,
+    }
+
+
+def validate_bond(name, bond_value, path="bonding:bonds", warnings=None):
+    """One bond's normalised settings (the BOND structure), or BondConfigError.
+
+    For ``bond.managed``: the same rules as :func:`validate` without the
+    cross-bond ones. Warnings are appended to ``warnings`` when a list is given.
+    """
+    findings = _Findings()
+    bond = _bond(name, bond_value, f"{path}:{name}", findings)
+    findings.raise_if_any()
+    if warnings is not None:
+        warnings.extend(findings.warnings)
+    return bond
+
+
+def _cross_bond_rules(bonds, path, findings):
+    """A slave in one bond only; no slave that is a bond or a bond's VLAN device."""
+    owner = {}
+    vlan_devices = {
+        vlan["device"]: name for name, bond in bonds.items() for vlan in bond["vlans"].values()
+    }
+    for name, bond in bonds.items():
+        for index, slave in enumerate(bond["slaves"]):
+            slave_path = f"{path}:{name}:slaves:{index}"
+            if slave in bonds:
+                findings.error(slave_path, f"slave {slave} is itself a bond in {path}")
+            elif slave in vlan_devices:
+                findings.error(
+                    slave_path, f"slave {slave} is a VLAN device of bond {vlan_devices[slave]}"
+                )
+            elif slave in owner:
+                findings.error(
+                    slave_path,
+                    f"slave {slave} is already a slave of {owner[slave]}; a slave belongs to "
+                    "one bond only",
+                )
+            else:
+                owner[slave] = name
+
+
+def _modprobe_warnings(bonds, path, findings):
+    if len(bonds) > 1:
+        findings.warn(
+            f"{path}:modprobe_options",
+            f"{len(bonds)} bonds: module options apply to every bond the module creates, "
+            "so the first bond loaded sets them for all",
+        )
+    for name, bond in bonds.items():
+        _, left_out = bond_options.module_params(bond["options"])
+        if left_out:
+            findings.warn(
+                f"{path}:bonds:{name}",
+                f"not bonding module parameters, left out of the modprobe options: "
+                f"{', '.join(left_out)} (they stay in BONDING_OPTS)",
+            )
+
+
+def validate(pillar_value, pillar_key="bonding"):
+    """The whole pillar value, normalised, or one BondConfigError with every problem.
+
+    Returns ``{"networkmanager", "modprobe_options", "bonds", "warnings"}``;
+    ``bonds`` maps each bond name (sorted) to the structure of :func:`validate_bond`.
+    """
+    findings = _Findings()
+    path = pillar_key
+    if pillar_value is None:
+        findings.error(
+            path,
+            "no pillar data; expected a mapping with 'bonds' (bonds: {} removes every "
+            "bond this module manages)",
+        )
+        findings.raise_if_any()
+    top = _mapping(pillar_value, path, findings, "a mapping with networkmanager, "
+                   "modprobe_options and bonds")
+    if top is None:
+        findings.raise_if_any()
+    top = _present(top)
+    _check_keys(top, TOP_KEYS, path, findings)
+
+    networkmanager = top.get("networkmanager", "unmanaged")
+    choice = networkmanager.lower() if isinstance(networkmanager, str) else None
+    if choice not in NETWORKMANAGER_CHOICES:
+        findings.error(
+            f"{path}:networkmanager",
+            f"invalid value {describe(networkmanager)}: expected one of "
+            + ", ".join(NETWORKMANAGER_CHOICES)
+            + bond_options.suggest(choice, NETWORKMANAGER_CHOICES),
+        )
+        choice = "unmanaged"
+
+    modprobe_options = top.get("modprobe_options", False)
+    if not isinstance(modprobe_options, bool):
+        findings.error(
+            f"{path}:modprobe_options",
+            f"invalid value {describe(modprobe_options)}: expected true or false",
+        )
+        modprobe_options = False
+
+    bonds = {}
+    bonds_value = top.get("bonds", {})
+    bonds_path = f"{path}:bonds"
+    what = "a mapping of bond names to settings"
+    if _mapping(bonds_value, bonds_path, findings, what) is not None:
+        names = [name for name in bonds_value if isinstance(name, str)]
+        for name in bonds_value:
+            if not isinstance(name, str):
+                findings.error(
+                    _key_path(bonds_path, name), f"bond name {describe(name)} is not a string"
+                )
+        for name in sorted(names):
+            bond = _bond(name, bonds_value[name], f"{bonds_path}:{name}", findings)
+            if bond is not None:
+                bonds[name] = bond
+        _cross_bond_rules(bonds, bonds_path, findings)
+    if modprobe_options:
+        _modprobe_warnings(bonds, path, findings)
+
+    findings.raise_if_any()
+    return {
+        "networkmanager": choice,
+        "modprobe_options": modprobe_options,
+        "bonds": bonds,
+        "warnings": findings.warnings,
+    }
