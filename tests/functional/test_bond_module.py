@@ -1,0 +1,147 @@
+"""``salt-call --local bond.*`` on the host, with the roots pointed at captured and broken trees."""
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+
+import bond_procfs
+import pytest
+import salt.utils.platform
+
+from tests.harness.saltcall import SALT_CALL, SaltCall
+
+pytestmark = pytest.mark.functional
+
+REPO = Path(__file__).resolve().parents[2]
+CAPTURES = REPO / "tests" / "captures"
+
+
+def capture_roots(capture):
+    base = CAPTURES / capture
+    return {"bond.procfs": str(base / "proc/net/bonding"),
+            "bond.sysfs": str(base / "sys/class/net")}
+
+
+def sandbox(tmp_path, **roots):
+    return SaltCall(tmp_path / "salt-sandbox", **roots)
+
+
+def salt_call_raw(salt, *args, out="json"):
+    """salt-call with stdout and stderr apart (errors are printed on stderr)."""
+    argv = [str(SALT_CALL), "--local", f"--config-dir={salt.config_dir}", f"--out={out}",
+            "--log-level=quiet", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300)
+
+
+def test_status_is_what_the_parser_reads(tmp_path):
+    """The module adds nothing and loses nothing on the way through Salt's loader and JSON."""
+    roots = capture_roots("802.3ad-lacp-partner")
+    salt = sandbox(tmp_path, **roots)
+    assert salt.run("bond.list") == (0, ["bond1", "bond2"])
+    rc, status = salt.run("bond.status")
+    assert rc == 0
+    assert status == bond_procfs.read_status(roots["bond.procfs"], roots["bond.sysfs"])
+    assert status["bond1"]["ad"]["num_ports"] == 2
+    rc, one = salt.run("bond.status", "bond2")
+    assert (rc, list(one)) == (0, ["bond2"])
+
+
+def test_health_exit_code_follows_the_verdict(tmp_path):
+    healthy = sandbox(tmp_path / "a", **capture_roots("active-backup-healthy"))
+    assert healthy.run("bond.health") == (
+        0, {"status": "ok", "bonds": {"bond0": {"status": "ok", "problems": []}}})
+    failed_over = sandbox(tmp_path / "b", **capture_roots("active-backup-failed-over"))
+    rc, health = failed_over.run("bond.health")
+    assert rc == 1
+    assert health == {"status": "degraded", "bonds": {"bond0": {
+        "status": "degraded", "problems": ["slave va is down (link failures: 1)"]}}}
+    rc, health = failed_over.run("bond.health", "bond0")
+    assert (rc, health["status"]) == (1, "degraded")
+
+
+@pytest.mark.parametrize("function", ["bond.status", "bond.health"])
+def test_unknown_bond_is_a_clear_error(tmp_path, function):
+    salt = sandbox(tmp_path, **capture_roots("802.3ad-lacp-partner"))
+    proc = salt_call_raw(salt, function, "nosuchbond")
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == (f"Error running '{function}': no bond named 'nosuchbond' "
+                                   "on this host (bonds: bond1, bond2)")
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("layout", ["absent", "empty"])
+def test_no_bonding_driver(tmp_path, layout):
+    procfs = tmp_path / "proc" / "net" / "bonding"
+    if layout == "empty":
+        procfs.mkdir(parents=True)
+    salt = sandbox(tmp_path, **{"bond.procfs": str(procfs), "bond.sysfs": str(tmp_path / "sys")})
+    assert salt.run("bond.list") == (0, [])
+    assert salt.run("bond.status") == (0, {})
+    assert salt.run("bond.health") == (0, {"status": "ok", "bonds": {}})
+
+
+def test_broken_tree_reports_each_bond_and_never_a_traceback(tmp_path):
+    good = (CAPTURES / "active-backup-healthy" / "proc/net/bonding/bond0").read_text()
+    procfs = tmp_path / "proc"
+    procfs.mkdir()
+    (procfs / "bond0").write_text(good)
+    (procfs / "truncated").write_text(good[:good.index("Slave Interface: vb") + 25])
+    (procfs / "garbled").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (procfs / "unreadable").mkdir()  # we are root: a directory is what cannot be read
+    salt = sandbox(tmp_path, **{"bond.procfs": str(procfs),
+                                "bond.sysfs": str(tmp_path / "missing-sysfs")})
+    proc = salt_call_raw(salt, "bond.status")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    status = json.loads(proc.stdout)["local"]
+    assert sorted(status) == ["bond0", "garbled", "truncated", "unreadable"]
+    assert status["bond0"]["active_slave"] == "va"
+    assert status["bond0"]["health"]["status"] == "ok"
+    assert status["truncated"]["error"] == (
+        f"{procfs}/truncated: slave vb has no 'MII Status' line (truncated?)")
+    assert status["garbled"]["error"] == f"{procfs}/garbled is not text (byte 0 is not UTF-8)"
+    assert status["unreadable"]["error"] == f"cannot read {procfs}/unreadable: Is a directory"
+    rc, health = salt.run("bond.health")
+    assert rc == 1
+    assert health["status"] == "unknown"
+    assert health["bonds"]["bond0"]["status"] == "ok"
+    assert health["bonds"]["garbled"] == {"status": "unknown",
+                                          "problems": [status["garbled"]["error"]]}
+
+
+def test_procfs_alone_gives_the_full_status(tmp_path):
+    """A capture's procfs with no sysfs at all: every root-read field is still there."""
+    roots = capture_roots("802.3ad-lacp-partner")
+    with_sysfs = bond_procfs.read_status(roots["bond.procfs"], roots["bond.sysfs"])
+    salt = sandbox(tmp_path, **{"bond.procfs": roots["bond.procfs"],
+                                "bond.sysfs": str(tmp_path / "no-sysfs")})
+    assert salt.run("bond.status") == (0, with_sysfs)
+
+
+def test_defaults_read_the_hosts_own_proc(tmp_path):
+    """No roots configured: the real /proc/net/bonding (absent on hosts without the driver)."""
+    salt = sandbox(tmp_path)
+    host = Path("/proc/net/bonding")
+    expected = sorted(p.name for p in host.iterdir()) if host.is_dir() else []
+    assert salt.run("bond.list") == (0, expected)
+
+
+def test_text_output_for_people(tmp_path):
+    salt = sandbox(tmp_path, **capture_roots("active-backup-failed-over"))
+    proc = salt_call_raw(salt, "bond.health", out="nested")
+    assert proc.returncode == 1
+    assert "slave va is down (link failures: 1)" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_not_on_linux(monkeypatch):
+    spec = importlib.util.spec_from_file_location("bond_module", REPO / "_modules" / "bond.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(salt.utils.platform, "is_linux", lambda: False)
+    refused, reason = module.__virtual__()
+    assert refused is False
+    assert "only available on Linux" in reason
+    monkeypatch.setattr(salt.utils.platform, "is_linux", lambda: True)
+    assert module.__virtual__() == "bond"
