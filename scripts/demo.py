@@ -56,7 +56,7 @@ def pillar_bonds(salt):
     """The host's bonds, validated as the state saw them."""
     import bond_schema
 
-    _, pillar = salt.run("pillar.get", "bonding")
+    _, pillar = salt.run("pillar.get", "bonding", "unmask=True")
     return bond_schema.validate(pillar)["bonds"]
 
 

@@ -1,0 +1,225 @@
+"""Bonded interfaces as RHEL ifcfg files and the modprobe alias, from pillar.
+
+.. code-block:: yaml
+
+    # bonding/init.sls: every bond in pillar['bonding'] for this minion
+    bonding:
+      bond.reconciled: []
+
+    # one bond, given in the state itself
+    bond0:
+      bond.managed:
+        - mode: active-backup
+        - slaves: [eth0, eth1]
+        - miimon: 100
+        - ipaddr: 192.0.2.10
+        - prefix: 24
+
+    bond9:
+      bond.absent: []
+
+Files go to the minion options ``bond.ifcfg_dir`` (default
+``/etc/sysconfig/network-scripts``) and ``bond.modprobe_conf`` (default
+``/etc/modprobe.d/bonding.conf``). The whole input is validated before
+anything is read or written; the files of one run are written atomically and
+all or nothing; files are removed only when they carry this module's mark.
+The logic lives in ``_utils/bond_plan.py`` and its siblings; this module only
+wires it to Salt.
+"""
+
+import salt.utils.data
+
+try:  # Salt 3008.4+ hands pillar to modules as masked containers; the values are needed
+    from salt.utils.secret import expose as _unmask
+except ImportError:  # older Salt: pillar is plain data
+
+    def _unmask(value):
+        return value
+
+
+__virtualname__ = "bond"
+
+DEFAULT_IFCFG_DIR = "/etc/sysconfig/network-scripts"
+DEFAULT_MODPROBE_CONF = "/etc/modprobe.d/bonding.conf"
+NETWORKMANAGER_SERVICE = "NetworkManager"
+
+
+def __virtual__():
+    if "bond.status" not in __salt__:
+        return (False, "The bond state needs the bond execution module (Linux only).")
+    return __virtualname__
+
+
+def _paths():
+    return (
+        __salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
+        __salt__["config.get"]("bond.modprobe_conf", DEFAULT_MODPROBE_CONF),
+    )
+
+
+def _run(name, make_plan, done_comment, extra=None):
+    """The shared path of every state: plan, report or apply, say what happened.
+
+    ``extra`` (optional) adds changes beyond files (NetworkManager) and is
+    called with the test flag once the file plan is known to be valid.
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    test = __opts__["test"]
+    try:
+        plan = make_plan()
+    except (ValueError, OSError) as exc:  # bad input, or a file we may not touch
+        ret["result"] = False
+        ret["comment"] = f"No files changed. {exc}"
+        return ret
+    changes = plan["changes"]
+    notes = [f"Warning: {w}" for w in plan["warnings"]]
+    ret["changes"] = __utils__["bond_plan.report"](changes)
+    if not changes:
+        ret["comment"] = done_comment(plan)
+    elif test:
+        ret["result"] = None
+        ret["comment"] = __utils__["bond_plan.summary"](changes, test=True)
+    else:
+        try:
+            __utils__["bond_plan.apply"](changes)
+        except OSError as exc:
+            ret["result"] = False
+            ret["changes"] = {}
+            ret["comment"] = str(exc)
+            return ret
+        ret["comment"] = __utils__["bond_plan.summary"](changes, test=False)
+    if extra is not None:
+        extra(ret, test, notes)
+    ret["comment"] = "\n".join([ret["comment"], *notes])
+    return ret
+
+
+def _networkmanager(wanted):
+    """An ``extra`` step that stops and disables NetworkManager when ``wanted``."""
+
+    def step(ret, test, notes):
+        if wanted != "disabled":
+            return
+        if "service.available" not in __salt__:
+            notes.append("NetworkManager: no service manager on this minion; nothing to disable.")
+            return
+        if not __salt__["service.available"](NETWORKMANAGER_SERVICE):
+            notes.append("NetworkManager is not installed; nothing to disable.")
+            return
+        running = __salt__["service.status"](NETWORKMANAGER_SERVICE)
+        enabled = __salt__["service.enabled"](NETWORKMANAGER_SERVICE)
+        if not running and not enabled:
+            notes.append("NetworkManager is already stopped and disabled.")
+            return
+        change = {"old": {"running": running, "enabled": enabled},
+                  "new": {"running": False, "enabled": False}}
+        if test:
+            if ret["result"] is True:
+                ret["result"] = None
+            notes.append("NetworkManager would be stopped and disabled.")
+        else:
+            stopped = not running or __salt__["service.stop"](NETWORKMANAGER_SERVICE)
+            disabled = not enabled or __salt__["service.disable"](NETWORKMANAGER_SERVICE)
+            if not (stopped and disabled):
+                ret["result"] = False
+                notes.append("NetworkManager could not be stopped and disabled.")
+                return
+            notes.append("NetworkManager stopped and disabled.")
+        ret["changes"][NETWORKMANAGER_SERVICE] = change
+
+    return step
+
+
+def reconciled(name="bonding"):
+    """
+    Make this minion's bond files say exactly what ``pillar[name]`` says.
+
+    Every bond under ``pillar[name]['bonds']`` gets ``ifcfg-<bond>``,
+    ``ifcfg-<slave>`` per slave, ``ifcfg-<bond>.<vid>`` per VLAN and an
+    ``alias netdev-<bond> bonding`` line in the modprobe file. Files this
+    module wrote for bonds that are no longer in pillar are removed, and their
+    aliases dropped. A missing pillar key is an error, not "no bonds": to
+    remove every bond, set ``bonds: {}``.
+
+    name
+        The pillar key (default ``bonding``): the state ID in the formula.
+
+    .. code-block:: yaml
+
+        bonding:
+          bond.reconciled: []
+    """
+    ifcfg_dir, modprobe_conf = _paths()
+    pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
+
+    def make_plan():
+        return __utils__["bond_plan.plan_reconciled"](
+            pillar_value, name, ifcfg_dir, modprobe_conf
+        )
+
+    def done(plan):
+        bonds = ", ".join(plan["bonds"]) or "none"
+        return f"Bond files already match pillar '{name}' (bonds: {bonds})."
+
+    wanted_nm = pillar_value.get("networkmanager") if isinstance(pillar_value, dict) else None
+    nm_mode = wanted_nm.lower() if isinstance(wanted_nm, str) else "unmanaged"
+    return _run(name, make_plan, done, extra=_networkmanager(nm_mode))
+
+
+def managed(name, mode, slaves, **settings):
+    """
+    One bond ``name`` with its slaves, options and addresses, as ifcfg files.
+
+    Other bonds' files are left alone. Files this module wrote earlier for
+    this bond and that the new settings no longer produce (a slave or VLAN
+    taken out) are removed.
+
+    name
+        The bond device, e.g. ``bond0``.
+    mode
+        Kernel name or number 0-6, any case (``active-backup``, ``4``, ...).
+    slaves
+        List of the slave interfaces.
+    settings
+        Any kernel bonding option by its kernel name (``miimon``, ``primary``,
+        ``lacp_rate``, ...), and ``onboot``, ``bootproto``, ``ipaddr``,
+        ``prefix``/``netmask``, ``gateway``, ``mtu``, ``ifcfg`` (extra keys),
+        ``vlans`` — the same keys as a bond in pillar.
+
+    .. code-block:: yaml
+
+        bond0:
+          bond.managed:
+            - mode: 802.3ad
+            - slaves: [eth0, eth1]
+            - miimon: 100
+            - lacp_rate: fast
+    """
+    ifcfg_dir, modprobe_conf = _paths()
+    bond_settings = {k: v for k, v in settings.items() if not k.startswith("__")}
+    bond_settings.update(mode=mode, slaves=slaves)
+
+    def make_plan():
+        return __utils__["bond_plan.plan_managed"](
+            name, bond_settings, ifcfg_dir, modprobe_conf, path=f"{name}:bond.managed"
+        )
+
+    return _run(name, make_plan, lambda plan: f"Bond {name} files are already as stated.")
+
+
+def absent(name):
+    """
+    Remove bond ``name``: its ifcfg files (only those carrying this module's
+    mark) and its modprobe alias.
+
+    .. code-block:: yaml
+
+        bond9:
+          bond.absent: []
+    """
+    ifcfg_dir, modprobe_conf = _paths()
+
+    def make_plan():
+        return __utils__["bond_plan.plan_absent"](name, ifcfg_dir, modprobe_conf)
+
+    return _run(name, make_plan, lambda plan: f"Bond {name} has no files to remove.")

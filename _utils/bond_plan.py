@@ -1,0 +1,101 @@
+"""What one run of a bond state would change: validate, render, compare with the disk.
+
+Pure Python, no Salt: the state module (``_states/bond.py``) calls one
+``plan_*`` function, then either reports the plan (test mode) or hands it to
+``apply``. Each ``plan_*`` returns::
+
+    {"changes": {path: change},   # bond_files.plan: only what differs
+     "bonds": [name, ...],        # the bonds the run writes
+     "warnings": [str, ...]}
+
+and raises ``ValueError`` (``bond_schema.BondConfigError``) for bad input,
+before anything is read or written, or when a removal would touch a file that
+is not ours.
+"""
+
+import os
+import sys
+
+# Salt loads each _utils file standalone, so siblings are imported by path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+import bond_files  # noqa: E402
+import bond_options  # noqa: E402
+import bond_schema  # noqa: E402
+
+MODULE_PARAMS = frozenset(o.name for o in bond_options.TABLE if o.module_param)
+
+
+def _plan(config, ifcfg_dir, modprobe_conf, scope):
+    desired, remove = bond_files.desired_files(
+        config, ifcfg_dir, modprobe_conf, MODULE_PARAMS, scope
+    )
+    return {
+        "changes": bond_files.plan(desired, remove),
+        "bonds": list(config["bonds"]),
+        "warnings": list(config.get("warnings", [])),
+    }
+
+
+def plan_reconciled(pillar_value, pillar_key, ifcfg_dir, modprobe_conf):
+    """Every bond of the pillar value; marked files of bonds no longer there go."""
+    config = bond_schema.validate(pillar_value, pillar_key)
+    return _plan(config, ifcfg_dir, modprobe_conf, scope=None)
+
+
+def plan_managed(name, settings, ifcfg_dir, modprobe_conf, path="bond.managed"):
+    """One bond from state arguments; other bonds' files are left alone.
+
+    ``settings``: the same keys as one bond in pillar (mode, slaves, options,
+    IP settings, vlans, ifcfg). Files this module wrote earlier for ``name``
+    that the new settings no longer produce (a slave dropped, a VLAN gone) are
+    removed.
+    """
+    warnings = []
+    bond = bond_schema.validate_bond(name, settings, path, warnings)
+    config = {"networkmanager": "unmanaged", "modprobe_options": False,
+              "bonds": {name: bond}, "warnings": warnings}
+    return _plan(config, ifcfg_dir, modprobe_conf, scope=[name])
+
+
+def plan_absent(name, ifcfg_dir, modprobe_conf):
+    """Remove the files marked for bond ``name`` and its modprobe alias."""
+    problem = bond_schema.bond_name_problem(name)
+    if problem:
+        raise bond_schema.BondConfigError([("name", problem)])
+    config = {"networkmanager": "unmanaged", "modprobe_options": False, "bonds": {},
+              "warnings": []}
+    return _plan(config, ifcfg_dir, modprobe_conf, scope=[name])
+
+
+def apply(changes):
+    """Write a plan's changes, all or nothing (``bond_files.FilesError`` on failure)."""
+    bond_files.apply(changes)
+
+
+def report(changes):
+    """Salt's ``changes`` for a plan: per path its action and unified diff."""
+    out = {}
+    for path, change in changes.items():
+        if change["new"] is None:
+            action = "removed"
+        elif change["old"] is None and change["old_kind"] == "absent":
+            action = "created"
+        else:
+            action = "updated"
+        out[path] = {"action": action, "diff": change["diff"]}
+    return out
+
+
+def summary(changes, test):
+    """One line: which files a run writes and removes (or would)."""
+    written = [os.path.basename(p) for p, c in changes.items() if c["new"] is not None]
+    removed = [os.path.basename(p) for p, c in changes.items() if c["new"] is None]
+    verb = ("would be " if test else "")
+    parts = []
+    if written:
+        parts.append(f"{len(written)} file(s) {verb}written: {', '.join(written)}")
+    if removed:
+        parts.append(f"{len(removed)} file(s) {verb}removed: {', '.join(removed)}")
+    return "; ".join(parts)
