@@ -133,15 +133,26 @@ def find_managed(directory):
 
 
 # -- what a run wants ---------------------------------------------------------
-def desired_files(config, ifcfg_dir, modprobe_conf, module_params, scope=None):
+def module_param_names():
+    """Names of the bonding options that are ``bonding`` module parameters (bond_options)."""
+    import bond_options  # only here: rendering and tests need not load the option table
+
+    return frozenset(name for name, option in bond_options.OPTIONS.items()
+                     if option.module_param)
+
+
+def desired_files(config, ifcfg_dir, modprobe_conf, module_params=None, scope=None):
     """``({path: text}, [path to remove])`` for one state run.
 
     ``scope``: the bond names this run decides about (``bond.managed``: the
     one bond; ``bond.absent``: the one bond, with no bonds in ``config``);
     files marked for other bonds are left alone. None (``bond.reconciled``):
     every bond, so every marked file that ``config`` does not produce is
-    removed. Unchanged files are filtered later by ``plan``.
+    removed. Unchanged files are filtered later by ``plan``. ``module_params``
+    defaults to ``module_param_names()``.
     """
+    if module_params is None:
+        module_params = module_param_names()
     desired = {
         os.path.join(ifcfg_dir, name): text
         for name, text in bond_ifcfg.render_files(config).items()

@@ -43,10 +43,11 @@ MODPROBE_BEGIN = "# BEGIN bond state (managed by Salt)"
 MODPROBE_END = "# END bond state (managed by Salt)"
 
 # Keys this module writes itself; an extra ``ifcfg`` key may not override them.
+# (IPADDR0 & co. and VLAN_ID are aliases that initscripts/NetworkManager also read.)
 RESERVED_KEYS = frozenset({
     "DEVICE", "NAME", "TYPE", "BONDING_MASTER", "BONDING_OPTS", "ONBOOT", "BOOTPROTO",
-    "IPADDR", "PREFIX", "NETMASK", "GATEWAY", "MTU", "NM_CONTROLLED", "MASTER", "SLAVE",
-    "VLAN", "PHYSDEV",
+    "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY", "GATEWAY0",
+    "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.

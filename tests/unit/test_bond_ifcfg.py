@@ -4,7 +4,9 @@ import copy
 import os
 import subprocess
 
+import bond_files
 import bond_ifcfg
+import bond_schema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -386,3 +388,26 @@ def test_modprobe_file_without_our_mark_and_no_bonds_is_untouched(existing):
 def test_modprobe_damaged_block_is_an_error_not_a_guess(existing, message):
     with pytest.raises(ValueError, match=message):
         bond_ifcfg.render_modprobe(existing, make_config(BOND0), MODULE_PARAMS)
+
+
+# -- with the real validator in front ---------------------------------------------------
+def test_validated_pillar_renders_and_bash_reads_it(tmp_path):
+    config = bond_schema.validate({
+        "modprobe_options": True,
+        "bonds": {"bond0": {
+            "mode": "Active-Backup", "slaves": ["eth0", "eth1"], "miimon": "100",
+            "primary": "eth0", "bootproto": "static", "ipaddr": "192.0.2.10", "prefix": 24,
+            "gateway": "192.0.2.1", "mtu": 9000, "onboot": True,
+            "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"},
+            "vlans": {100: {"ipaddr": "198.51.100.10", "prefix": 24}},
+        }},
+    })
+    files = bond_ifcfg.render_files(config)
+    assert list(files) == ["ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-eth0", "ifcfg-eth1"]
+    sourced = write_and_source(tmp_path, files)
+    assert sourced["ifcfg-bond0"]["BONDING_OPTS"] == "mode=active-backup miimon=100 primary=eth0"
+    assert sourced["ifcfg-bond0"]["ETHTOOL_OPTS"] == "-K bond0 gro off"
+    assert sourced["ifcfg-bond0.100"]["IPADDR"] == "198.51.100.10"
+    assert sourced["ifcfg-eth0"]["MASTER"] == "bond0"
+    text = bond_ifcfg.render_modprobe(None, config, bond_files.module_param_names())
+    assert "options netdev-bond0 mode=active-backup miimon=100 primary=eth0\n" in text
