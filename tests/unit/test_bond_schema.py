@@ -1,0 +1,564 @@
+"""Pillar validation: every rule as a pair (fails as given, passes once one field
+is fixed), normalisation, warnings, and that junk only ever raises BondConfigError."""
+
+import pickle
+from pathlib import Path
+
+import bond_options
+import bond_schema
+import pytest
+import yaml
+from bond_schema import BondConfigError, validate, validate_bond
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+B = "bonding:bonds:bond0"
+DROP = object()  # a key to leave out
+
+BASE_BOND = {"mode": "active-backup", "slaves": ["eth0", "eth1"], "miimon": 100}
+
+
+def bond(**changes):
+    """BASE_BOND with ``changes`` applied (DROP removes a key)."""
+    merged = {**BASE_BOND, **changes}
+    return {key: value for key, value in merged.items() if value is not DROP}
+
+
+def pillar(bond0=None, **top):
+    return {"bonds": {"bond0": bond() if bond0 is None else bond0}, **top}
+
+
+def errors_of(pillar_value):
+    with pytest.raises(BondConfigError) as caught:
+        validate(pillar_value)
+    return caught.value.errors
+
+
+def assert_pair(bad, fixed, path, fragment):
+    """``bad`` fails with an error at exactly ``path`` naming ``fragment``; ``fixed`` passes."""
+    errors = errors_of(bad)
+    messages = [message for where, message in errors if where == path]
+    assert messages, f"no error at {path}: {errors}"
+    assert any(fragment in message for message in messages), messages
+    validate(fixed)
+
+
+# Each rule: (id, bad bond, fixed bond, path below bond0 ("" = the bond), fragment).
+BOND_RULES = [
+    ("mode-name", bond(mode="active_backup"), bond(mode="active-backup"), "mode",
+     "did you mean 'active-backup'?"),
+    ("mode-number", bond(mode=7), bond(mode=1), "mode", "balance-alb (6)"),
+    ("mode-missing", bond(mode=DROP), bond(), "", "missing mode"),
+    ("mode-bool", bond(mode=True), bond(mode=1), "mode", "invalid value True"),
+    ("unknown-option", bond(miimonn=100), bond(), "miimonn",
+     f"unknown option 'miimonn' in {B}; did you mean 'miimon'?"),
+    ("unsupported-option", bond(active_slave="eth0"), bond(), "active_slave",
+     "not supported here"),
+    ("lacp-rate-mode", bond(lacp_rate="fast"), bond(lacp_rate="fast", mode="802.3ad"),
+     "lacp_rate", "has effect only in mode 802.3ad; this bond is active-backup"),
+    ("lacp-active-mode", bond(lacp_active="off"), bond(lacp_active="off", mode=4),
+     "lacp_active", "only in mode 802.3ad"),
+    ("ad-select-mode", bond(ad_select="count"), bond(ad_select="count", mode=4),
+     "ad_select", "only in mode 802.3ad"),
+    ("min-links-mode", bond(min_links=1), bond(min_links=1, mode=4), "min_links",
+     "only in mode 802.3ad"),
+    ("primary-mode", bond(mode="802.3ad", primary="eth0"),
+     bond(mode="active-backup", primary="eth0"), "primary",
+     "only in modes active-backup, balance-tlb, balance-alb; this bond is 802.3ad"),
+    ("primary-reselect-mode", bond(mode=0, primary_reselect="better"),
+     bond(mode=5, primary_reselect="better"), "primary_reselect", "only in modes"),
+    ("packets-per-slave-mode", bond(packets_per_slave=3),
+     bond(packets_per_slave=3, mode="balance-rr"), "packets_per_slave", "mode balance-rr"),
+    ("tlb-dynamic-lb-mode", bond(mode=4, tlb_dynamic_lb=0),
+     bond(mode=5, tlb_dynamic_lb=0), "tlb_dynamic_lb", "balance-tlb, balance-alb"),
+    ("xmit-hash-mode", bond(xmit_hash_policy="layer3+4"),
+     bond(xmit_hash_policy="layer3+4", mode="balance-xor"), "xmit_hash_policy",
+     "this bond is active-backup"),
+    ("fail-over-mac-mode", bond(mode=0, fail_over_mac="active"),
+     bond(mode=1, fail_over_mac="active"), "fail_over_mac", "mode active-backup"),
+    ("num-grat-arp-mode", bond(mode=0, num_grat_arp=3), bond(mode=1, num_grat_arp=3),
+     "num_grat_arp", "mode active-backup"),
+    ("peer-notif-delay-mode", bond(mode=0, peer_notif_delay=200),
+     bond(mode=1, peer_notif_delay=200), "peer_notif_delay", "mode active-backup"),
+    ("arp-in-802.3ad", bond(mode=4, miimon=DROP, arp_interval=100, arp_ip_target=["192.0.2.1"]),
+     bond(mode=1, miimon=DROP, arp_interval=100, arp_ip_target=["192.0.2.1"]),
+     "arp_interval", "balance-rr, active-backup, balance-xor, broadcast"),
+    ("arp-validate-in-tlb", bond(mode=5, arp_validate="all"), bond(mode=5), "arp_validate",
+     "this bond is balance-tlb"),
+    ("miimon-range", bond(miimon=-1), bond(miimon=100), "miimon", "integer 0-2147483647"),
+    ("miimon-text", bond(miimon="fast"), bond(miimon="100"), "miimon", "invalid value 'fast'"),
+    ("miimon-bool", bond(miimon=True), bond(miimon=100), "miimon", "invalid value True"),
+    ("miimon-float", bond(miimon=100.0), bond(miimon=100), "miimon", "invalid value 100.0"),
+    ("arp-missed-max-range", bond(miimon=DROP, arp_interval=100,
+                                  arp_ip_target="192.0.2.1", arp_missed_max=0),
+     bond(miimon=DROP, arp_interval=100, arp_ip_target="192.0.2.1", arp_missed_max=1),
+     "arp_missed_max", "1-255"),
+    ("ad-actor-sys-prio-range", bond(mode=4, ad_actor_sys_prio=0),
+     bond(mode=4, ad_actor_sys_prio=1), "ad_actor_sys_prio", "1-65535"),
+    ("ad-user-port-key-range", bond(mode=4, ad_user_port_key=1024),
+     bond(mode=4, ad_user_port_key=1023), "ad_user_port_key", "0-1023"),
+    ("peer-notif-delay-range", bond(peer_notif_delay=300100), bond(peer_notif_delay=300000),
+     "peer_notif_delay", "0-300000"),
+    ("resend-igmp-range", bond(resend_igmp=256), bond(resend_igmp=255), "resend_igmp", "0-255"),
+    ("num-unsol-na-range", bond(num_unsol_na=256), bond(num_unsol_na="255"), "num_unsol_na",
+     "0-255"),
+    ("packets-per-slave-range", bond(mode=0, packets_per_slave=65536),
+     bond(mode=0, packets_per_slave=65535), "packets_per_slave", "0-65535"),
+    ("lp-interval-range", bond(mode=6, lp_interval=0), bond(mode=6, lp_interval=1),
+     "lp_interval", "1-2147483647"),
+    ("miimon-and-arp", bond(arp_interval=100, arp_ip_target=["192.0.2.1"]),
+     bond(arp_interval=100, arp_ip_target=["192.0.2.1"], miimon=0), "arp_interval",
+     "arp_interval 100 and miimon 100 are both on"),
+    ("arp-interval-needs-target", bond(miimon=DROP, arp_interval=100),
+     bond(miimon=DROP, arp_interval=100, arp_ip_target="192.0.2.1"), "arp_interval",
+     "needs arp_ip_target"),
+    ("target-needs-arp-interval", bond(arp_ip_target=["192.0.2.1"]), bond(), "arp_ip_target",
+     "arp_ip_target needs arp_interval (non-zero)"),
+    ("arp-validate-needs-arp-interval", bond(arp_validate="all"), bond(), "arp_validate",
+     "needs arp_interval"),
+    ("too-many-targets", bond(miimon=0, arp_interval=100,
+                              arp_ip_target=[f"192.0.2.{n}" for n in range(1, 18)]),
+     bond(miimon=0, arp_interval=100, arp_ip_target=[f"192.0.2.{n}" for n in range(1, 17)]),
+     "arp_ip_target", "at most 16"),
+    ("multicast-target", bond(miimon=0, arp_interval=100, arp_ip_target="224.0.0.1"),
+     bond(miimon=0, arp_interval=100, arp_ip_target="192.0.2.1"), "arp_ip_target",
+     "'224.0.0.1' is a multicast address"),
+    ("zero-target", bond(miimon=0, arp_interval=100, arp_ip_target=["0.0.0.0"]),
+     bond(miimon=0, arp_interval=100, arp_ip_target=["192.0.2.9"]), "arp_ip_target",
+     "0.0.0.0/8"),
+    ("broadcast-target", bond(miimon=0, arp_interval=100, arp_ip_target=["255.255.255.255"]),
+     bond(miimon=0, arp_interval=100, arp_ip_target=["192.0.2.9"]), "arp_ip_target",
+     "broadcast"),
+    ("updelay-multiple", bond(updelay=150), bond(updelay=200), "updelay",
+     "updelay 150 is not a multiple of miimon 100; the kernel would round it down to 100"),
+    ("downdelay-multiple", bond(downdelay="250"), bond(downdelay="300"), "downdelay",
+     "not a multiple of miimon 100"),
+    ("peer-notif-delay-multiple", bond(peer_notif_delay=150), bond(peer_notif_delay=200),
+     "peer_notif_delay", "not a multiple"),
+    ("updelay-needs-miimon", bond(miimon=0, updelay=200), bond(miimon=100, updelay=200),
+     "updelay", "updelay needs miimon (non-zero)"),
+    ("updelay-multiple-of-kernel-default", bond(mode=4, miimon=DROP, updelay=150),
+     bond(mode=4, miimon=DROP, updelay=200), "updelay", "the kernel's default in 802.3ad"),
+    ("primary-not-a-slave", bond(primary="eth2"), bond(primary="eth1"), "primary",
+     "primary eth2 is not one of the slaves (eth0, eth1)"),
+    ("primary-bad-name", bond(primary="eth0;reboot"), bond(primary="eth0"), "primary",
+     "may contain only"),
+    ("grat-arp-vs-unsol-na", bond(num_grat_arp=2, num_unsol_na=3),
+     bond(num_grat_arp=3, num_unsol_na=3), "num_unsol_na", "set the same kernel parameter"),
+    ("ad-actor-system-multicast", bond(mode=4, ad_actor_system="01:80:c2:00:00:02"),
+     bond(mode=4, ad_actor_system="02:80:c2:00:00:02"), "ad_actor_system", "multicast"),
+    ("ad-actor-system-zero", bond(mode=4, ad_actor_system="00:00:00:00:00:00"),
+     bond(mode=4, ad_actor_system="02:00:00:00:00:01"), "ad_actor_system", "all zeros"),
+    ("slaves-missing", bond(slaves=DROP), bond(), "", "missing slaves"),
+    ("slaves-string", bond(slaves="eth0"), bond(slaves=["eth0"]), "slaves",
+     "expected a list of interface names"),
+    ("slaves-null", bond(slaves=None), bond(slaves=[]), "slaves", "invalid slaves None"),
+    ("slave-twice", bond(slaves=["eth0", "eth0"]), bond(slaves=["eth0", "eth1"]), "slaves:1",
+     "listed twice"),
+    ("slave-is-own-bond", bond(slaves=["eth0", "bond0"]), bond(slaves=["eth0", "eth1"]),
+     "slaves:1", "cannot be its own slave"),
+    ("ipaddr", bond(ipaddr="192.0.2.256", prefix=24), bond(ipaddr="192.0.2.25", prefix=24),
+     "ipaddr", "'192.0.2.256' is not an IPv4 address"),
+    ("ipaddr-leading-zero", bond(ipaddr="192.0.2.010"), bond(ipaddr="192.0.2.10"), "ipaddr",
+     "not an IPv4 address"),
+    ("ipaddr-multicast", bond(ipaddr="239.1.1.1"), bond(ipaddr="192.0.2.1"), "ipaddr",
+     "multicast"),
+    ("ipaddr-number", bond(ipaddr=3221225985), bond(ipaddr="192.0.2.1"), "ipaddr",
+     "not an IPv4 address"),
+    ("prefix-range", bond(ipaddr="192.0.2.1", prefix=33), bond(ipaddr="192.0.2.1", prefix=32),
+     "prefix", "invalid prefix 33: expected an integer 0-32"),
+    ("prefix-and-netmask", bond(ipaddr="192.0.2.1", prefix=24, netmask="255.255.255.0"),
+     bond(ipaddr="192.0.2.1", netmask="255.255.255.0"), "netmask", "not both"),
+    ("netmask-holes", bond(ipaddr="192.0.2.1", netmask="255.0.255.0"),
+     bond(ipaddr="192.0.2.1", netmask="255.255.0.0"), "netmask", "not contiguous"),
+    ("prefix-needs-ipaddr", bond(prefix=24), bond(prefix=24, ipaddr="192.0.2.1"), "prefix",
+     "prefix needs ipaddr"),
+    ("gateway", bond(ipaddr="192.0.2.1", prefix=24, gateway="192.0.2.x"),
+     bond(ipaddr="192.0.2.1", prefix=24, gateway="192.0.2.254"), "gateway", "invalid gateway"),
+    ("gateway-needs-ipaddr", bond(gateway="192.0.2.254"), bond(), "gateway", "needs ipaddr"),
+    ("dhcp-with-ipaddr", bond(bootproto="dhcp", ipaddr="192.0.2.1", prefix=24),
+     bond(bootproto="static", ipaddr="192.0.2.1", prefix=24), "bootproto",
+     "bootproto dhcp with ipaddr"),
+    ("static-without-ipaddr", bond(bootproto="static"), bond(bootproto="dhcp"), "bootproto",
+     "static needs ipaddr"),
+    ("bootproto-name", bond(bootproto="dchp"), bond(bootproto="DHCP"), "bootproto",
+     "did you mean 'dhcp'?"),
+    ("mtu-low", bond(mtu=67), bond(mtu=68), "mtu", "invalid mtu 67: expected an integer 68-65535"),
+    ("mtu-high", bond(mtu="65536"), bond(mtu="65535"), "mtu", "68-65535"),
+    ("onboot", bond(onboot="yes"), bond(onboot=True), "onboot", "expected true or false"),
+    ("ifcfg-key-case", bond(ifcfg={"ethtool_opts": "-K bond0 gro off"}),
+     bond(ifcfg={"ETHTOOL_OPTS": "-K bond0 gro off"}), "ifcfg:ethtool_opts",
+     "expected [A-Z][A-Z0-9_]*"),
+    ("ifcfg-managed-key", bond(ifcfg={"BONDING_OPTS": "mode=0"}), bond(ifcfg={}),
+     "ifcfg:BONDING_OPTS", "written by this module"),
+    ("ifcfg-master", bond(ifcfg={"MASTER": "bond9"}), bond(ifcfg={"ZONE": "public"}),
+     "ifcfg:MASTER", "written by this module"),
+    ("ifcfg-nul", bond(ifcfg={"USERCTL": "no\0"}), bond(ifcfg={"USERCTL": "no"}),
+     "ifcfg:USERCTL", "NUL"),
+    ("ifcfg-list", bond(ifcfg={"DNS1": ["192.0.2.53"]}), bond(ifcfg={"DNS1": "192.0.2.53"}),
+     "ifcfg:DNS1", "expected a string, number or bool"),
+    ("ifcfg-not-mapping", bond(ifcfg=["ZONE=public"]), bond(ifcfg={"ZONE": "public"}),
+     "ifcfg", "expected a mapping of extra ifcfg keys"),
+    ("vlan-id-zero", bond(vlans={0: {}}), bond(vlans={1: {}}), "vlans:0",
+     "invalid VLAN id 0: expected 1-4094"),
+    ("vlan-id-4095", bond(vlans={4095: {}}), bond(vlans={4094: {}}), "vlans:4095", "1-4094"),
+    ("vlan-id-text", bond(vlans={"ten": {}}), bond(vlans={"10": {}}), "vlans:ten", "1-4094"),
+    ("vlan-id-twice", bond(vlans={10: {}, "10": {}}), bond(vlans={10: {}, "11": {}}),
+     "vlans:10", "VLAN 10 is given twice"),
+    ("vlan-unknown-key", bond(vlans={10: {"ipadr": "192.0.2.1"}}),
+     bond(vlans={10: {"ipaddr": "192.0.2.1"}}), "vlans:10:ipadr",
+     "unknown key 'ipadr' in bonding:bonds:bond0:vlans:10; did you mean 'ipaddr'?"),
+    ("vlan-mtu-above-bond", bond(mtu=1500, vlans={10: {"mtu": 9000}}),
+     bond(mtu=9000, vlans={10: {"mtu": 9000}}), "vlans:10:mtu",
+     "VLAN mtu 9000 is larger than the bond's mtu 1500"),
+    ("vlan-dhcp-with-ipaddr", bond(vlans={10: {"bootproto": "dhcp", "ipaddr": "192.0.2.1"}}),
+     bond(vlans={10: {"bootproto": "dhcp"}}), "vlans:10:bootproto", "dhcp with ipaddr"),
+    ("vlans-not-mapping", bond(vlans=[100]), bond(vlans={100: None}), "vlans",
+     "expected a mapping of VLAN ids"),
+    ("unknown-setting", bond(slave=["eth2"]), bond(), "slave", "did you mean 'slaves'?"),
+]
+
+
+@pytest.mark.parametrize(
+    "bad, fixed, where, fragment",
+    [rule[1:] for rule in BOND_RULES],
+    ids=[rule[0] for rule in BOND_RULES],
+)
+def test_bond_rule_pairs(bad, fixed, where, fragment):
+    path = f"{B}:{where}" if where else B
+    assert_pair(pillar(bad), pillar(fixed), path, fragment)
+
+
+def test_vlan_device_name_fits_in_15_characters():
+    assert_pair({"bonds": {"bond-storage": bond(vlans={100: {}})}},
+                {"bonds": {"bond-storage": bond(vlans={10: {}})}},
+                "bonding:bonds:bond-storage:vlans:100",
+                "VLAN device name: interface name 'bond-storage.100' is 16 characters")
+
+
+BAD_NAMES = ["", "x" * 16, ".", "..", "eth/0", "eth 0", "eth:0", 'eth"0', "eth'0", "eth$0",
+             "eth`0", "eth\\0", "eth;0", "eth\n0", "eth\t0", "eth\x000", "-eth0", "all", 5, None]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
+def test_slave_names_are_checked(name):
+    assert_pair(pillar(bond(slaves=["eth0", name])), pillar(bond(slaves=["eth0", "eth1"])),
+                f"{B}:slaves:1", "")
+
+
+@pytest.mark.parametrize("name", ["bond.0", "b" * 16, "bond/0", "bond0;x", "all"], ids=repr)
+def test_bond_names_are_checked(name):
+    bad = {"bonds": {name: bond()}}
+    assert_pair(bad, pillar(), f"bonding:bonds:{name}", "")
+
+
+def test_bond_name_with_a_dot_says_why():
+    errors = errors_of({"bonds": {"bond0.5": bond()}})
+    assert ("bonding:bonds:bond0.5",
+            "bond name 'bond0.5' contains '.'; initscripts read <device>.<number> as a VLAN, "
+            "so bond names have none") in errors
+
+
+def test_non_string_bond_name():
+    assert_pair({"bonds": {0: bond()}}, pillar(), "bonding:bonds:0", "not a string")
+
+
+# Cross-bond rules need two bonds.
+def two_bonds(bond1):
+    return {"bonds": {"bond0": bond(), "bond1": bond1}}
+
+
+def test_slave_in_two_bonds():
+    assert_pair(two_bonds(bond(slaves=["eth2", "eth1"])), two_bonds(bond(slaves=["eth2", "eth3"])),
+                "bonding:bonds:bond1:slaves:1",
+                "slave eth1 is already a slave of bond0; a slave belongs to one bond only")
+
+
+def test_slave_that_is_a_bond():
+    assert_pair(two_bonds(bond(slaves=["bond0"])), two_bonds(bond(slaves=["eth3"])),
+                "bonding:bonds:bond1:slaves:0", "slave bond0 is itself a bond")
+
+
+def test_slave_that_is_a_vlan_device_of_another_bond():
+    bad = {"bonds": {"bond0": bond(vlans={10: {}}), "bond1": bond(slaves=["bond0.10"])}}
+    fixed = {"bonds": {"bond0": bond(vlans={10: {}}), "bond1": bond(slaves=["eth3"])}}
+    assert_pair(bad, fixed, "bonding:bonds:bond1:slaves:0", "a VLAN device of bond bond0")
+
+
+# Top level.
+@pytest.mark.parametrize(
+    "bad, fixed, path, fragment",
+    [
+        (pillar(networkmanager="off"), pillar(networkmanager="disabled"),
+         "bonding:networkmanager", "expected one of unmanaged, disabled"),
+        (pillar(networkmanager="Unmanagd"), pillar(networkmanager="Unmanaged"),
+         "bonding:networkmanager", "did you mean 'unmanaged'?"),
+        (pillar(modprobe_options="yes"), pillar(modprobe_options=True),
+         "bonding:modprobe_options", "expected true or false"),
+        (pillar(bond={}), pillar(), "bonding:bond",
+         "unknown key 'bond' in bonding; did you mean 'bonds'?"),
+        ({"bonds": []}, {"bonds": {}}, "bonding:bonds", "expected a mapping of bond names"),
+        ({"bonds": {"bond0": ["eth0"]}}, pillar(), B, "expected a mapping of bond settings"),
+        (None, {}, "bonding", "no pillar data"),
+        ([pillar()], pillar(), "bonding", "got list"),
+    ],
+)
+def test_top_level_rule_pairs(bad, fixed, path, fragment):
+    assert_pair(bad, fixed, path, fragment)
+
+
+def test_every_problem_is_reported_at_once():
+    bad = {"networkmanager": "x", "bonds": {
+        "bond0": bond(mode="x", miimonn=1, ipaddr="x"),
+        "bond1": bond(slaves=["eth0"], mtu=1),
+    }}
+    paths = [path for path, _ in errors_of(bad)]
+    assert paths == [
+        "bonding:networkmanager", f"{B}:miimonn", f"{B}:mode", f"{B}:ipaddr",
+        "bonding:bonds:bond1:mtu", "bonding:bonds:bond1:slaves:0",
+    ]
+
+
+def test_error_type_and_text():
+    with pytest.raises(BondConfigError) as caught:
+        validate(pillar(bond(miimon=-5, mtu=1)))
+    exc = caught.value
+    assert isinstance(exc, ValueError)
+    assert exc.errors == [
+        (f"{B}:miimon", "invalid value -5: expected an integer 0-2147483647 ms"),
+        (f"{B}:mtu", "invalid mtu 1: expected an integer 68-65535"),
+    ]
+    assert str(exc).splitlines() == [f"{path}: {message}" for path, message in exc.errors]
+    copy = pickle.loads(pickle.dumps(exc))
+    assert copy.errors == exc.errors and str(copy) == str(exc)
+
+
+def test_pillar_key_names_the_paths():
+    with pytest.raises(BondConfigError) as caught:
+        validate(pillar(bond(miimon="x")), pillar_key="net:bonding")
+    assert caught.value.errors[0][0] == "net:bonding:bonds:bond0:miimon"
+
+
+# Normalisation.
+def test_full_example_pillar_of_issue_4_validates():
+    text = """
+bonding:
+  networkmanager: unmanaged
+  modprobe_options: false
+  bonds:
+    bond0:
+      mode: active-backup
+      slaves: [eth0, eth1]
+      miimon: 100
+      primary: eth0
+      bootproto: none
+      ipaddr: 192.0.2.10
+      prefix: 24
+      gateway: 192.0.2.1
+      mtu: 9000
+      onboot: true
+      ifcfg: {ETHTOOL_OPTS: "-K bond0 gro off"}
+      vlans:
+        100: {ipaddr: 198.51.100.10, prefix: 24}
+"""
+    assert validate(yaml.safe_load(text)["bonding"]) == {
+        "networkmanager": "unmanaged",
+        "modprobe_options": False,
+        "bonds": {
+            "bond0": {
+                "name": "bond0", "mode": "active-backup",
+                "options": {"miimon": "100", "primary": "eth0"},
+                "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
+                "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
+                "gateway": "192.0.2.1", "mtu": 9000,
+                "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"},
+                "vlans": {100: {
+                    "vid": 100, "device": "bond0.100", "onboot": True, "bootproto": "static",
+                    "ipaddr": "198.51.100.10", "prefix": 24, "netmask": None, "gateway": None,
+                    "mtu": None, "ifcfg": {},
+                }},
+            }
+        },
+        "warnings": [],
+    }
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "pillar.example").rglob("hosts/*.sls")),
+                         ids=lambda path: path.name)
+def test_example_pillar_hosts_validate_without_warnings(path):
+    defaults = yaml.safe_load((REPO / "pillar.example/bonding/defaults.sls").read_text())
+    host = yaml.safe_load(path.read_text())
+    assert validate({**defaults["bonding"], **host["bonding"]})["warnings"] == []
+
+
+def test_options_are_canonical_and_in_table_order():
+    given_out_of_order = {
+        "slaves": ["eth1", "eth0"], "lacp_rate": 1, "xmit_hash_policy": "Layer3+4",
+        "ad_select": "2", "miimon": "100", "updelay": 200, "mode": "4",
+        "lacp_active": True, "ad_actor_system": "02:AA:BB:CC:DD:EE", "min_links": "1",
+        "use_carrier": "on",
+    }
+    result = validate({"bonds": {"bond0": given_out_of_order}})["bonds"]["bond0"]
+    assert result["mode"] == "802.3ad"
+    assert list(result["options"].items()) == [
+        ("miimon", "100"), ("updelay", "200"), ("use_carrier", "1"),
+        ("xmit_hash_policy", "layer3+4"), ("lacp_rate", "fast"), ("lacp_active", "1"),
+        ("ad_select", "count"), ("ad_actor_system", "02:aa:bb:cc:dd:ee"), ("min_links", "1"),
+    ]
+    assert result["slaves"] == ["eth1", "eth0"]
+
+
+@pytest.mark.parametrize("mode", ["active-backup", "Active-Backup", "ACTIVE-BACKUP", 1, "1"])
+def test_mode_in_any_form(mode):
+    assert validate(pillar(bond(mode=mode)))["bonds"]["bond0"]["mode"] == "active-backup"
+
+
+def test_arp_targets_are_comma_joined_in_pillar_order():
+    result = validate(pillar(bond(miimon=0, arp_interval="200",
+                                  arp_ip_target=["192.0.2.9", "192.0.2.1"], arp_validate=3)))
+    assert result["bonds"]["bond0"]["options"] == {
+        "miimon": "0", "arp_interval": "200", "arp_ip_target": "192.0.2.9,192.0.2.1",
+        "arp_validate": "all",
+    }
+
+
+def test_bonds_are_sorted_by_name():
+    result = validate({"bonds": {"bond2": bond(slaves=["eth4"]), "bond0": bond(),
+                                 "bond1": bond(slaves=["eth2"])}})
+    assert list(result["bonds"]) == ["bond0", "bond1", "bond2"]
+
+
+def test_interface_defaults_and_conversions():
+    result = validate(pillar(bond(
+        ipaddr="192.0.2.10", netmask="255.255.255.0", mtu="9000",
+        ifcfg={"IPV6INIT": False, "ZONE": "public", "USERCTL": True, "TXQLEN": 5000},
+        vlans={"200": None, 100: {"bootproto": "DHCP", "onboot": False}},
+    )))["bonds"]["bond0"]
+    assert (result["bootproto"], result["prefix"], result["netmask"], result["mtu"]) == (
+        "static", None, "255.255.255.0", 9000)
+    assert result["onboot"] is True
+    assert result["ifcfg"] == {"IPV6INIT": "no", "ZONE": "public", "USERCTL": "yes",
+                               "TXQLEN": "5000"}
+    assert list(result["vlans"]) == [100, 200]
+    assert result["vlans"][100]["bootproto"] == "dhcp" and result["vlans"][100]["onboot"] is False
+    assert result["vlans"][200] == {
+        "vid": 200, "device": "bond0.200", "onboot": True, "bootproto": "none", "ipaddr": None,
+        "prefix": None, "netmask": None, "gateway": None, "mtu": None, "ifcfg": {},
+    }
+
+
+def test_null_means_unset_except_for_mode_and_slaves():
+    result = validate({"networkmanager": None, "bonds": {"bond0": bond(
+        gateway=None, updelay=None, ifcfg=None, vlans=None, mtu=None)}})
+    assert result["networkmanager"] == "unmanaged"
+    assert result["bonds"]["bond0"]["options"] == {"miimon": "100"}
+    assert validate({"bonds": None})["bonds"] == {}
+    assert validate({})["bonds"] == {}
+
+
+def test_empty_slaves_are_allowed_with_a_warning():
+    result = validate(pillar(bond(slaves=[])))
+    assert result["bonds"]["bond0"]["slaves"] == []
+    assert result["warnings"] == [f"{B}: the bond has no slaves"]
+
+
+# Warnings.
+@pytest.mark.parametrize(
+    "pillar_value, warning",
+    [
+        (pillar(bond(mode="balance-rr", vlans={10: {}})),
+         f"{B}:vlans: VLANs over balance-rr are known to misbehave; active-backup is the "
+         "usual fix"),
+        (pillar(bond(miimon=DROP)), f"{B}: no link monitoring"),
+        (pillar(bond(mode=4, miimon=0)), f"{B}: no link monitoring"),
+        (pillar(bond(mode=4, min_links=3)), f"{B}: min_links 3 is more than the 2 slaves"),
+        (pillar(bond(ipaddr="10.1.2.3")), f"{B}: ipaddr 10.1.2.3 has no prefix or netmask"),
+        (pillar(bond(ipaddr="10.1.2.3", prefix=24, gateway="10.9.9.9")),
+         f"{B}: gateway 10.9.9.9 is outside 10.1.2.0/24"),
+        ({"modprobe_options": True, "bonds": {"bond0": bond(), "bond1": bond(slaves=["eth2"])}},
+         "bonding:modprobe_options: 2 bonds: module options apply to every bond the module "
+         "creates"),
+        (pillar(bond(mode=4, lacp_active="on", ad_actor_sys_prio=100), modprobe_options=True),
+         f"{B}: not bonding module parameters, left out of the modprobe options: lacp_active, "
+         "ad_actor_sys_prio"),
+    ],
+)
+def test_warnings(pillar_value, warning):
+    warnings = validate(pillar_value)["warnings"]
+    assert any(text.startswith(warning) for text in warnings), warnings
+
+
+def test_kernel_default_miimon_in_802_3ad_is_not_a_missing_monitor():
+    result = validate(pillar(bond(mode="802.3ad", miimon=DROP, updelay=200)))
+    assert result["warnings"] == []
+    assert result["bonds"]["bond0"]["options"] == {"updelay": "200"}
+
+
+# validate_bond for bond.managed.
+def test_validate_bond_returns_one_bond_and_skips_cross_bond_rules():
+    warnings = []
+    result = validate_bond("bond1", bond(slaves=["bond0"], mode=0, vlans={5: {}}),
+                           warnings=warnings)
+    assert result["name"] == "bond1" and result["slaves"] == ["bond0"]
+    assert warnings == ["bonding:bonds:bond1:vlans: VLANs over balance-rr are known to "
+                        "misbehave; active-backup is the usual fix"]
+
+
+def test_validate_bond_raises_with_paths_under_the_given_path():
+    with pytest.raises(BondConfigError) as caught:
+        validate_bond("bond0", bond(miimon="x"), path="bond.managed")
+    assert caught.value.errors[0][0] == "bond.managed:bond0:miimon"
+
+
+def test_is_valid_ifname():
+    assert bond_schema.is_valid_ifname("eth0")
+    assert not bond_schema.is_valid_ifname("x/../../etc")
+    assert not bond_schema.is_valid_ifname(None)
+
+
+# Junk: nothing but BondConfigError, ever.
+scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+           | st.floats() | st.text(max_size=20) | st.binary(max_size=4))
+junk = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(scalars.filter(lambda key: not isinstance(key, float)), children,
+                      max_size=4),
+    max_leaves=12,
+)
+BOND_KEYS = [option.name for option in bond_options.TABLE] + list(bond_schema.BOND_KEYS)
+bond_shaped = st.dictionaries(st.sampled_from(BOND_KEYS), junk, max_size=8)
+pillar_shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "networkmanager": junk,
+        "modprobe_options": junk,
+        "bonds": st.dictionaries(st.sampled_from(["bond0", "bond1", "eth0"]) | junk.filter(
+            lambda key: isinstance(key, (str, int))), bond_shaped | junk, max_size=3),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pillar_value=junk | pillar_shaped)
+def test_validate_raises_only_bond_config_error(pillar_value):
+    try:
+        result = validate(pillar_value)
+    except BondConfigError as exc:
+        assert exc.errors
+        assert all(isinstance(path, str) and isinstance(message, str)
+                   for path, message in exc.errors)
+    else:
+        assert set(result) == {"networkmanager", "modprobe_options", "bonds", "warnings"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=junk, bond_value=bond_shaped | junk)
+def test_validate_bond_raises_only_bond_config_error(name, bond_value):
+    try:
+        validate_bond(name, bond_value)
+    except BondConfigError as exc:
+        assert exc.errors
