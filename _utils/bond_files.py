@@ -230,6 +230,7 @@ def plan(desired, remove=()):
 def _write_atomic(path, text, mode=FILE_MODE):
     """Replace ``path`` (never following a symlink there) by a regular file holding ``text``."""
     directory, name = os.path.split(path)
+    # A leading dot: initscripts (ifcfg-*) and NetworkManager never pick up a temp file.
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".salt-tmp", dir=directory)
     try:
         with open(fd, "w", **_ENCODING, newline="") as f:
@@ -300,7 +301,10 @@ def apply(changes):
             change = changes[path]
             action = "remove" if change["new"] is None else "write"
             if change["new"] is None:
-                os.unlink(path)
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue  # already gone: the end state holds, nothing to restore
             else:
                 _ensure_parent(path, created_dirs)
                 _write_atomic(path, change["new"])

@@ -171,6 +171,15 @@ def test_failed_write_rolls_back_every_change(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-mod", "c-rm", "d-link", "z-blocked"]
 
 
+def test_a_file_removed_meanwhile_is_not_an_error(tmp_path):
+    marked = tmp_path / "ifcfg-eth0"
+    marked.write_text(MARKED)
+    changes = bond_files.plan({str(tmp_path / "ifcfg-eth1"): "x\n"}, [str(marked)])
+    marked.unlink()
+    bond_files.apply(changes)
+    assert os.listdir(tmp_path) == ["ifcfg-eth1"]
+
+
 def test_path_under_a_regular_file_fails_and_rolls_back(tmp_path):
     first = tmp_path / "a"
     (tmp_path / "plainfile").write_text("x")
