@@ -16,7 +16,7 @@ the same bash syntax. A value is written
   whose ``svUnescape`` decodes ``$'...'`` (its own ``svEscape`` writes exactly
   this form for control characters). Escapes used: ``\\n \\t \\r \\\\ \\'``
   and three-digit octal for the other controls, which both readers decode alike.
-- NUL cannot live in a shell variable: ``ValueError``. So can't a lone surrogate
+- NUL cannot live in a shell variable: ``ValueError``; nor can a lone surrogate
   (not encodable as UTF-8).
 
 ``parse`` reads back what ``render_*`` writes (bare, ``"..."``, ``'...'``,
