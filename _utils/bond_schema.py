@@ -49,6 +49,12 @@ MANAGED_IFCFG_KEYS = frozenset(
     }
 )
 _IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+# Variables that change the shell sourcing the file (ifup), never ifcfg keys;
+# the same set bond_ifcfg refuses to render.
+SHELL_VARIABLE_KEYS = re.compile(
+    r"PATH|IFS|ENV|BASH_ENV|BASH_.*|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS4|HOME"
+    r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
+)
 
 
 class BondConfigError(ValueError):
@@ -201,6 +207,12 @@ def _ifcfg_extras(value, path, findings):
                 "(mode, slaves, ipaddr, mtu, ...) instead",
             )
             continue
+        if SHELL_VARIABLE_KEYS.fullmatch(key):
+            findings.error(
+                key_path,
+                f"{key} is not an ifcfg key: it would change the shell that sources the file",
+            )
+            continue
         if isinstance(raw, bool):  # YAML reads yes/no as bools; ifcfg spells them yes/no
             text = "yes" if raw else "no"
         elif bond_options.is_int(raw):
@@ -216,8 +228,19 @@ def _ifcfg_extras(value, path, findings):
         if "\0" in text:
             findings.error(key_path, f"value of {key} contains a NUL character")
             continue
+        if not _is_utf8(text):
+            findings.error(key_path, f"value of {key} is not valid text (a lone surrogate)")
+            continue
         result[key] = text
     return result
+
+
+def _is_utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _interface(settings, path, findings):
