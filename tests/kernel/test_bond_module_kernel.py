@@ -2,9 +2,22 @@
 
 import pytest
 
-from tests.harness.capture_scenarios import MODES, NOBODY, veth_slaves, wait_lacp, wait_slave_up
+from tests.harness.capture_scenarios import (
+    MODES,
+    NOBODY,
+    active_backup_scenario,
+    arp_scenarios,
+    veth_slaves,
+    wait_lacp,
+    wait_slave_up,
+)
 
 pytestmark = pytest.mark.kernel
+
+
+def with_steps(spec, name, steps):
+    """A capture scenario's bonds and links, with this module's own steps."""
+    return dict(spec, name=name, steps=steps)
 
 
 def every_mode_scenario():
@@ -26,19 +39,11 @@ def every_mode_scenario():
 
 SCENARIOS = [
     every_mode_scenario(),
-    {
-        "name": "arp",
-        "bonds": [{"name": "bond0", "mode": "active-backup",
-                   "options": {"arp_interval": 100, "arp_ip_target": ["192.0.2.1", "192.0.2.2"]},
-                   "slaves": veth_slaves("va", "vb")}],
-        "neighbour": {"peers": ["pa", "pb"], "addresses": ["192.0.2.1/24"]},
-        "addresses": [{"dev": "bond0", "address": "192.0.2.10/24"}],
-        "steps": [
-            {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
-            wait_slave_up("vb"),
-            {"id": "status", "salt": ["bond.status", "bond0"]},
-        ],
-    },
+    with_steps(arp_scenarios()[0], "arp", [
+        {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
+        wait_slave_up("vb"),
+        {"id": "status", "salt": ["bond.status", "bond0"]},
+    ]),
     {
         "name": "lacp",
         "bonds": [
@@ -73,29 +78,22 @@ SCENARIOS = [
             {"id": "health", "salt": ["bond.health"]},
         ],
     },
-    {
-        "name": "failover",
-        "bonds": [{"name": "bond0", "mode": "active-backup",
-                   "options": {"miimon": 100, "primary": "va", "primary_reselect": "always"},
-                   "slaves": veth_slaves("va", "vb")}],
-        "neighbour": {"peers": ["pa", "pb"], "addresses": ["192.0.2.1/24"]},
-        "addresses": [{"dev": "bond0", "address": "192.0.2.10/24"}],
-        "steps": [
-            {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
-            wait_slave_up("vb"),
-            {"id": "health-before", "salt": ["bond.health"]},
-            {"ns": ["link", "set", "pa", "down"]},
-            {"id": "moved", "wait": {"path": "bond0/bonding/active_slave", "equals": "vb"}},
-            {"wait": {"path": "va/bonding_slave/mii_status", "equals": "down"}},
-            {"id": "status-down", "salt": ["bond.status", "bond0"]},
-            {"id": "health-down", "salt": ["bond.health", "bond0"]},
-            {"id": "ping-down", "run": ["ping", "-c1", "-W2", "192.0.2.1"]},
-            {"ns": ["link", "set", "pa", "up"]},
-            {"id": "back", "wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
-            {"wait": {"path": "va/bonding_slave/mii_status", "equals": "up"}},
-            {"id": "health-back", "salt": ["bond.health"], "user": NOBODY},
-        ],
-    },
+    # The bond, neighbour and addresses of the active-backup capture, primary va.
+    with_steps(active_backup_scenario(), "failover", [
+        {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
+        wait_slave_up("vb"),
+        {"id": "health-before", "salt": ["bond.health"]},
+        {"ns": ["link", "set", "pa", "down"]},
+        {"id": "moved", "wait": {"path": "bond0/bonding/active_slave", "equals": "vb"}},
+        {"wait": {"path": "va/bonding_slave/mii_status", "equals": "down"}},
+        {"id": "status-down", "salt": ["bond.status", "bond0"]},
+        {"id": "health-down", "salt": ["bond.health", "bond0"]},
+        {"id": "ping-down", "run": ["ping", "-c1", "-W2", "192.0.2.1"]},
+        {"ns": ["link", "set", "pa", "up"]},
+        {"id": "back", "wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
+        {"wait": {"path": "va/bonding_slave/mii_status", "equals": "up"}},
+        {"id": "health-back", "salt": ["bond.health"], "user": NOBODY},
+    ]),
 ]
 
 
