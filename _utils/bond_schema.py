@@ -323,9 +323,11 @@ def _bootproto(settings, has_address, path, findings):
 
 
 def _slaves(bond_value, name, path, findings):
+    """(the valid slaves in pillar order, whether the whole list was valid)."""
     if "slaves" not in bond_value:
         findings.error(path, "missing slaves: a list of interface names, e.g. [eth0, eth1]")
-        return []
+        return [], False
+    path = f"{path}:slaves"
     slaves = bond_value["slaves"]
     if not isinstance(slaves, list):
         findings.error(
@@ -333,7 +335,7 @@ def _slaves(bond_value, name, path, findings):
             f"invalid slaves {describe(slaves)}: expected a list of interface names, "
             "e.g. [eth0, eth1]",
         )
-        return []
+        return [], False
     result = []
     for index, slave in enumerate(slaves):
         problem = bond_options.ifname_problem(slave)
@@ -345,7 +347,7 @@ def _slaves(bond_value, name, path, findings):
             findings.error(f"{path}:{index}", f"slave {slave} is listed twice")
         else:
             result.append(slave)
-    return result
+    return result, len(result) == len(slaves)
 
 
 def _options(bond_value, mode, path, findings):
@@ -463,8 +465,8 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
             settings = {}
         if _mapping(settings, vlan_path, findings, "a mapping of VLAN settings") is None:
             continue
-        settings = _present(settings)
         _check_keys(settings, INTERFACE_KEYS, vlan_path, findings)
+        settings = _present(settings)
         interface = _interface(settings, vlan_path, findings)
         lower_mtu = bond_mtu or DEFAULT_MTU
         if interface["mtu"] is not None and interface["mtu"] > lower_mtu:
@@ -492,8 +494,8 @@ def _bond(name, bond_value, path, findings):
     what = "a mapping of bond settings (mode, slaves, ...)"
     if _mapping(bond_value, path, findings, what) is None:
         return None
-    bond_value = _present(bond_value, keep=("mode", "slaves"))
     _check_keys(bond_value, (*OPTIONS, *BOND_KEYS), path, findings, word="option")
+    bond_value = _present(bond_value, keep=("mode", "slaves"))
 
     mode = None
     if "mode" not in bond_value:
@@ -506,10 +508,7 @@ def _bond(name, bond_value, path, findings):
         except OptionValueError as exc:
             findings.error(f"{path}:mode", str(exc))
 
-    slaves_path = f"{path}:slaves"
-    errors_before = len(findings.errors)
-    slaves = _slaves(bond_value, name, slaves_path if "slaves" in bond_value else path, findings)
-    slaves_ok = len(findings.errors) == errors_before
+    slaves, slaves_ok = _slaves(bond_value, name, path, findings)
     if slaves_ok and not slaves:
         findings.warn(path, "the bond has no slaves")
 
@@ -544,14 +543,16 @@ def validate_bond(name, bond_value, path="bonding:bonds", warnings=None):
     return bond
 
 
-def _cross_bond_rules(bonds, path, findings):
+def _cross_bond_rules(bonds, bonds_value, path, findings):
     """A slave in one bond only; no slave that is a bond or a bond's VLAN device."""
     owner = {}
     vlan_devices = {
         vlan["device"]: name for name, bond in bonds.items() for vlan in bond["vlans"].values()
     }
     for name, bond in bonds.items():
-        for index, slave in enumerate(bond["slaves"]):
+        for slave in bond["slaves"]:
+            # The index in the pillar's list: invalid entries before it were dropped.
+            index = bonds_value[name]["slaves"].index(slave)
             slave_path = f"{path}:{name}:slaves:{index}"
             if slave in bonds:
                 findings.error(slave_path, f"slave {slave} is itself a bond in {path}")
@@ -605,8 +606,8 @@ def validate(pillar_value, pillar_key="bonding"):
                    "modprobe_options and bonds")
     if top is None:
         findings.raise_if_any()
-    top = _present(top)
     _check_keys(top, TOP_KEYS, path, findings)
+    top = _present(top)
 
     networkmanager = top.get("networkmanager", "unmanaged")
     choice = networkmanager.lower() if isinstance(networkmanager, str) else None
@@ -642,7 +643,7 @@ def validate(pillar_value, pillar_key="bonding"):
             bond = _bond(name, bonds_value[name], f"{bonds_path}:{name}", findings)
             if bond is not None:
                 bonds[name] = bond
-        _cross_bond_rules(bonds, bonds_path, findings)
+        _cross_bond_rules(bonds, bonds_value, bonds_path, findings)
     if modprobe_options:
         _modprobe_warnings(bonds, path, findings)
 

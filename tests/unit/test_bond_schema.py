@@ -223,6 +223,8 @@ BOND_RULES = [
      bond(vlans={10: {"bootproto": "dhcp"}}), "vlans:10:bootproto", "dhcp with ipaddr"),
     ("vlans-not-mapping", bond(vlans=[100]), bond(vlans={100: None}), "vlans",
      "expected a mapping of VLAN ids"),
+    ("unknown-null-option", bond(miimonn=None), bond(miimon=None), "miimonn",
+     "did you mean 'miimon'?"),
     ("unknown-setting", bond(slave=["eth2"]), bond(), "slave", "did you mean 'slaves'?"),
 ]
 
@@ -280,6 +282,12 @@ def test_slave_in_two_bonds():
     assert_pair(two_bonds(bond(slaves=["eth2", "eth1"])), two_bonds(bond(slaves=["eth2", "eth3"])),
                 "bonding:bonds:bond1:slaves:1",
                 "slave eth1 is already a slave of bond0; a slave belongs to one bond only")
+
+
+def test_cross_bond_paths_index_the_pillars_list():
+    bad = two_bonds(bond(slaves=["eth/2", "eth1"]))
+    assert ("bonding:bonds:bond1:slaves:1", "slave eth1 is already a slave of bond0; a slave "
+            "belongs to one bond only") in errors_of(bad)
 
 
 def test_slave_that_is_a_bond():
