@@ -252,6 +252,24 @@ def _interface(settings, path, findings):
         )
         onboot = True
 
+    addressing = _addressing(settings, path, findings)
+    bootproto = _bootproto(settings, "ipaddr" in settings, path, findings)
+
+    mtu = None
+    if "mtu" in settings:
+        mtu = _bounded_int(settings["mtu"], MTU_RANGE, f"{path}:mtu", findings, "mtu")
+
+    return {
+        "onboot": onboot,
+        "bootproto": bootproto,
+        **addressing,
+        "mtu": mtu,
+        "ifcfg": _ifcfg_extras(settings.get("ifcfg"), f"{path}:ifcfg", findings),
+    }
+
+
+def _addressing(settings, path, findings):
+    """ipaddr, prefix or netmask, and gateway: each valid, and only with an address."""
     ipaddr = None
     has_address = "ipaddr" in settings
     if has_address:
@@ -273,8 +291,6 @@ def _interface(settings, path, findings):
         if key in settings and not has_address:
             findings.error(f"{path}:{key}", f"{key} needs ipaddr (a static address)")
 
-    bootproto = _bootproto(settings, has_address, path, findings)
-
     if ipaddr and "prefix" not in settings and "netmask" not in settings:
         findings.warn(
             path,
@@ -287,20 +303,7 @@ def _interface(settings, path, findings):
         if ipaddress.IPv4Address(gateway) not in network:
             findings.warn(path, f"gateway {gateway} is outside {network}")
 
-    mtu = None
-    if "mtu" in settings:
-        mtu = _bounded_int(settings["mtu"], MTU_RANGE, f"{path}:mtu", findings, "mtu")
-
-    return {
-        "onboot": onboot,
-        "bootproto": bootproto,
-        "ipaddr": ipaddr,
-        "prefix": prefix,
-        "netmask": netmask,
-        "gateway": gateway,
-        "mtu": mtu,
-        "ifcfg": _ifcfg_extras(settings.get("ifcfg"), f"{path}:ifcfg", findings),
-    }
+    return {"ipaddr": ipaddr, "prefix": prefix, "netmask": netmask, "gateway": gateway}
 
 
 def _bootproto(settings, has_address, path, findings):
