@@ -170,12 +170,6 @@ class BondOption:
         """
         return _PARSERS[self.kind](self, value)
 
-    def number(self, canonical):
-        """The numeric value of a canonical int, enum or switch value."""
-        if self.kind in ("int", "switch"):
-            return int(canonical)
-        return dict(self.values)[canonical]
-
 
 def _invalid(option, value, hint=""):
     return OptionValueError(f"invalid value {describe(value)}: expected {option.allowed()}{hint}")
