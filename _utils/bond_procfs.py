@@ -45,14 +45,17 @@ PRIMARY_RESELECT_SUFFIX = " (primary_reselect "
 IGNORABLE_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM,
                     errno.EINVAL, errno.ENODEV, errno.EOPNOTSUPP}
 
-# Section header lines, matched on the stripped line.
+# Section headers: the bare line "802.3ad info", and keys whose value is empty
+# or the section's name (matched on the stripped key, whatever the indent).
 AD_HEADER = "802.3ad info"
-AGGREGATOR_HEADER = "Active Aggregator Info:"
-ACTOR_PDU_HEADER = "details actor lacp pdu:"
-PARTNER_PDU_HEADER = "details partner lacp pdu:"
-SLAVE_PREFIX = "Slave Interface:"
-DRIVER_PREFIX = "Ethernet Channel Bonding Driver:"
-
+NO_AGGREGATOR = "has no active aggregator"  # "bond X has no active aggregator"
+SLAVE_HEADER = "Slave Interface"
+AGGREGATOR_HEADER = "Active Aggregator Info"
+DRIVER_HEADER = "Ethernet Channel Bonding Driver"
+PDU_HEADERS = {"details actor lacp pdu": "actor_pdu", "details partner lacp pdu": "partner_pdu"}
+HEADER_KEYS = frozenset((SLAVE_HEADER, AGGREGATOR_HEADER, DRIVER_HEADER, *PDU_HEADERS))
+AGGREGATOR_KEYS = frozenset(
+    ("Aggregator ID", "Number of ports", "Actor Key", "Partner Key", "Partner Mac Address"))
 
 class BondStatusError(ValueError):
     """A bonding status file that is not what the kernel writes."""
@@ -84,46 +87,46 @@ def parse_proc(text):
     section = master
     slave = None
     pdu_open = False  # inside a slave's lacp pdu block: lowercase keys belong to it
+    in_aggregator = False
     for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
+        key, colon, value = line.partition(":")
+        if not colon:  # blank, a bare section header, or a stray word (a lone "Speed")
+            stripped = line.strip()
+            if stripped == AD_HEADER:
+                section = parsed["ad"] = {}
+                pdu_open = in_aggregator = False
+            elif stripped.endswith(NO_AGGREGATOR) and parsed["ad"] is not None:
+                parsed["no_active_aggregator"] = True
             continue
-        key, colon, value = stripped.partition(":")
+        key = key.strip()
+        if key in HEADER_KEYS:
+            pdu_open = in_aggregator = False
+            if key == SLAVE_HEADER:
+                slave = {"name": value.strip(), "fields": {}, "actor_pdu": None,
+                         "partner_pdu": None}
+                parsed["slaves"].append(slave)
+                section = slave["fields"]
+            elif key == AGGREGATOR_HEADER and parsed["ad"] is not None:
+                section = parsed["aggregator"] = {}
+                in_aggregator = True
+            elif key in PDU_HEADERS and slave is not None:
+                section = slave[PDU_HEADERS[key]] = {}
+                pdu_open = True
+            elif key == DRIVER_HEADER:
+                parsed["version"] = value.strip()
+            continue
         if pdu_open:
-            if colon and key[:1].islower() and not stripped.startswith("details "):
+            if key[:1].islower():
                 section[key] = value.strip()
                 continue
             pdu_open = False
             section = slave["fields"]
-        if key == "Slave Interface" and colon:
-            slave = {"name": value.strip(), "fields": {}, "actor_pdu": None, "partner_pdu": None}
-            parsed["slaves"].append(slave)
-            section = slave["fields"]
-        elif stripped == AD_HEADER:
-            section = parsed["ad"] = {}
-        elif stripped == AGGREGATOR_HEADER and parsed["ad"] is not None:
-            section = parsed["aggregator"] = {}
-        elif stripped.endswith("has no active aggregator") and parsed["ad"] is not None:
-            parsed["no_active_aggregator"] = True
-        elif stripped == ACTOR_PDU_HEADER and slave is not None:
-            section = slave["actor_pdu"] = {}
-            pdu_open = True
-        elif stripped == PARTNER_PDU_HEADER and slave is not None:
-            section = slave["partner_pdu"] = {}
-            pdu_open = True
-        elif key == "Ethernet Channel Bonding Driver" and colon:
-            parsed["version"] = value.strip()
-        elif colon:
-            if section is parsed["aggregator"] and key not in AGGREGATOR_KEYS:
-                section = parsed["ad"]  # the aggregator block is over
-            section.setdefault(key, value.strip())
-        # Lines without a colon (a stray "Speed") carry nothing we can use.
+        elif in_aggregator and key not in AGGREGATOR_KEYS:
+            in_aggregator = False  # the aggregator block is over
+            section = parsed["ad"]
+        section.setdefault(key, value.strip())
     _check_complete(parsed)
     return parsed
-
-
-AGGREGATOR_KEYS = frozenset(
-    ("Aggregator ID", "Number of ports", "Actor Key", "Partner Key", "Partner Mac Address"))
 
 
 def _check_complete(parsed):
