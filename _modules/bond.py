@@ -31,12 +31,19 @@ def _roots():
     )
 
 
-def _read(name):
+def _call(function, *args):
+    """A bond_procfs function on the configured roots; its errors as Salt's."""
     procfs, sysfs = _roots()
     try:
-        return __utils__["bond_procfs.read_status"](procfs, sysfs, name)
-    except LookupError as exc:  # UnknownBondError, by its base: the loader copies classes
+        return __utils__[f"bond_procfs.{function}"](procfs, sysfs, *args)
+    # By their bases: the loader's copy of bond_procfs has its own exception classes.
+    except (LookupError, ValueError) as exc:
         raise CommandExecutionError(str(exc)) from None
+
+
+def _read(name):
+    # The CLI turns a name like "0" into an int: bond names are strings.
+    return _call("read_status", None if name is None else str(name))
 
 
 def list_():
@@ -49,8 +56,7 @@ def list_():
 
         salt '*' bond.list
     """
-    procfs, sysfs = _roots()
-    return __utils__["bond_procfs.list_bonds"](procfs, sysfs)
+    return _call("list_bonds")
 
 
 def status(name=None):

@@ -61,6 +61,10 @@ class BondStatusError(ValueError):
     """A bonding status file that is not what the kernel writes."""
 
 
+class BondTreeError(ValueError):
+    """A procfs root that exists but cannot be listed."""
+
+
 class UnknownBondError(LookupError):
     """A bond name that is not on this host."""
 
@@ -379,22 +383,30 @@ def merge_sysfs(name, status, sysfs_root):
 def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     """Sorted names of the bonds: the entries of the procfs directory.
 
-    No directory (no bonding driver loaded) means no bonds. ``sysfs_root`` is
+    No directory (no bonding driver loaded) means no bonds; a root that exists
+    but cannot be listed raises :class:`BondTreeError`. ``sysfs_root`` is
     accepted for symmetry with :func:`read_status`; procfs is the authority.
     """
     try:
         return sorted(os.listdir(procfs_root))
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise BondTreeError(f"cannot list bonds in {procfs_root}: {exc.strerror or exc}") from None
 
 
 def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
-    """The status of one bond, with health; ``{"error", "health"}`` when unreadable."""
+    """The status of one bond, with health; ``{"error", "health"}`` when unreadable.
+
+    None when the bond's file does not exist (the bond was just deleted).
+    """
     path = os.path.join(procfs_root, name)
     try:
         with open(path, "rb") as f:
             text = f.read().decode("utf-8")
         status = status_from_proc(text)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         return _error_entry(f"cannot read {path}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
@@ -413,7 +425,7 @@ def _error_entry(message):
 
 
 def read_status(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT, names=None):
-    """``{bond: status}`` for every bond, or for ``names`` (a name or a list).
+    """``{bond: status}`` for every bond, or for ``names`` (a name or a list of names).
 
     Raises :class:`UnknownBondError` for a requested name that is not a bond.
     """
@@ -428,8 +440,9 @@ def read_status(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT, names=None):
     result = {}
     for name in wanted:
         status = read_bond(name, procfs_root, sysfs_root)
-        # A bond deleted between listing and reading is simply gone, not broken.
-        if names is None and status.get("error", "").endswith("No such file or directory"):
+        if status is None:  # deleted between listing and reading: gone, not broken
+            if names is not None:
+                raise UnknownBondError(name, list_bonds(procfs_root, sysfs_root))
             continue
         result[name] = status
     return result

@@ -70,6 +70,22 @@ def test_unknown_bond_is_a_clear_error(tmp_path, function):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
+def test_misconfigured_root_and_numeric_name_are_clear_errors(tmp_path):
+    root = tmp_path / "bonding"
+    root.write_text("a file, not the directory\n")
+    misconfigured = sandbox(tmp_path / "a", **{"bond.procfs": str(root)})
+    proc = salt_call_raw(misconfigured, "bond.list")
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == (
+        f"Error running 'bond.list': cannot list bonds in {root}: Not a directory")
+    # salt-call parses "0" as an int; it is still just a name that is not there.
+    numeric = sandbox(tmp_path / "b", **capture_roots("no-slaves"))
+    proc = salt_call_raw(numeric, "bond.status", "0")
+    assert proc.stderr.strip() == (
+        "Error running 'bond.status': no bond named '0' on this host (bonds: bond0)")
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
 @pytest.mark.parametrize("layout", ["absent", "empty"])
 def test_no_bonding_driver(tmp_path, layout):
     procfs = tmp_path / "proc" / "net" / "bonding"

@@ -464,3 +464,18 @@ def test_bond_names_need_not_start_with_bond(tmp_path):
     (procfs / "uplink").write_text(GOOD.read_text())
     assert bond_procfs.list_bonds(str(procfs)) == ["uplink"]
     assert bond_procfs.read_status(str(procfs), None)["uplink"]["mode"] == "active-backup"
+
+
+def test_a_procfs_root_that_is_a_file_is_an_error(tmp_path):
+    root = tmp_path / "bonding"
+    root.write_text("not a directory\n")
+    with pytest.raises(ValueError, match=f"cannot list bonds in {root}: Not a directory"):
+        bond_procfs.list_bonds(str(root))
+
+
+def test_a_bond_deleted_while_reading_is_gone_not_broken(tmp_path):
+    procfs = tmp_path / "proc"
+    procfs.mkdir()
+    (procfs / "bond0").write_text(GOOD.read_text())
+    assert bond_procfs.read_bond("bond1", str(procfs), None) is None
+    assert list(bond_procfs.read_status(str(procfs), None)) == ["bond0"]
