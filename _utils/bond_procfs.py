@@ -45,8 +45,8 @@ PRIMARY_RESELECT_SUFFIX = " (primary_reselect "
 IGNORABLE_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM,
                     errno.EINVAL, errno.ENODEV, errno.EOPNOTSUPP}
 
-# Section headers: the bare line "802.3ad info", and keys whose value is empty
-# or the section's name (matched on the stripped key, whatever the indent).
+# Section headers: the bare line "802.3ad info", and the keys that open a
+# section (matched on the stripped key, whatever the indent).
 AD_HEADER = "802.3ad info"
 NO_AGGREGATOR = "has no active aggregator"  # "bond X has no active aggregator"
 SLAVE_HEADER = "Slave Interface"
@@ -56,6 +56,7 @@ PDU_HEADERS = {"details actor lacp pdu": "actor_pdu", "details partner lacp pdu"
 HEADER_KEYS = frozenset((SLAVE_HEADER, AGGREGATOR_HEADER, DRIVER_HEADER, *PDU_HEADERS))
 AGGREGATOR_KEYS = frozenset(
     ("Aggregator ID", "Number of ports", "Actor Key", "Partner Key", "Partner Mac Address"))
+
 
 class BondStatusError(ValueError):
     """A bonding status file that is not what the kernel writes."""
