@@ -21,16 +21,11 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import bond_files  # noqa: E402
-import bond_options  # noqa: E402
 import bond_schema  # noqa: E402
-
-MODULE_PARAMS = frozenset(o.name for o in bond_options.TABLE if o.module_param)
 
 
 def _plan(config, ifcfg_dir, modprobe_conf, scope):
-    desired, remove = bond_files.desired_files(
-        config, ifcfg_dir, modprobe_conf, MODULE_PARAMS, scope
-    )
+    desired, remove = bond_files.desired_files(config, ifcfg_dir, modprobe_conf, scope=scope)
     return {
         "changes": bond_files.plan(desired, remove),
         "bonds": list(config["bonds"]),

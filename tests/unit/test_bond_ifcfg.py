@@ -1,8 +1,6 @@
 """bond_ifcfg: quoting proven by real bash, render/parse round trip, marks, the modprobe block."""
 
 import copy
-import os
-import subprocess
 
 import bond_files
 import bond_ifcfg
@@ -10,6 +8,8 @@ import bond_schema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.unit
 
@@ -42,32 +42,6 @@ def make_config(*bonds, modprobe_options=False):
         "networkmanager": "unmanaged", "modprobe_options": modprobe_options,
         "bonds": {b["name"]: copy.deepcopy(b) for b in bonds}, "warnings": [],
     }
-
-
-# bash prints every variable the file defined, as NUL-separated name/value pairs.
-SOURCE_SCRIPT = r"""
-: | :  # defines PIPESTATUS before the snapshot
-__before=" $(compgen -v | tr '\n' ' ') "
-set -a
-. "$1"
-set +a
-for __k in $(compgen -v); do
-  case "$__before" in *" $__k "*) continue;; esac
-  case "$__k" in __*) continue;; esac
-  printf '%s\0%s\0' "$__k" "${!__k}"
-done
-"""
-
-
-def source_with_bash(path, cwd):
-    """``{name: value}`` of the variables bash defines when it sources ``path`` in ``cwd``."""
-    proc = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", SOURCE_SCRIPT, "bash", str(path)],
-        cwd=cwd, capture_output=True, env={"PATH": os.environ["PATH"], "LC_ALL": "C"},
-        check=True,
-    )
-    fields = proc.stdout.split(b"\0")[:-1]
-    return {fields[i].decode(): fields[i + 1].decode() for i in range(0, len(fields), 2)}
 
 
 def write_and_source(tmp_path, files):

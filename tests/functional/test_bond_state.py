@@ -1,0 +1,353 @@
+"""The bond state through Salt's real loader: salt-call --local state.apply / state.single.
+
+Files are read back the way initscripts read them: bash sources them.
+"""
+
+import copy
+import os
+
+import pytest
+
+from tests.harness.shell import source_with_bash
+
+pytestmark = pytest.mark.functional
+
+MARK = "# Managed by Salt (bond state, {}). Local changes will be overwritten."
+
+DB_PILLAR = {
+    "bonding": {
+        "bonds": {
+            "bond0": {
+                "mode": "802.3ad",
+                "slaves": ["ens1f0", "ens1f1", "ens2f0", "ens2f1"],
+                "miimon": "100",  # a string number: Salt's network.managed crashes on it
+                "lacp_rate": 1,  # a number for an enum: rejected by network.managed
+                "xmit_hash_policy": "Layer3+4",
+                "mtu": 9000,
+                "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"},
+                "vlans": {
+                    100: {"ipaddr": "198.51.100.20", "prefix": 24, "gateway": "198.51.100.1"},
+                    "200": {"ipaddr": "203.0.113.20", "netmask": "255.255.255.0"},
+                },
+            },
+            "bond1": {
+                "mode": "Active-Backup",
+                "slaves": ["eno1", "eno2"],
+                "miimon": 100,
+                "primary": "eno1",
+                "ipaddr": "192.0.2.30",
+                "prefix": 24,
+                "gateway": "192.0.2.1",
+            },
+        }
+    }
+}
+
+
+def apply(salt, *extra):
+    rc, ret = salt.run("state.apply", "bonding", *extra)
+    assert isinstance(ret, dict), ret
+    (state,) = ret.values()
+    return rc, state
+
+
+def sourced(salt):
+    """``{filename: {VAR: value}}`` for every file in the ifcfg dir, as bash reads it."""
+    run_dir = salt.root / "bash-cwd"
+    run_dir.mkdir(exist_ok=True)
+    files = {p.name: source_with_bash(p, run_dir) for p in sorted(salt.ifcfg_dir.iterdir())}
+    assert list(run_dir.iterdir()) == [], "sourcing a written file created files"
+    return files
+
+
+def snapshot(salt):
+    """``{path: (mtime_ns, text)}`` of every file the state may touch."""
+    paths = [*salt.ifcfg_dir.iterdir(), salt.modprobe_conf]
+    return {str(p): (p.stat().st_mtime_ns, p.read_text()) for p in paths if p.exists()}
+
+
+@pytest.fixture
+def db(salt_call):
+    salt_call.set_pillar(DB_PILLAR)
+    return salt_call
+
+
+def test_files_say_what_pillar_says_as_bash_reads_them(db):
+    rc, state = apply(db)
+    assert rc == 0 and state["result"] is True, state
+    files = sourced(db)
+    assert sorted(files) == [
+        "ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond0.200", "ifcfg-bond1",
+        "ifcfg-eno1", "ifcfg-eno2", "ifcfg-ens1f0", "ifcfg-ens1f1", "ifcfg-ens2f0",
+        "ifcfg-ens2f1",
+    ]
+    assert files["ifcfg-bond0"] == {
+        "DEVICE": "bond0", "NAME": "bond0", "TYPE": "Bond", "BONDING_MASTER": "yes",
+        "BONDING_OPTS": "mode=802.3ad miimon=100 xmit_hash_policy=layer3+4 lacp_rate=fast",
+        "ONBOOT": "yes", "BOOTPROTO": "none", "MTU": "9000", "NM_CONTROLLED": "no",
+        "ETHTOOL_OPTS": "-K bond0 gro off",
+    }
+    assert files["ifcfg-bond1"] == {
+        "DEVICE": "bond1", "NAME": "bond1", "TYPE": "Bond", "BONDING_MASTER": "yes",
+        "BONDING_OPTS": "mode=active-backup miimon=100 primary=eno1",
+        "ONBOOT": "yes", "BOOTPROTO": "static", "IPADDR": "192.0.2.30", "PREFIX": "24",
+        "GATEWAY": "192.0.2.1", "NM_CONTROLLED": "no",
+    }
+    for slave, master in (("ens1f0", "bond0"), ("ens2f1", "bond0"), ("eno2", "bond1")):
+        assert files[f"ifcfg-{slave}"] == {
+            "DEVICE": slave, "NAME": slave, "TYPE": "Ethernet", "MASTER": master,
+            "SLAVE": "yes", "BOOTPROTO": "none", "ONBOOT": "yes", "NM_CONTROLLED": "no",
+        }
+    vlan100 = files["ifcfg-bond0.100"]
+    assert vlan100["DEVICE"] == "bond0.100" and vlan100["VLAN"] == "yes"
+    assert (vlan100["IPADDR"], vlan100["PREFIX"], vlan100["GATEWAY"]) == (
+        "198.51.100.20", "24", "198.51.100.1")
+    assert files["ifcfg-bond0.200"]["NETMASK"] == "255.255.255.0"
+    assert "PREFIX" not in files["ifcfg-bond0.200"]
+    for name in files:
+        owner = name.split("-", 1)[1].split(".")[0]
+        owner = "bond1" if owner in ("eno1", "eno2") else "bond0" if owner != "bond1" else owner
+        first = (db.ifcfg_dir / name).read_text().splitlines()[0]
+        assert first == MARK.format(owner)
+        assert oct((db.ifcfg_dir / name).stat().st_mode & 0o777) == "0o644"
+    modprobe = db.modprobe_conf.read_text().splitlines()
+    assert modprobe[0].startswith("# Partly managed by Salt")
+    assert [ln for ln in modprobe if not ln.startswith("#")] == [
+        "alias netdev-bond0 bonding", "alias netdev-bond1 bonding"]
+
+
+def test_test_mode_writes_nothing_and_shows_diffs(db):
+    rc, state = apply(db, "test=True")
+    assert state["result"] is None, state
+    assert list(db.ifcfg_dir.iterdir()) == [] and not db.modprobe_conf.exists()
+    bond_file = str(db.ifcfg_dir / "ifcfg-bond0")
+    assert state["changes"][bond_file]["action"] == "created"
+    assert "+BONDING_OPTS=\"mode=802.3ad miimon=100" in state["changes"][bond_file]["diff"]
+    assert len(state["changes"]) == 11  # ten ifcfg files and the modprobe file
+    assert "would be written" in state["comment"]
+
+
+def test_test_mode_reports_the_same_changes_as_the_real_run(db):
+    _, dry = apply(db, "test=True")
+    _, real = apply(db)
+    assert dry["changes"] == real["changes"]
+
+
+def test_second_run_changes_nothing_and_writes_nothing(db):
+    apply(db)
+    before = snapshot(db)
+    rc, state = apply(db)
+    assert rc == 0 and state["result"] is True
+    assert state["changes"] == {}
+    assert "already match" in state["comment"]
+    assert snapshot(db) == before  # same bytes and same mtimes
+    _, dry = apply(db, "test=True")
+    assert dry["result"] is True and dry["changes"] == {}
+
+
+def test_a_changed_option_rewrites_only_that_file(db):
+    apply(db)
+    before = snapshot(db)
+    pillar = copy.deepcopy(DB_PILLAR)
+    pillar["bonding"]["bonds"]["bond1"]["miimon"] = 200
+    db.set_pillar(pillar)
+    _, state = apply(db)
+    bond1 = str(db.ifcfg_dir / "ifcfg-bond1")
+    assert list(state["changes"]) == [bond1]
+    assert "-BONDING_OPTS=\"mode=active-backup miimon=100" in state["changes"][bond1]["diff"]
+    after = snapshot(db)
+    assert {p for p in after if after[p] != before[p]} == {bond1}
+
+
+def test_bonds_gone_from_pillar_are_removed_unmanaged_files_kept(db):
+    # The administrator's own files: an unmarked ifcfg, and lines in the modprobe file.
+    own_ifcfg = db.ifcfg_dir / "ifcfg-eth9"
+    own_ifcfg.write_text("DEVICE=eth9\nONBOOT=yes\n")
+    db.modprobe_conf.write_text("# local\noptions bonding max_bonds=0\n")
+    apply(db)
+    pillar = copy.deepcopy(DB_PILLAR)
+    del pillar["bonding"]["bonds"]["bond0"]
+    db.set_pillar(pillar)
+    _, state = apply(db)
+    assert state["result"] is True
+    removed = {os.path.basename(p) for p, c in state["changes"].items() if c["action"] == "removed"}
+    assert removed == {"ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond0.200", "ifcfg-ens1f0",
+                       "ifcfg-ens1f1", "ifcfg-ens2f0", "ifcfg-ens2f1"}
+    assert sorted(p.name for p in db.ifcfg_dir.iterdir()) == [
+        "ifcfg-bond1", "ifcfg-eno1", "ifcfg-eno2", "ifcfg-eth9"]
+    assert own_ifcfg.read_text() == "DEVICE=eth9\nONBOOT=yes\n"
+    modprobe = db.modprobe_conf.read_text()
+    assert "options bonding max_bonds=0\n" in modprobe and "# local\n" in modprobe
+    assert "alias netdev-bond1 bonding" in modprobe and "netdev-bond0" not in modprobe
+    # bonds: {} removes everything this module wrote, and only that.
+    db.set_pillar({"bonding": {"bonds": {}}})
+    _, state = apply(db)
+    assert state["result"] is True
+    assert [p.name for p in db.ifcfg_dir.iterdir()] == ["ifcfg-eth9"]
+    assert "netdev-" not in db.modprobe_conf.read_text()
+    assert "options bonding max_bonds=0" in db.modprobe_conf.read_text()
+
+
+def test_missing_pillar_key_is_an_error_not_a_wipe(db):
+    apply(db)
+    before = snapshot(db)
+    db.set_pillar({})
+    rc, state = apply(db)
+    assert rc != 0 and state["result"] is False
+    assert "bonding" in state["comment"] and "bonds: {}" in state["comment"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "change, path, words",
+    [
+        ({"miimonn": 100}, "bonding:bonds:bond1", ["miimonn", "did you mean 'miimon'"]),
+        ({"mode": "active-standby"}, "bonding:bonds:bond1:mode", ["active-backup (1)"]),
+        ({"arp_interval": 100, "arp_ip_target": ["192.0.2.1"]}, "bonding:bonds:bond1",
+         ["miimon", "arp_interval"]),
+        ({"primary": "eth7"}, "bonding:bonds:bond1:primary", ["eno1", "eno2"]),
+        ({"updelay": 150}, "bonding:bonds:bond1:updelay", ["multiple", "100"]),
+        ({"lacp_rate": "fast"}, "bonding:bonds:bond1:lacp_rate", ["802.3ad"]),
+        ({"slaves": ["eno1", "ens1f0"]}, "ens1f0", ["bond0", "bond1"]),
+        ({"slaves": ["eno1", "bond0"]}, "bond0", ["bond"]),
+        ({"slaves": ["eno1", "eth0/../../x"]}, "bonding:bonds:bond1:slaves", ["/"]),
+        ({"ipaddr": "192.0.2.300"}, "bonding:bonds:bond1:ipaddr", ["IPv4"]),
+        ({"prefix": 33}, "bonding:bonds:bond1:prefix", ["0-32"]),
+        ({"mtu": 67}, "bonding:bonds:bond1:mtu", ["68-65535"]),
+        ({"vlans": {4095: {}}}, "bonding:bonds:bond1:vlans", ["1-4094"]),
+        ({"ifcfg": {"lower": "x"}}, "bonding:bonds:bond1:ifcfg", ["[A-Z][A-Z0-9_]*"]),
+        ({"arp_ip_target": ["192.0.2.1"]}, "bonding:bonds:bond1", ["arp_interval"]),
+    ],
+)
+def test_bad_pillar_fails_naming_the_key_and_writes_nothing(db, change, path, words):
+    apply(db)
+    before = snapshot(db)
+    pillar = copy.deepcopy(DB_PILLAR)
+    pillar["bonding"]["bonds"]["bond1"].update(change)
+    db.set_pillar(pillar)
+    rc, state = apply(db)
+    assert rc != 0 and state["result"] is False
+    assert state["changes"] == {}
+    assert path in state["comment"], state["comment"]
+    for word in words:
+        assert word in state["comment"], state["comment"]
+    assert "Traceback" not in state["comment"]
+    assert snapshot(db) == before
+
+
+def test_warnings_do_not_fail_the_run(salt_call):
+    salt_call.set_pillar({"bonding": {"modprobe_options": True, "bonds": {
+        "bond0": {"mode": "balance-rr", "slaves": ["eth0", "eth1"], "miimon": 100,
+                  "vlans": {10: {"ipaddr": "192.0.2.5", "prefix": 24}}},
+        "bond1": {"mode": "active-backup", "slaves": ["eth2", "eth3"], "miimon": 100}}}})
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True
+    assert "active-backup" in state["comment"]  # the VLAN-over-balance-rr advice
+    assert "every bond" in state["comment"]  # module options apply to every bond
+
+
+# -- all or nothing, symlinks -------------------------------------------------------
+def test_one_failing_write_changes_nothing(db):
+    apply(db)
+    before = snapshot(db)
+    pillar = copy.deepcopy(DB_PILLAR)
+    pillar["bonding"]["bonds"]["bond1"]["miimon"] = 300
+    pillar["bonding"]["bonds"]["bond1"]["slaves"] = ["eno1", "eno2", "eno3"]
+    db.set_pillar(pillar)
+    blocker = db.ifcfg_dir / "ifcfg-eno3"
+    blocker.mkdir()  # a directory where the new slave file must go: that write fails
+    rc, state = apply(db)
+    assert rc != 0 and state["result"] is False
+    assert str(blocker) in state["comment"]
+    assert state["changes"] == {}
+    blocker.rmdir()
+    restored = {path: text for path, (_, text) in snapshot(db).items()}
+    assert restored == {path: text for path, (_, text) in before.items()}
+
+
+def test_a_symlink_at_a_target_is_replaced_not_followed(db, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    (db.ifcfg_dir / "ifcfg-eno1").symlink_to(outside)
+    _, state = apply(db)
+    assert state["result"] is True
+    assert outside.read_text() == "precious\n"
+    target = db.ifcfg_dir / "ifcfg-eno1"
+    assert not target.is_symlink() and "MASTER=bond1" in target.read_text()
+
+
+# -- injection ---------------------------------------------------------------------
+PAYLOADS = ['"; touch pwned; "', "$(touch pwned)", "`touch pwned`", "x\ntouch pwned",
+            "'; touch pwned; '", "\\\"; touch pwned; #", "${IFS}touch${IFS}pwned"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payloads_in_free_text_are_inert_and_read_back_exactly(db, payload):
+    pillar = copy.deepcopy(DB_PILLAR)
+    pillar["bonding"]["bonds"]["bond0"]["ifcfg"]["ETHTOOL_OPTS"] = payload
+    pillar["bonding"]["bonds"]["bond0"]["vlans"][100]["ifcfg"] = {"ZONE": payload}
+    db.set_pillar(pillar)
+    _, state = apply(db)
+    assert state["result"] is True, state
+    files = sourced(db)  # asserts that sourcing created no file
+    assert files["ifcfg-bond0"]["ETHTOOL_OPTS"] == payload
+    assert files["ifcfg-bond0.100"]["ZONE"] == payload
+
+
+@pytest.mark.parametrize("field", ["primary", "ipaddr", "gateway", "slave", "bond", "option",
+                                   "netmask", "vlan"])
+@pytest.mark.parametrize("payload", PAYLOADS[:4])
+def test_payloads_in_structured_fields_are_refused(db, field, payload):
+    pillar = copy.deepcopy(DB_PILLAR)
+    bond1 = pillar["bonding"]["bonds"]["bond1"]
+    if field == "slave":
+        bond1["slaves"] = ["eno1", payload]
+    elif field == "bond":
+        pillar["bonding"]["bonds"][payload] = pillar["bonding"]["bonds"].pop("bond1")
+    elif field == "option":
+        bond1["primary_reselect"] = payload
+    elif field == "vlan":
+        bond1["vlans"] = {payload: {}}
+    else:
+        bond1[field] = payload
+    db.set_pillar(pillar)
+    rc, state = apply(db)
+    assert state["result"] is False, state
+    assert list(db.ifcfg_dir.iterdir()) == []
+    assert not (db.root / "pwned").exists()
+
+
+# -- bond.managed and bond.absent ----------------------------------------------------
+def test_managed_and_absent_leave_other_bonds_alone(db):
+    apply(db)
+    rc, ret = db.run("state.single", "bond.managed", "name=bond7", "mode=1",
+                     'slaves=["eth5", "eth6"]', "miimon=200", "primary=eth6")
+    (state,) = ret.values()
+    assert state["result"] is True, state
+    files = sourced(db)
+    assert files["ifcfg-bond7"]["BONDING_OPTS"] == "mode=active-backup miimon=200 primary=eth6"
+    assert files["ifcfg-eth5"]["MASTER"] == "bond7"
+    assert "alias netdev-bond7 bonding" in db.modprobe_conf.read_text()
+    assert "alias netdev-bond0 bonding" in db.modprobe_conf.read_text()
+
+    _, ret = db.run("state.single", "bond.absent", "name=bond0")
+    (state,) = ret.values()
+    assert state["result"] is True
+    names = sorted(p.name for p in db.ifcfg_dir.iterdir())
+    assert names == ["ifcfg-bond1", "ifcfg-bond7", "ifcfg-eno1", "ifcfg-eno2", "ifcfg-eth5",
+                     "ifcfg-eth6"]
+    modprobe = db.modprobe_conf.read_text()
+    assert "netdev-bond0" not in modprobe and "alias netdev-bond7 bonding" in modprobe
+
+    _, ret = db.run("state.single", "bond.absent", "name=bond0")
+    (state,) = ret.values()
+    assert state["result"] is True and state["changes"] == {}
+
+
+def test_managed_rejects_bad_arguments_naming_them(salt_call):
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=9",
+                           'slaves=["eth0"]')
+    (state,) = ret.values()
+    assert state["result"] is False
+    assert "mode" in state["comment"] and "balance-rr (0)" in state["comment"]
+    assert list(salt_call.ifcfg_dir.iterdir()) == []
