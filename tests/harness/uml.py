@@ -166,6 +166,7 @@ class Uml:
         work = self.workdir / f"boot-{int(time.time() * 1000)}"
         work.mkdir(parents=True)
         capture_root = Path(capture_root or work / "captures")
+        capture_root.mkdir(parents=True, exist_ok=True)
         (work / "home").mkdir()
         job = {
             "scenarios": scenarios,
@@ -176,7 +177,7 @@ class Uml:
         }
         (work / "job.json").write_text(json.dumps(job, indent=1))
         results_path = work / "results.json"
-        self._boot(work, results_path)
+        self._boot(work, results_path, [capture_root])
         try:
             results = json.loads(results_path.read_text())
         except (OSError, ValueError):
@@ -226,7 +227,7 @@ class Uml:
             path.chmod(0o755)
         return configs
 
-    def _unhide_lines(self, work):
+    def _unhide_lines(self, work, extra_paths):
         """Shell lines that let ``nobody`` reach the paths the agent needs.
 
         Python may live under a private directory (pyenv under /root, mode
@@ -234,7 +235,9 @@ class Uml:
         tmpfs with the one needed child bind-mounted back; the host's
         permissions are never changed.
         """
-        needed = [Path(sys.base_prefix), self.python.parent, REPO, work]
+        # Anything the agent writes outside ``work`` (captures) must be reachable
+        # too, or it would land in the covering tmpfs and vanish at halt.
+        needed = [Path(sys.base_prefix), self.python.parent, REPO, work, *extra_paths]
         lines = []
         covered = set()
         for path in needed:
@@ -247,13 +250,15 @@ class Uml:
                 if ancestor not in covered:
                     lines.append(f"mount -t tmpfs -o mode=755 tmpfs '{ancestor}'")
                     covered.add(ancestor)
-                lines.append(f"mkdir -p '{child}' && mount --bind '/run/orig{child}' '{child}'")
+                if child not in covered:
+                    lines.append(f"mkdir -p '{child}' && mount --bind '/run/orig{child}' '{child}'")
+                    covered.add(child)
                 break
         if lines:
             lines.insert(0, "mkdir -p /run/orig && mount --bind / /run/orig")
         return "\n".join(lines)
 
-    def _init_script(self, work, results_path):
+    def _init_script(self, work, results_path, extra_paths):
         version = sorted(p.name for p in UML_MODULES.iterdir())[-1]
         modroot = work / "modroot"
         (modroot / "lib" / "modules").mkdir(parents=True)
@@ -277,12 +282,12 @@ class Uml:
             echo "agent exited $?"
             sync
             halt -f
-            """).replace("{unhide}", self._unhide_lines(work)))
+            """).replace("{unhide}", self._unhide_lines(work, extra_paths)))
         script.chmod(0o755)
         return script
 
-    def _boot(self, work, results_path):
-        script = self._init_script(work, results_path)
+    def _boot(self, work, results_path, extra_paths):
+        script = self._init_script(work, results_path, extra_paths)
         argv = [
             str(UML_BINARY), f"mem={self.mem}", "rootfstype=hostfs", "rw",
             f"init={script}", "con=null", "con0=fd:0,fd:1",
