@@ -31,6 +31,7 @@ PROC_MODE_TEXT = {
     "adaptive load balancing": "balance-alb",
 }
 STATE_ID = "bond_|-bonding_|-bonding_|-reconciled"
+MASKED = "**********"  # salt.utils.secret.REDACT_PLACEHOLDER
 
 
 # -- what each minion should have, from its pillar and its capture -------------
@@ -140,6 +141,9 @@ def state_return(data, minion_id):
 def apply(fleet, *args):
     ret = fleet.salt("state.apply", "bonding", *args)
     assert set(ret.data or {}) == set(fleet.minions), ret
+    # Salt 3008 hands a master's pillar to the minion as MaskedDict/MaskedList, whose
+    # str() is "**********": a comment or diff built from them would say nothing.
+    assert MASKED not in json.dumps(ret.data), ret.data
     return {minion_id: state_return(ret.data, minion_id) for minion_id in fleet.minions}
 
 

@@ -1,0 +1,108 @@
+"""The fleet path on the real bonding driver: master and minion in one UML boot.
+
+Inside one user-mode-linux kernel: an active-backup bond over two veth pairs,
+a salt-master and a salt-minion (``tests/harness/fleet_inside.py``). From the
+master, ``saltutil.sync_all`` ships the modules, ``bond.health`` says ok; then
+the peer of the active slave goes down, the kernel fails over, and
+``bond.health`` from the master says degraded, naming the slave.
+"""
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.harness import fleet_inside
+
+pytestmark = pytest.mark.kernel
+
+MINION = "uml-minion"
+
+
+def scenario(plan_path):
+    return {
+        "name": "fleet",
+        "bonds": [{"name": "bond0", "mode": "active-backup",
+                   "options": {"miimon": 100, "primary": "va"},
+                   "slaves": [{"name": "va", "peer": "pa"}, {"name": "vb", "peer": "pb"}]}],
+        "steps": [
+            {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
+            {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "up"}},
+            {"id": "fleet", "timeout": 900,
+             "run": [sys.executable, fleet_inside.__file__, str(plan_path)]},
+        ],
+    }
+
+
+PLAN_STEPS = [
+    {"id": "sync", "salt": ["saltutil.sync_all"]},
+    {"id": "health-before", "salt": ["bond.health"]},
+    {"ip": ["link", "set", "pa", "down"]},
+    {"id": "failover", "wait": {"path": "bond0/bonding/active_slave", "equals": "vb"}},
+    {"id": "va-down", "wait": {"path": "va/bonding_slave/mii_status", "equals": "down"}},
+    {"id": "health-after", "salt": ["bond.health"]},
+    {"id": "status-after", "salt": ["bond.status"]},
+]
+
+
+@pytest.fixture(scope="module")
+def report(uml):
+    # Reachable inside UML: a 0755 directory directly under /tmp (see uml.py's unhiding).
+    workdir = Path(tempfile.mkdtemp(prefix="bond-fleet-"))
+    workdir.chmod(0o755)
+    plan = workdir / "plan.json"
+    plan.write_text(json.dumps({"minion_id": MINION, "workdir": str(workdir),
+                                "steps": PLAN_STEPS}))
+    run = uml.run([scenario(plan)])
+    step = run["fleet"].step("fleet")
+    try:
+        data = json.loads(step["stdout"])
+    except ValueError:
+        pytest.fail(f"fleet_inside printed no report (rc {step['rc']}):\n"
+                    f"{step.get('stdout')}\n{step.get('stderr')}\nlogs in {workdir}")
+    print("fleet timings inside UML (s):", data["timings"])
+    if data.get("error"):
+        pytest.fail(f"{data['error']}\n{json.dumps(data['steps'], indent=1)}\nlogs in {workdir}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return data
+
+
+def salt_data(report, step_id):
+    step = report["steps"][step_id]
+    assert step["data"] is not None, step
+    return step["data"]
+
+
+def test_sync_all_from_the_master_ships_the_modules(report):
+    synced = salt_data(report, "sync")
+    assert "modules.bond" in synced["modules"], synced
+    assert "states.bond" in synced["states"], synced
+    assert "utils.bond_procfs" in synced["utils"], synced
+
+
+def test_health_through_the_master_ok_then_degraded_after_failover(report):
+    before = salt_data(report, "health-before")
+    assert before["status"] == "ok", before
+    assert before["bonds"]["bond0"] == {"status": "ok", "problems": []}, before
+
+    assert report["steps"]["failover"]["rc"] == 0, report["steps"]["failover"]
+    assert report["steps"]["va-down"]["rc"] == 0, report["steps"]["va-down"]
+    after = salt_data(report, "health-after")
+    assert after["status"] == "degraded", after
+    bond0 = after["bonds"]["bond0"]
+    assert bond0["status"] == "degraded", after
+    assert any("va" in problem and "down" in problem for problem in bond0["problems"]), bond0
+
+
+def test_status_through_the_master_shows_the_failover(report):
+    status = salt_data(report, "status-after")
+    assert set(status) == {"bond0"}, status
+    bond0 = status["bond0"]
+    assert bond0["mode"] == "active-backup"
+    assert bond0["active_slave"] == "vb"
+    assert bond0["slaves"]["va"]["mii_status"] == "down"
+    assert bond0["slaves"]["va"]["link_failure_count"] >= 1
+    assert bond0["slaves"]["vb"]["mii_status"] == "up"
