@@ -51,7 +51,7 @@ RESERVED_KEYS = frozenset({
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
-_SHELL_KEYS = re.compile(
+SHELL_KEYS = re.compile(
     r"PATH|IFS|ENV|BASH_ENV|BASH_.*|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS4|HOME"
     r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
 )
@@ -257,7 +257,7 @@ def _extra_keys(owner, spec):
             raise ValueError(f"{owner}: ifcfg key {key!r} must match [A-Z][A-Z0-9_]*")
         if key in RESERVED_KEYS:
             raise ValueError(f"{owner}: ifcfg key {key!r} is written by the bond state itself")
-        if _SHELL_KEYS.fullmatch(key):
+        if SHELL_KEYS.fullmatch(key):
             raise ValueError(f"{owner}: ifcfg key {key!r} would change the shell that sources"
                              " the file")
         pairs.append((key, spec["ifcfg"][key]))

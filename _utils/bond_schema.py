@@ -28,6 +28,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import bond_options  # noqa: E402
+from bond_ifcfg import RESERVED_KEYS, SHELL_KEYS  # noqa: E402  (what rendering refuses)
 from bond_options import OPTIONS, TABLE, OptionValueError, describe  # noqa: E402
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
@@ -39,24 +40,7 @@ MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 VLAN_ID_RANGE = (1, 4094)
 
-# Keys the rendered ifcfg files set themselves; an extra key must not override them.
-MANAGED_IFCFG_KEYS = frozenset(
-    {
-        "DEVICE", "NAME", "TYPE", "BONDING_OPTS", "BONDING_MASTER", "MASTER", "SLAVE",
-        "ONBOOT", "BOOTPROTO", "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK",
-        "NETMASK0", "GATEWAY", "GATEWAY0", "MTU", "NM_CONTROLLED", "VLAN", "VLAN_ID",
-        "PHYSDEV",
-    }
-)
 _IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
-# Variables that change the shell sourcing the file (ifup), never ifcfg keys;
-# the same set bond_ifcfg refuses to render.
-SHELL_VARIABLE_KEYS = re.compile(
-    r"PATH|IFS|ENV|BASH_ENV|BASH_.*|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS4|HOME"
-    r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
-)
-
-
 class BondConfigError(ValueError):
     """Invalid bonding configuration: ``errors`` is a list of (path, message)."""
 
@@ -200,14 +184,14 @@ def _ifcfg_extras(value, path, findings):
                 key_path, f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
             )
             continue
-        if key in MANAGED_IFCFG_KEYS:
+        if key in RESERVED_KEYS:
             findings.error(
                 key_path,
                 f"ifcfg key {key} is written by this module; set it through its pillar key "
                 "(mode, slaves, ipaddr, mtu, ...) instead",
             )
             continue
-        if SHELL_VARIABLE_KEYS.fullmatch(key):
+        if SHELL_KEYS.fullmatch(key):
             findings.error(
                 key_path,
                 f"{key} is not an ifcfg key: it would change the shell that sources the file",
