@@ -176,20 +176,7 @@ class Scenario:
         raise ValueError(f"unknown step {step!r}")
 
     def _wait(self, spec):
-        """Poll a sysfs file under /sys/class/net until it reads as expected."""
-        path = os.path.join(SYS_NET, spec["path"])
-        deadline = time.monotonic() + float(spec.get("timeout", 10))
-        value = None
-        while time.monotonic() < deadline:
-            try:
-                with open(path) as f:
-                    value = f.read().strip()
-            except OSError:
-                value = None
-            if value == spec["equals"]:
-                return {"rc": 0, "stdout": value}
-            time.sleep(0.05)
-        return {"rc": 1, "stdout": value, "stderr": f"timed out waiting for {path}"}
+        return wait_sysfs(spec)
 
     def _salt(self, step):
         user = step.get("user")
@@ -200,6 +187,23 @@ class Scenario:
         env = dict(os.environ, HOME=self.job["home"], TMPDIR="/dev/shm")
         return _proc_result(sh(argv, check=False, user=user, env=env,
                                timeout=step.get("timeout", 300)))
+
+
+def wait_sysfs(spec):
+    """Poll a sysfs file under /sys/class/net until it reads as expected."""
+    path = os.path.join(SYS_NET, spec["path"])
+    deadline = time.monotonic() + float(spec.get("timeout", 10))
+    value = None
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                value = f.read().strip()
+        except OSError:
+            value = None
+        if value == spec["equals"]:
+            return {"rc": 0, "stdout": value}
+        time.sleep(0.05)
+    return {"rc": 1, "stdout": value, "stderr": f"timed out waiting for {path}"}
 
 
 def _proc_result(proc):

@@ -38,15 +38,26 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.harness.agent import wait_sysfs  # noqa: E402
+
 BIN = Path(sys.executable).parent
 STATE_ROOT = Path("/run/fleet")  # a tmpfs inside UML; "state_root" in the plan overrides
-SYS_NET = "/sys/class/net"
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def daemon_paths(role, workdir):
+    """State on the tmpfs, the log on the shared filesystem (readable afterwards)."""
+    root = STATE_ROOT / role
+    return {"root_dir": str(root), "pki_dir": str(root / "pki"),
+            "cachedir": str(root / "cache"), "sock_dir": str(root / "sock"),
+            "pidfile": str(root / f"{role}.pid"), "log_file": str(workdir / f"{role}.log")}
 
 
 def configs(plan, workdir):
@@ -66,12 +77,7 @@ def configs(plan, workdir):
         **common,
         "id": "uml-master",
         "interface": "127.0.0.1",
-        "root_dir": str(STATE_ROOT / "master"),
-        "pki_dir": str(STATE_ROOT / "master" / "pki"),
-        "cachedir": str(STATE_ROOT / "master" / "cache"),
-        "sock_dir": str(STATE_ROOT / "master" / "sock"),
-        "pidfile": str(STATE_ROOT / "master" / "master.pid"),
-        "log_file": str(workdir / "master.log"),
+        **daemon_paths("master", workdir),
         "key_logfile": str(workdir / "key.log"),
         "auto_accept": True,
         "worker_threads": 2,
@@ -86,12 +92,7 @@ def configs(plan, workdir):
         "id": plan["minion_id"],
         "master": "127.0.0.1",
         "master_port": ports["ret_port"],
-        "root_dir": str(STATE_ROOT / "minion"),
-        "pki_dir": str(STATE_ROOT / "minion" / "pki"),
-        "cachedir": str(STATE_ROOT / "minion" / "cache"),
-        "sock_dir": str(STATE_ROOT / "minion" / "sock"),
-        "pidfile": str(STATE_ROOT / "minion" / "minion.pid"),
-        "log_file": str(workdir / "minion.log"),
+        **daemon_paths("minion", workdir),
         "acceptance_wait_time": 0.5,
         "acceptance_wait_time_max": 2,
         "grains_cache": False,
@@ -123,22 +124,6 @@ def salt(conf_dir, minion_id, args, timeout):
             "stderr": proc.stderr[-4000:]}
 
 
-def wait_sysfs(spec):
-    path = os.path.join(SYS_NET, spec["path"])
-    deadline = time.monotonic() + float(spec.get("timeout", 10))
-    value = None
-    while time.monotonic() < deadline:
-        try:
-            with open(path) as f:
-                value = f.read().strip()
-        except OSError:
-            value = None
-        if value == spec["equals"]:
-            return {"rc": 0, "data": value}
-        time.sleep(0.05)
-    return {"rc": 1, "data": value, "stderr": f"timed out waiting for {path}"}
-
-
 def wait_minion(conf_dir, minion_id, deadline):
     """Until ``salt <minion> test.ping`` answers True (the key is auto-accepted)."""
     last = None
@@ -154,7 +139,7 @@ def stop(daemons):
     """SIGTERM to every daemon at once, then wait (SIGKILL the group after 30 s)."""
     for proc in daemons:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)  # the daemon and its workers
     for proc in daemons:
         try:
             proc.wait(timeout=30)
@@ -196,6 +181,7 @@ def main(plan_path):
                 result = {"rc": proc.returncode, "stderr": proc.stderr}
             elif "wait" in step:
                 result = wait_sysfs(step["wait"])
+                result["data"] = result.pop("stdout")
             else:
                 raise ValueError(f"unknown step {step!r}")
             report["steps"][step_id] = result

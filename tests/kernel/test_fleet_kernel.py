@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import fleet_inside
-
 pytestmark = pytest.mark.kernel
 
 MINION = "uml-minion"
+FLEET_INSIDE = Path(__file__).resolve().parents[1] / "harness" / "fleet_inside.py"
 
 
 def scenario(plan_path):
@@ -32,7 +31,7 @@ def scenario(plan_path):
             {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
             {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "up"}},
             {"id": "fleet", "timeout": 900,
-             "run": [sys.executable, fleet_inside.__file__, str(plan_path)]},
+             "run": [sys.executable, str(FLEET_INSIDE), str(plan_path)]},
         ],
     }
 
