@@ -1,0 +1,134 @@
+"""Plain salt-master and salt-minion daemons from a generated config.
+
+For places where pytest-salt-factories is too heavy: inside the
+user-mode-linux kernel (``fleet_inside.py``; salt-factories takes minutes to
+start there) and the fleet benchmark (``benchmarks/bench_fleet.py``). The
+master auto-accepts keys, serves this repository as its file root (so
+``saltutil.sync_all`` ships ``_modules/``, ``_states/``, ``_utils/``) and
+``pillar_root`` as its pillar. Keys, caches and sockets live under
+``state_root``; logs under ``log_dir``.
+
+Standard library only: it runs with the virtualenv's Python, whose ``bin/``
+holds the Salt scripts.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SaltDaemons:
+    def __init__(self, state_root, log_dir, pillar_root, file_root=REPO):
+        self.state_root = Path(state_root)
+        self.log_dir = Path(log_dir)
+        self.ports = {"publish_port": free_port(), "ret_port": free_port()}
+        self.env = dict(os.environ, HOME=str(self.state_root), TMPDIR="/dev/shm")
+        self.minion_ids = []
+        self.procs = []
+        self.master_dir = self._write("master", "master", {
+            "interface": "127.0.0.1",
+            "auto_accept": True,
+            "worker_threads": 2,
+            "file_roots": {"base": [str(file_root)]},
+            "pillar_roots": {"base": [str(pillar_root)]},
+            "fileserver_followsymlinks": False,  # .venv may link to a whole Python
+            "fileserver_list_cache_time": 300,
+            "enable_legacy_startup_events": False,
+        })
+
+    def _write(self, name, role, conf):
+        root = self.state_root / name
+        conf = {
+            **self.ports,
+            "id": name,
+            "user": "root",
+            "log_level": "warning",
+            "log_level_logfile": "info",
+            "root_dir": str(root), "pki_dir": str(root / "pki"),
+            "cachedir": str(root / "cache"), "sock_dir": str(root / "sock"),
+            "pidfile": str(root / f"{role}.pid"), "log_file": str(self.log_dir / f"{name}.log"),
+            **conf,
+        }
+        conf_dir = root / "conf"
+        conf_dir.mkdir(parents=True)
+        (conf_dir / role).write_text(json.dumps(conf, indent=1))
+        return conf_dir
+
+    def add_minion(self, minion_id, **opts):
+        """A minion config; ``opts`` are extra minion options (``bond.*`` ...)."""
+        self._write(minion_id, "minion", {
+            "master": "127.0.0.1",
+            "master_port": self.ports["ret_port"],
+            "acceptance_wait_time": 0.5,
+            "acceptance_wait_time_max": 2,
+            "grains_cache": False,
+            "enable_fqdns_grains": False,
+            "enable_gpu_grains": False,
+            **opts,
+        })
+        self.minion_ids.append(minion_id)
+
+    def _spawn(self, name, role, conf_dir):
+        with open(self.log_dir / f"{name}.out", "wb") as out:
+            self.procs.append(subprocess.Popen(
+                [str(BIN / f"salt-{role}"), f"--config-dir={conf_dir}"],
+                stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True))
+
+    def start(self, timeout=600):
+        """Start the master and every minion; return once each answers test.ping."""
+        deadline = time.monotonic() + timeout
+        self._spawn("master", "master", self.master_dir)
+        for minion_id in self.minion_ids:
+            self._spawn(minion_id, "minion", self.state_root / minion_id / "conf")
+        waiting = set(self.minion_ids)
+        last = None
+        while waiting and time.monotonic() < deadline:
+            last = self.salt(sorted(waiting), ["test.ping"], timeout=10)
+            waiting -= {m for m, answer in (last["data"] or {}).items() if answer is True}
+            if waiting:
+                time.sleep(1)
+        if waiting:
+            raise RuntimeError(f"minions {sorted(waiting)} never answered: {last}")
+
+    def salt(self, target, args, timeout=300):
+        """``salt`` on the master: ``target`` a glob or a list of ids; data per minion."""
+        tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
+        argv = [str(BIN / "salt"), f"--config-dir={self.master_dir}", "--out=json", "--static",
+                f"--timeout={timeout}", "--log-level=quiet", *tgt, *args]
+        started = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 60,
+                              env=self.env)
+        seconds = time.monotonic() - started
+        try:
+            data = json.loads(proc.stdout)
+        except ValueError:
+            data = None
+        return {"rc": proc.returncode, "data": data, "seconds": seconds,
+                "stdout": proc.stdout[-4000:], "stderr": proc.stderr[-4000:]}
+
+    def stop(self):
+        """SIGTERM to every daemon's process group at once, then wait (SIGKILL after 30 s)."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs = []
