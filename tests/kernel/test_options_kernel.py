@@ -142,8 +142,8 @@ def raw_words(mode, option, text, miimon=MIIMON, monitor=True):
 def raw_case(mode, option, text, pillar, **kwargs):
     opts = raw_words(mode, option, text, **kwargs)
     return {"pillar": pillar, "mode": mode, "option": option.name, "text": text,
-            "bonding_opts": opts, "ops": ifup_ops(opts, SLAVES), "read": read_names([])
-            + [option.name]}
+            "bonding_opts": opts, "ops": ifup_ops(opts, SLAVES),
+            "read": read_names([option.name])}
 
 
 def valid_case(bond):
@@ -220,23 +220,27 @@ APPLIES, NUMERIC, OUTSIDE = build_applies_and_outside()
 EDGES = build_edges()
 UNMONITORED = build_unmonitored()
 DEFAULTS = build_defaults()
-# Combinations the schema refuses for what the kernel would make of them.
+
+
+def words_case(bonding_opts, pillar, read):
+    return {"pillar": pillar, "bonding_opts": bonding_opts,
+            "ops": ifup_ops(bonding_opts, SLAVES), "read": read}
+
+
+# Combinations the schema refuses, for what the kernel would make of them.
 CROSS = {
     # A delay that is not a multiple of miimon: the kernel rounds it down.
-    "updelay-not-a-multiple": raw_case(
-        "active-backup", OPTIONS["updelay"], "150",
-        {"mode": "active-backup", "slaves": list(SLAVES), "miimon": 100, "updelay": 150}),
-    # Both monitors: the kernel keeps the one written last and turns the other off.
-    "arp-after-miimon": raw_case(
-        "active-backup", OPTIONS["arp_ip_target"], "192.0.2.9",
+    "updelay-not-a-multiple": words_case(
+        "mode=active-backup miimon=100 updelay=150",
+        {"mode": "active-backup", "slaves": list(SLAVES), "miimon": 100, "updelay": 150},
+        ["updelay"]),
+    # Both monitors: the ARP monitor written after miimon turns MII monitoring off.
+    "arp-after-miimon": words_case(
+        "mode=active-backup miimon=100 arp_interval=1000 arp_ip_target=192.0.2.9",
         {"mode": "active-backup", "slaves": list(SLAVES), "miimon": 100,
          "arp_interval": 1000, "arp_ip_target": ["192.0.2.9"]},
-        monitor=False),
+        ["miimon", "arp_interval", "arp_ip_target"]),
 }
-CROSS["arp-after-miimon"]["bonding_opts"] = (
-    "mode=active-backup miimon=100 arp_interval=1000 arp_ip_target=192.0.2.9")
-CROSS["arp-after-miimon"]["ops"] = ifup_ops(CROSS["arp-after-miimon"]["bonding_opts"], SLAVES)
-CROSS["arp-after-miimon"]["read"] = ["miimon", "arp_interval", "arp_ip_target"]
 
 GROUPS = {"applies": APPLIES, "numeric": NUMERIC, "outside": OUTSIDE, "edges": EDGES,
           "unmonitored": UNMONITORED, "defaults": DEFAULTS, "cross": CROSS}
