@@ -138,12 +138,14 @@ def state_return(data, minion_id):
     return ret[STATE_ID]
 
 
-def apply(fleet, *args):
+def apply(fleet, *args, fails=False):
+    """``salt '*' state.apply bonding``: each minion's result; the exit code says ``fails``."""
     ret = fleet.salt("state.apply", "bonding", *args)
     assert set(ret.data or {}) == set(fleet.minions), ret
     # Salt 3008 hands a master's pillar to the minion as MaskedDict/MaskedList, whose
     # str() is "**********": a comment or diff built from them would say nothing.
     assert MASKED not in json.dumps(ret.data), ret.data
+    assert (ret.returncode != 0) == fails, ret
     return {minion_id: state_return(ret.data, minion_id) for minion_id in fleet.minions}
 
 
@@ -311,7 +313,7 @@ def test_invalid_pillar_fails_that_minion_only(applied, fleet):
     bond0["miimonn"] = bond0.pop("miimon")  # a typo an administrator makes
     with fleet.edited_pillar("app1", pillar):
         before = mtimes(fleet)
-        results = apply(fleet)
+        results = apply(fleet, fails=True)  # the salt command exits non-zero
         app1 = results["app1"]
         assert app1["result"] is False, app1
         assert app1["changes"] == {}, app1
@@ -348,6 +350,7 @@ def test_bond_status_reports_each_minions_own_bonds(synced, fleet):
 def test_bond_health_gives_each_minion_its_own_verdict(synced, fleet):
     ret = fleet.salt("bond.health", "--out=json")
     assert set(ret.data) == set(fleet.minions), ret
+    assert ret.returncode != 0, ret  # app1 is not ok: monitoring sees a failure
     verdicts = {minion_id: ret.data[minion_id]["status"] for minion_id in fleet.minions}
     # web1 and db1 captured healthy bonds; app1's active slave lost its link.
     assert verdicts == {"web1": "ok", "db1": "ok", "app1": "degraded"}, \
