@@ -19,7 +19,7 @@ from tests.harness.saltcall import SaltCall  # noqa: E402
 
 SANDBOX = REPO / "sandbox"
 HOST_PROCFS = Path("/proc/net/bonding")
-FALLBACK_CAPTURE = REPO / "tests" / "captures" / "active-backup-failover"
+FALLBACK_CAPTURE = REPO / "tests" / "captures" / "active-backup-failed-over"
 
 
 def heading(text):
