@@ -80,6 +80,8 @@ def check_ifcfg(files, bonds, minion_id):
                 assert variable not in master, (minion_id, variable, master)
         if spec.get("bootproto"):
             assert master["BOOTPROTO"] == spec["bootproto"], (minion_id, master)
+        onboot = "yes" if spec.get("onboot", True) else "no"
+        assert master["ONBOOT"] == onboot, (minion_id, master)
         for key, value in (spec.get("ifcfg") or {}).items():
             assert master[key] == value, (minion_id, key, master)
         for slave in spec["slaves"]:

@@ -13,4 +13,4 @@ bonding:
       mode: balance-alb
       slaves: [ens3f0, ens3f1]
       miimon: 100
-      bootproto: dhcp
+      bootproto: dhcp         # the address comes from DHCP: no ipaddr here

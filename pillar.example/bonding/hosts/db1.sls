@@ -8,7 +8,7 @@ bonding:
       miimon: 100
       lacp_rate: fast                 # LACPDUs every second, not every 30 s
       xmit_hash_policy: layer3+4      # spread flows by IP and port
-      mtu: 9000
+      mtu: 9000                       # jumbo frames; the switch ports must agree
       bootproto: none                 # the bond itself has no address
       ifcfg:                          # extra keys for ifcfg-bond0, written verbatim
         ETHTOOL_OPTS: "-K bond0 gro off"

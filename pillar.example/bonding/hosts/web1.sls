@@ -9,5 +9,5 @@ bonding:
       bootproto: static       # none | static | dhcp (static when ipaddr is set)
       ipaddr: 192.0.2.10
       prefix: 24              # or netmask: 255.255.255.0
-      gateway: 192.0.2.1
-      onboot: true
+      gateway: 192.0.2.1      # default route through this bond
+      onboot: true            # ONBOOT=yes: bring the bond up at boot (the default)
