@@ -19,11 +19,13 @@ medians to a floor measured in the same run:
   runs in a child process inside ``unshare --mount --propagation private
   --net``: ``/etc`` is an overlay whose upper layer is a temporary directory
   (the machine's /etc is never written), the grains are overridden in the
-  minion config, and the network namespace is the child's own. Two cases:
-  "present" (every bond, slave and VLAN name exists as an up veth end in that
-  namespace) and "absent" (no such interfaces: each state then calls
-  ``saltutil.refresh_grains``, which under ``--local`` waits for an answer
-  nobody sends).
+  minion config, no-op ``ifup``/``ifdown`` come first on PATH (Debian has
+  none), and the network namespace is the child's own. Two cases: "present"
+  (every bond, slave and VLAN name is an up veth end in that namespace, and a
+  tmpfs over ``/sys/class/net``, in that mount namespace only, holds each
+  bond's ``bonding/slaves``) and "absent" (no such interfaces: each state then
+  calls ``saltutil.refresh_grains``, whose ``event.fire`` spends about 1 s on
+  a minion event bus that does not exist under ``--local``).
 
 Run: ``.venv/bin/python benchmarks/bench_state.py [--repeat N] [--quick]``
 (root is needed for the network.managed part; ``--no-nm`` skips it).
