@@ -84,11 +84,15 @@ class Minion:
         }
 
     def files(self):
-        """Every file the state wrote for this minion: {path: mtime_ns}."""
+        """Every file the state wrote for this minion: {path: (inode, mtime_ns)}.
+
+        An atomic rewrite (temporary file renamed over the target) changes the
+        inode even within one tick of the filesystem clock.
+        """
         paths = [p for p in self.ifcfg_dir.iterdir() if p.is_file()]
         if self.modprobe_conf.exists():
             paths.append(self.modprobe_conf)
-        return {p: p.stat().st_mtime_ns for p in sorted(paths)}
+        return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted(paths)}
 
     def ifcfg(self):
         """{file name: variables as bash sources them} for every ifcfg-* file."""
