@@ -14,6 +14,7 @@ holds the Salt scripts.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,24 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+# What a master's file root holds for this project (README, "Using it with a
+# Salt master"): the three module directories saltutil.sync_all ships, and the formula.
+FORMULA_DIRS = ("_modules", "_states", "_utils", "bonding")
+
+
+def formula_root(dest):
+    """Copy the formula's directories into ``dest`` (a master file root) and return it.
+
+    A copy, not the repository itself: the master then serves what users would
+    put on theirs, and never walks the repository's .venv or tests.
+    """
+    dest = Path(dest)
+    for name in FORMULA_DIRS:
+        shutil.copytree(REPO / name, dest / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -32,8 +51,10 @@ def free_port():
 
 
 class SaltDaemons:
-    def __init__(self, state_root, log_dir, pillar_root, file_root=REPO):
+    def __init__(self, state_root, log_dir, pillar_root, file_root=None):
         self.state_root = Path(state_root)
+        if file_root is None:
+            file_root = formula_root(self.state_root / "file_root")
         self.log_dir = Path(log_dir)
         self.ports = {"publish_port": free_port(), "ret_port": free_port()}
         self.env = dict(os.environ, HOME=str(self.state_root), TMPDIR="/dev/shm")
@@ -45,7 +66,6 @@ class SaltDaemons:
             "worker_threads": 2,
             "file_roots": {"base": [str(file_root)]},
             "pillar_roots": {"base": [str(pillar_root)]},
-            "fileserver_followsymlinks": False,  # .venv may link to a whole Python
             "fileserver_list_cache_time": 300,
             "enable_legacy_startup_events": False,
         })

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.harness.saltdaemons import formula_root
+
 REPO = Path(__file__).resolve().parents[2]
 CAPTURES = REPO / "tests" / "captures"
 PILLAR_EXAMPLE = REPO / "pillar.example"
@@ -164,15 +166,12 @@ def pillar_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories, pillar_root):
+def salt_master(salt_factories, pillar_root, tmp_path_factory):
     overrides = {
         # salt-factories adds its own (empty) state and pillar trees beside these.
-        "file_roots": {"base": [str(REPO)]},
+        "file_roots": {"base": [str(formula_root(tmp_path_factory.mktemp("file_root")))]},
         "pillar_roots": {"base": [str(pillar_root)]},
         "log_level_logfile": "info",
-        # The repository's .venv may be a symlink to a whole Python install: do
-        # not walk into it (the file list is rebuilt for every sync request).
-        "fileserver_followsymlinks": False,
         # salt-factories turns the file list cache off; the tests never change the
         # file root, so let the three minions' sync requests share one listing.
         "fileserver_list_cache_time": 300,
