@@ -60,8 +60,8 @@ def _paths():
 def _run(name, make_plan, done_comment, extra=None):
     """The shared path of every state: plan, report or apply, say what happened.
 
-    ``extra`` (optional) adds changes beyond files (NetworkManager) and is
-    called with the test flag once the file plan is known to be valid.
+    ``extra`` (optional) adds changes beyond files (NetworkManager); it is
+    called with the plan once the plan is known to be valid.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     test = __opts__["test"]
@@ -89,45 +89,41 @@ def _run(name, make_plan, done_comment, extra=None):
             return ret
         ret["comment"] = __utils__["bond_plan.summary"](changes, test=False)
     if extra is not None:
-        extra(ret, test, notes)
+        extra(ret, test, notes, plan)
     ret["comment"] = "\n".join([ret["comment"], *notes])
     return ret
 
 
-def _networkmanager(wanted):
-    """An ``extra`` step that stops and disables NetworkManager when ``wanted``."""
-
-    def step(ret, test, notes):
-        if wanted != "disabled":
+def _networkmanager(ret, test, notes, plan):
+    """Stop and disable NetworkManager when the plan says ``networkmanager: disabled``."""
+    if plan["networkmanager"] != "disabled":
+        return
+    if "service.available" not in __salt__:
+        notes.append("NetworkManager: no service manager on this minion; nothing to disable.")
+        return
+    if not __salt__["service.available"](NETWORKMANAGER_SERVICE):
+        notes.append("NetworkManager is not installed; nothing to disable.")
+        return
+    running = __salt__["service.status"](NETWORKMANAGER_SERVICE)
+    enabled = __salt__["service.enabled"](NETWORKMANAGER_SERVICE)
+    if not running and not enabled:
+        notes.append("NetworkManager is already stopped and disabled.")
+        return
+    change = {"old": {"running": running, "enabled": enabled},
+              "new": {"running": False, "enabled": False}}
+    if test:
+        if ret["result"] is True:
+            ret["result"] = None
+        notes.append("NetworkManager would be stopped and disabled.")
+    else:
+        stopped = not running or __salt__["service.stop"](NETWORKMANAGER_SERVICE)
+        disabled = not enabled or __salt__["service.disable"](NETWORKMANAGER_SERVICE)
+        if not (stopped and disabled):
+            ret["result"] = False
+            notes.append("NetworkManager could not be stopped and disabled.")
             return
-        if "service.available" not in __salt__:
-            notes.append("NetworkManager: no service manager on this minion; nothing to disable.")
-            return
-        if not __salt__["service.available"](NETWORKMANAGER_SERVICE):
-            notes.append("NetworkManager is not installed; nothing to disable.")
-            return
-        running = __salt__["service.status"](NETWORKMANAGER_SERVICE)
-        enabled = __salt__["service.enabled"](NETWORKMANAGER_SERVICE)
-        if not running and not enabled:
-            notes.append("NetworkManager is already stopped and disabled.")
-            return
-        change = {"old": {"running": running, "enabled": enabled},
-                  "new": {"running": False, "enabled": False}}
-        if test:
-            if ret["result"] is True:
-                ret["result"] = None
-            notes.append("NetworkManager would be stopped and disabled.")
-        else:
-            stopped = not running or __salt__["service.stop"](NETWORKMANAGER_SERVICE)
-            disabled = not enabled or __salt__["service.disable"](NETWORKMANAGER_SERVICE)
-            if not (stopped and disabled):
-                ret["result"] = False
-                notes.append("NetworkManager could not be stopped and disabled.")
-                return
-            notes.append("NetworkManager stopped and disabled.")
-        ret["changes"][NETWORKMANAGER_SERVICE] = change
-
-    return step
+        notes.append("NetworkManager stopped and disabled.")
+    ret["changes"][NETWORKMANAGER_SERVICE] = change
 
 
 def reconciled(name="bonding"):
@@ -161,9 +157,7 @@ def reconciled(name="bonding"):
         bonds = ", ".join(plan["bonds"]) or "none"
         return f"Bond files already match pillar '{name}' (bonds: {bonds})."
 
-    wanted_nm = pillar_value.get("networkmanager") if isinstance(pillar_value, dict) else None
-    nm_mode = wanted_nm.lower() if isinstance(wanted_nm, str) else "unmanaged"
-    return _run(name, make_plan, done, extra=_networkmanager(nm_mode))
+    return _run(name, make_plan, done, extra=_networkmanager)
 
 
 def managed(name, mode, slaves, **settings):

@@ -6,6 +6,7 @@ Pure Python, no Salt: the state module (``_states/bond.py``) calls one
 
     {"changes": {path: change},   # bond_files.plan: only what differs
      "bonds": [name, ...],        # the bonds the run writes
+     "networkmanager": "unmanaged"|"disabled",
      "warnings": [str, ...]}
 
 and raises ``ValueError`` (``bond_schema.BondConfigError``) for bad input,
@@ -29,6 +30,7 @@ def _plan(config, ifcfg_dir, modprobe_conf, scope):
     return {
         "changes": bond_files.plan(desired, remove),
         "bonds": list(config["bonds"]),
+        "networkmanager": config["networkmanager"],
         "warnings": list(config.get("warnings", [])),
     }
 

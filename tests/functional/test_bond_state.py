@@ -246,6 +246,21 @@ def test_warnings_do_not_fail_the_run(salt_call):
     assert "every bond" in state["comment"]  # module options apply to every bond
 
 
+def test_networkmanager_disabled_is_reported_where_there_is_none(salt_call):
+    pillar = copy.deepcopy(DB_PILLAR)
+    pillar["bonding"]["networkmanager"] = "Disabled"
+    salt_call.set_pillar(pillar)
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True
+    assert "NetworkManager" in state["comment"] and "nothing to disable" in state["comment"]
+    assert "NetworkManager" not in state["changes"]
+    pillar["bonding"]["networkmanager"] = "off"
+    salt_call.set_pillar(pillar)
+    _, state = apply(salt_call)
+    assert state["result"] is False
+    assert "bonding:networkmanager" in state["comment"] and "unmanaged" in state["comment"]
+
+
 # -- all or nothing, symlinks -------------------------------------------------------
 def test_one_failing_write_changes_nothing(db):
     apply(db)
