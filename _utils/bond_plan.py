@@ -22,6 +22,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import bond_files  # noqa: E402
+import bond_ifcfg  # noqa: E402
 import bond_schema  # noqa: E402
 
 
@@ -53,7 +54,25 @@ def plan_managed(name, settings, ifcfg_dir, modprobe_conf, path="bond.managed"):
     bond = bond_schema.validate_bond(name, settings, path, warnings)
     config = {"networkmanager": "unmanaged", "modprobe_options": False,
               "bonds": {name: bond}, "warnings": warnings}
-    return _plan(config, ifcfg_dir, modprobe_conf, scope=[name])
+    plan = _plan(config, ifcfg_dir, modprobe_conf, scope=[name])
+    _refuse_other_bonds_files(plan["changes"], name, path)
+    return plan
+
+
+def _refuse_other_bonds_files(changes, name, path):
+    """One bond's state may not take over a file this module wrote for another bond.
+
+    (``reconciled`` sees every bond and refuses a slave in two bonds while
+    validating; ``managed`` sees one, so the disk tells.)
+    """
+    taken = []
+    for file_path, change in changes.items():
+        owner = bond_ifcfg.managed_owner(change["old"] or "")
+        if owner is not None and owner != name:
+            taken.append((f"{path}:{name}",
+                          f"{file_path} belongs to bond {owner}; remove it from {owner} first"))
+    if taken:
+        raise bond_schema.BondConfigError(taken)
 
 
 def plan_absent(name, ifcfg_dir, modprobe_conf):
@@ -89,10 +108,18 @@ def summary(changes, test):
     """One line: which files a run writes and removes (or would)."""
     written = [os.path.basename(p) for p, c in changes.items() if c["new"] is not None]
     removed = [os.path.basename(p) for p, c in changes.items() if c["new"] is None]
+    # Files that were there before and that Salt did not write (an installer's
+    # ifcfg-eth0, say): replacing them is needed to enslave, but worth saying.
+    taken_over = [os.path.basename(p) for p, c in changes.items()
+                  if c["old"] is not None and c["new"] is not None
+                  and not bond_ifcfg.is_managed(c["old"])]
     verb = ("would be " if test else "")
     parts = []
     if written:
         parts.append(f"{len(written)} file(s) {verb}written: {', '.join(written)}")
     if removed:
         parts.append(f"{len(removed)} file(s) {verb}removed: {', '.join(removed)}")
+    if taken_over:
+        parts.append(f"{verb or 'now '}managed by Salt, replacing files it did not write: "
+                     f"{', '.join(taken_over)}")
     return "; ".join(parts)

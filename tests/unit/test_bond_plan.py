@@ -80,3 +80,30 @@ def test_bad_pillar_raises_before_looking_at_the_disk(tmp_path):
         bond_plan.plan_reconciled({"bonds": {"bond0": {"mode": "fast", "slaves": []}}},
                                   "bonding", str(missing), str(missing / "x.conf"))
     assert not missing.exists()
+
+
+def test_managed_may_not_take_a_file_of_another_bond(dirs):
+    ifcfg, modprobe = dirs
+    bond_plan.apply(bond_plan.plan_reconciled(PILLAR, "bonding", str(ifcfg), str(modprobe))
+                    ["changes"])
+    with pytest.raises(ValueError) as info:
+        bond_plan.plan_managed("bond1", {"mode": "802.3ad", "slaves": ["eth1", "eth2"]},
+                               str(ifcfg), str(modprobe), path="bond1:bond.managed")
+    assert str(info.value) == (
+        f"bond1:bond.managed:bond1: {ifcfg / 'ifcfg-eth1'} belongs to bond bond0; "
+        "remove it from bond0 first")
+    assert sorted(p.name for p in ifcfg.iterdir()) == ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]
+
+
+def test_replacing_a_file_salt_did_not_write_is_said(dirs):
+    ifcfg, modprobe = dirs
+    (ifcfg / "ifcfg-eth0").write_text("DEVICE=eth0\nBOOTPROTO=dhcp\n")
+    plan = bond_plan.plan_reconciled(PILLAR, "bonding", str(ifcfg), str(modprobe))
+    assert bond_plan.report(plan["changes"])[str(ifcfg / "ifcfg-eth0")]["action"] == "updated"
+    assert bond_plan.summary(plan["changes"], test=True).endswith(
+        "; would be managed by Salt, replacing files it did not write: ifcfg-eth0")
+    bond_plan.apply(plan["changes"])
+    again = bond_plan.plan_reconciled({"bonds": {"bond0": {"mode": 1, "slaves": ["eth0"],
+                                                           "miimon": 300}}},
+                                      "bonding", str(ifcfg), str(modprobe))
+    assert "replacing" not in bond_plan.summary(again["changes"], test=False)
