@@ -20,7 +20,9 @@ import os
 import sys
 
 # Salt loads each _utils file on its own: a sibling is importable only by path.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 import bond_health  # noqa: E402
 
 PROCFS_ROOT = "/proc/net/bonding"
