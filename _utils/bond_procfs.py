@@ -24,21 +24,23 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import bond_health  # noqa: E402
+import bond_options  # noqa: E402
 
 PROCFS_ROOT = "/proc/net/bonding"
 SYSFS_ROOT = "/sys/class/net"
 
-# procfs mode text -> (kernel mode name, mode number); drivers/net/bonding/bond_main.c
+# procfs mode text -> kernel mode name (drivers/net/bonding/bond_main.c); the
+# mode's number is its index in bond_options.MODES.
 MODES = {
-    "load balancing (round-robin)": ("balance-rr", 0),
-    "fault-tolerance (active-backup)": ("active-backup", 1),
-    "load balancing (xor)": ("balance-xor", 2),
-    "fault-tolerance (broadcast)": ("broadcast", 3),
-    "IEEE 802.3ad Dynamic link aggregation": ("802.3ad", 4),
-    "transmit load balancing": ("balance-tlb", 5),
-    "adaptive load balancing": ("balance-alb", 6),
+    "load balancing (round-robin)": "balance-rr",
+    "fault-tolerance (active-backup)": "active-backup",
+    "load balancing (xor)": "balance-xor",
+    "fault-tolerance (broadcast)": "broadcast",
+    "IEEE 802.3ad Dynamic link aggregation": "802.3ad",
+    "transmit load balancing": "balance-tlb",
+    "adaptive load balancing": "balance-alb",
 }
-MODES_USING_PRIMARY = ("active-backup", "balance-tlb", "balance-alb")
+MODES_USING_PRIMARY = bond_options.OPTIONS["primary_reselect"].modes
 FAIL_OVER_MAC_SUFFIX = " (fail_over_mac "
 PRIMARY_RESELECT_SUFFIX = " (primary_reselect "
 
@@ -188,7 +190,7 @@ def _duplex(value):
 def _master_status(parsed):
     master = parsed["master"]
     mode_text, _, fail_over_mac = master["Bonding Mode"].partition(FAIL_OVER_MAC_SUFFIX)
-    mode, mode_id = MODES[mode_text]
+    mode = MODES[mode_text]
     primary_text = master.get("Primary Slave")
     primary, _, reselect = (primary_text or "").partition(PRIMARY_RESELECT_SUFFIX)
     targets = master.get("ARP IP target/s (n.n.n.n form)")
@@ -197,7 +199,7 @@ def _master_status(parsed):
         arp_interval = 0  # the kernel prints the ARP block only when arp_interval > 0
     status = {
         "mode": mode,
-        "mode_id": mode_id,
+        "mode_id": bond_options.MODES.index(mode),
         "driver_version": parsed["version"],
         "mii_status": master["MII Status"],
         "miimon": _int(master.get("MII Polling Interval (ms)"), "MII Polling Interval (ms)"),
