@@ -56,7 +56,8 @@ SHELL_KEYS = re.compile(
     r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
 )
 _BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
-_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+# What an extra ``ifcfg`` key must look like (bond_schema validates against it too).
+IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
 _ASSIGNMENT = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)")
 # BONDING_OPTS is word-split and glob-expanded unquoted by ifup-eth (`for arg in
 # $BONDING_OPTS`, `echo $value > sysfs`), and `key=value` is cut at `=`; module
@@ -253,7 +254,7 @@ def _ip_keys(spec):
 def _extra_keys(owner, spec):
     pairs = []
     for key in sorted(spec.get("ifcfg") or {}):
-        if not _KEY.fullmatch(key):
+        if not IFCFG_KEY.fullmatch(key):
             raise ValueError(f"{owner}: ifcfg key {key!r} must match [A-Z][A-Z0-9_]*")
         if key in RESERVED_KEYS:
             raise ValueError(f"{owner}: ifcfg key {key!r} is written by the bond state itself")

@@ -19,7 +19,6 @@ Decisions worth knowing:
 
 import ipaddress
 import os
-import re
 import sys
 
 # Salt loads each _utils file standalone (no package, no relative imports):
@@ -28,7 +27,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import bond_options  # noqa: E402
-from bond_ifcfg import RESERVED_KEYS, SHELL_KEYS  # noqa: E402  (what rendering refuses)
+from bond_ifcfg import IFCFG_KEY, RESERVED_KEYS, SHELL_KEYS  # noqa: E402  (what rendering refuses)
 from bond_options import OPTIONS, TABLE, OptionValueError, describe  # noqa: E402
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
@@ -40,7 +39,7 @@ MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 VLAN_ID_RANGE = (1, 4094)
 
-_IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+
 class BondConfigError(ValueError):
     """Invalid bonding configuration: ``errors`` is a list of (path, message)."""
 
@@ -179,7 +178,7 @@ def _ifcfg_extras(value, path, findings):
     result = {}
     for key, raw in _present(extras).items():
         key_path = _key_path(path, key)
-        if not isinstance(key, str) or not _IFCFG_KEY.fullmatch(key):
+        if not isinstance(key, str) or not IFCFG_KEY.fullmatch(key):
             findings.error(
                 key_path, f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
             )
