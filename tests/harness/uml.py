@@ -50,6 +50,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from tests.harness.saltcall import minion_config
+
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent
 UML_BINARY = Path("/usr/bin/linux.uml")
@@ -196,24 +198,14 @@ class Uml:
         configs = {}
         for user in ("root", str(NOBODY)):
             base = work / f"salt-{user}"
-            conf = {
-                "id": "uml",
+            conf = minion_config(base, "uml", **{
                 "user": "root" if user == "root" else pwd.getpwuid(NOBODY).pw_name,
-                "file_client": "local",
                 # hostfs lets only root create files: nobody's Salt state lives in tmpfs.
                 "root_dir": str(base / "root") if user == "root" else "/dev/shm/salt-nobody",
-                "module_dirs": [str(REPO / "_modules")],
-                "states_dirs": [str(REPO / "_states")],
-                "utils_dirs": [str(REPO / "_utils")],
-                "file_roots": {"base": [str(REPO)]},
                 "pillar_roots": {"base": [str(pillar_dir)]},
-                "bond.ifcfg_dir": str(base / "network-scripts"),
-                "bond.modprobe_conf": str(base / "modprobe.d" / "bonding.conf"),
-                "grains_cache": False,
-                "enable_fqdns_grains": False,
                 "log_level_logfile": "warning",
-            }
-            conf.update(minion_opts)
+                **minion_opts,
+            })
             (base / "conf").mkdir(parents=True)
             (base / "network-scripts").mkdir()
             (base / "modprobe.d").mkdir()
