@@ -80,9 +80,7 @@ def read_current(path):
     """
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
-        return {"kind": "absent", "text": None, "mode": None, "link": None}
-    except NotADirectoryError:  # a parent is a regular file: nothing can be here
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a parent is a regular file
         return {"kind": "absent", "text": None, "mode": None, "link": None}
     if stat.S_ISLNK(info.st_mode):
         return {"kind": "symlink", "text": None, "mode": None, "link": os.readlink(path)}
