@@ -96,7 +96,7 @@ def report(changes):
     for path, change in changes.items():
         if change["new"] is None:
             action = "removed"
-        elif change["old"] is None and change["old_kind"] == "absent":
+        elif change["old_kind"] == "absent":
             action = "created"
         else:
             action = "updated"
