@@ -148,10 +148,9 @@ def interface_names(count):
 
 def salt_apply(salt, sls):
     """Wall seconds of one ``salt-call --local state.apply sls``, and its state returns."""
-    argv = [str(SALT_CALL), "--local", f"--config-dir={salt.config_dir}", "--out=json",
-            "--log-level=quiet", "state.apply", sls]
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(salt.argv("state.apply", sls), capture_output=True, text=True,
+                          timeout=900)
     elapsed = time.perf_counter() - start
     try:
         states = json.loads(proc.stdout)["local"]

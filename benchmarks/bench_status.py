@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import bond_procfs  # noqa: E402
 
-from tests.harness.saltcall import SALT_CALL, SaltCall  # noqa: E402
+from tests.harness.saltcall import SaltCall  # noqa: E402
 
 SOURCE = REPO / "tests" / "captures" / "802.3ad-lacp-partner"
 SOURCE_BOND, SOURCE_SLAVE = "bond1", "va"
@@ -73,10 +73,8 @@ def bench_parse(procfs, sysfs, runs):
 
 
 def salt_call_seconds(salt, function):
-    argv = [str(SALT_CALL), "--local", f"--config-dir={salt.config_dir}", "--out=json",
-            "--log-level=quiet", function]
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(salt.argv(function), capture_output=True, text=True, timeout=300)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{function} failed ({proc.returncode}): {proc.stderr}")

@@ -9,7 +9,7 @@ import bond_procfs
 import pytest
 import salt.utils.platform
 
-from tests.harness.saltcall import SALT_CALL, SaltCall
+from tests.harness.saltcall import SaltCall
 
 pytestmark = pytest.mark.functional
 
@@ -29,9 +29,8 @@ def sandbox(tmp_path, **roots):
 
 def salt_call_raw(salt, *args, out="json"):
     """salt-call with stdout and stderr apart (errors are printed on stderr)."""
-    argv = [str(SALT_CALL), "--local", f"--config-dir={salt.config_dir}", f"--out={out}",
-            "--log-level=quiet", *args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    return subprocess.run(salt.argv(*args, out=out), capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_status_is_what_the_parser_reads(tmp_path):

@@ -62,10 +62,14 @@ class SaltCall:
         (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - sandbox\n")
         (pillar_dir / "sandbox.sls").write_text(json.dumps(pillar))
 
+    def argv(self, *args, out="json"):
+        """The salt-call command line for ``args`` in this sandbox."""
+        return [str(SALT_CALL), "--local", f"--config-dir={self.config_dir}",
+                f"--out={out}", "--log-level=quiet", *map(str, args)]
+
     def run(self, *args, out="json", check=False):
         """Run salt-call; returns (returncode, parsed 'local' value or raw text)."""
-        argv = [str(SALT_CALL), "--local", f"--config-dir={self.config_dir}",
-                f"--out={out}", "--log-level=quiet", *map(str, args)]
+        argv = self.argv(*args, out=out)
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError(f"{argv} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
