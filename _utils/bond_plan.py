@@ -110,9 +110,11 @@ def summary(changes, test):
     removed = [os.path.basename(p) for p, c in changes.items() if c["new"] is None]
     # Files that were there before and that Salt did not write (an installer's
     # ifcfg-eth0, say): replacing them is needed to enslave, but worth saying.
+    # (Not the modprobe file: its administrator's lines are kept, not replaced.)
     taken_over = [os.path.basename(p) for p, c in changes.items()
-                  if c["old"] is not None and c["new"] is not None
-                  and not bond_ifcfg.is_managed(c["old"])]
+                  if c["new"] is not None and os.path.basename(p).startswith("ifcfg-")
+                  and (c["old_kind"] == "symlink"
+                       or (c["old_kind"] == "file" and not bond_ifcfg.is_managed(c["old"])))]
     verb = ("would be " if test else "")
     parts = []
     if written:

@@ -107,3 +107,12 @@ def test_replacing_a_file_salt_did_not_write_is_said(dirs):
                                                            "miimon": 300}}},
                                       "bonding", str(ifcfg), str(modprobe))
     assert "replacing" not in bond_plan.summary(again["changes"], test=False)
+
+
+def test_an_administrators_modprobe_file_or_a_symlink_is_described_rightly(dirs, tmp_path):
+    ifcfg, modprobe = dirs
+    modprobe.write_text("options bonding max_bonds=0\n")  # kept, not replaced
+    (ifcfg / "ifcfg-eth1").symlink_to(tmp_path / "elsewhere")  # replaced, never followed
+    plan = bond_plan.plan_reconciled(PILLAR, "bonding", str(ifcfg), str(modprobe))
+    assert bond_plan.summary(plan["changes"], test=True).endswith(
+        "; would be managed by Salt, replacing files it did not write: ifcfg-eth1")
