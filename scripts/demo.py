@@ -1,7 +1,6 @@
 """The main job, masterless, into ./sandbox. Run through scripts/demo."""
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -99,9 +98,7 @@ def status_in_uml(salt):
 
 def status_from(salt, procfs, sysfs, what):
     heading(f"live status: {what}")
-    overrides = {"bond.procfs": str(procfs), "bond.sysfs": str(sysfs)}
-    config = dict(salt.config, **overrides)
-    (salt.config_dir / "minion").write_text(json.dumps(config, indent=1))
+    salt.configure(**{"bond.procfs": str(procfs), "bond.sysfs": str(sysfs)})
     for function in ("bond.status", "bond.health"):
         rc, value = salt.run(function)
         heading(f"{function}   (salt-call exit code {rc})")

@@ -41,12 +41,16 @@ class SaltCall:
         self.config = minion_config(self.root, minion_id, **overrides)
         self.config_dir = self.root / "conf"
         self.config_dir.mkdir(parents=True, exist_ok=True)
-        for key in ("bond.ifcfg_dir",):
-            Path(self.config[key]).mkdir(parents=True, exist_ok=True)
-        Path(self.config["bond.modprobe_conf"]).parent.mkdir(parents=True, exist_ok=True)
-        (self.config_dir / "minion").write_text(json.dumps(self.config, indent=1))
+        self.ifcfg_dir.mkdir(parents=True, exist_ok=True)
+        self.modprobe_conf.parent.mkdir(parents=True, exist_ok=True)
+        self.configure()
         if "pillar_roots" not in overrides:  # a given pillar tree is never overwritten
             self.set_pillar({})
+
+    def configure(self, **options):
+        """Set minion ``options`` and write the config salt-call reads."""
+        self.config.update(options)
+        (self.config_dir / "minion").write_text(json.dumps(self.config, indent=1))
 
     @property
     def ifcfg_dir(self):
