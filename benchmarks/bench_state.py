@@ -191,8 +191,7 @@ def summarize(times):
 
 
 def make_salt(root, sls_dir, **overrides):
-    return SaltCall(root, file_roots={"base": [str(REPO), str(sls_dir)]},
-                    **{"grains_cache": False, **overrides})
+    return SaltCall(root, file_roots={"base": [str(REPO), str(sls_dir)]}, **overrides)
 
 
 def write_sls(sls_dir, name, data):
