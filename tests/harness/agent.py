@@ -149,7 +149,7 @@ class Scenario:
             time.sleep(float(step["sleep"]))
             return {"rc": 0}
         if "wait" in step:
-            return self._wait(step["wait"])
+            return wait_sysfs(step["wait"])
         if "ip" in step:
             return _proc_result(ip(*step["ip"], check=False))
         if "ns" in step:  # ip in the neighbour namespace
@@ -174,9 +174,6 @@ class Scenario:
             return _proc_result(sh(step["run"], check=False, user=step.get("user"),
                                    timeout=step.get("timeout", 300)))
         raise ValueError(f"unknown step {step!r}")
-
-    def _wait(self, spec):
-        return wait_sysfs(spec)
 
     def _salt(self, step):
         user = step.get("user")
