@@ -19,8 +19,8 @@ scenario exist)::
 The daemons are plain ``salt-master`` / ``salt-minion`` processes
 (``saltdaemons.py``): pytest-salt-factories works in UML too but takes
 minutes to start there. Their state (keys, cache, sockets) lives on a tmpfs
-under /run; the file root is this repository, so ``saltutil.sync_all`` ships
-``_modules/``, ``_states/``, ``_utils/`` from the master as on a real fleet.
+under /run; the file root is a copy of the formula, so ``saltutil.sync_all``
+ships ``_modules/``, ``_states/``, ``_utils/`` from the master as on a real fleet.
 Prints one JSON document: each step's return code, parsed output and the time
 it took, plus the start-up time. Always stops the daemons.
 

@@ -3,9 +3,9 @@
 For places where pytest-salt-factories is too heavy: inside the
 user-mode-linux kernel (``fleet_inside.py``; salt-factories takes minutes to
 start there) and the fleet benchmark (``benchmarks/bench_fleet.py``). The
-master auto-accepts keys, serves this repository as its file root (so
-``saltutil.sync_all`` ships ``_modules/``, ``_states/``, ``_utils/``) and
-``pillar_root`` as its pillar. Keys, caches and sockets live under
+master auto-accepts keys, serves a copy of the formula as its file root
+(:func:`formula_root`: ``saltutil.sync_all`` ships ``_modules/``,
+``_states/``, ``_utils/``) and ``pillar_root`` as its pillar. Keys, caches and sockets live under
 ``state_root``; logs under ``log_dir``.
 
 Standard library only: it runs with the virtualenv's Python, whose ``bin/``
