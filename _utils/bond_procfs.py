@@ -17,6 +17,7 @@ status gives that bond an ``error`` naming the file and the reason.
 
 import errno
 import os
+import re
 import sys
 
 # Salt loads each _utils file on its own: a sibling is importable only by path.
@@ -26,6 +27,7 @@ if _HERE not in sys.path:
 import bond_health  # noqa: E402
 import bond_options  # noqa: E402
 
+_DECIMAL = re.compile(r"[0-9]+")
 PROCFS_ROOT = "/proc/net/bonding"
 SYSFS_ROOT = "/sys/class/net"
 
@@ -171,7 +173,8 @@ def _optional_int(value):
     if value is None:
         return None
     word = value.split(" ", 1)[0]
-    return int(word) if word.lstrip("-").isdigit() and int(word) >= 0 else None
+    # ASCII digits only: str.isdigit() also takes '²', which int() refuses.
+    return int(word) if _DECIMAL.fullmatch(word) else None
 
 
 def _name_or_none(value):

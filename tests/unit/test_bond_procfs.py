@@ -426,6 +426,17 @@ def test_truncated_in_a_slave_block(tmp_path):
     assert result["bond1"]["active_slave"] == "va"  # the other bond is still reported
 
 
+def test_non_ascii_digits_in_an_optional_number_are_not_a_crash(tmp_path):
+    # str.isdigit() accepts '²', which int() refuses: such text must not escape as ValueError.
+    procfs = tmp_path / "proc"
+    procfs.mkdir()
+    (procfs / "bond0").write_text(GOOD.read_text().replace("Speed: 10000 Mbps", "Speed: ² Mbps"))
+    (procfs / "bond1").write_text(GOOD.read_text())
+    result = bond_procfs.read_status(str(procfs), str(tmp_path / "sys"))
+    assert {s["speed_mbps"] for s in result["bond0"]["slaves"].values()} == {None}
+    assert result["bond1"]["slaves"]["va"]["speed_mbps"] == 10000
+
+
 def test_a_counter_that_is_not_a_number(tmp_path):
     procfs = tmp_path / "proc"
     procfs.mkdir()
