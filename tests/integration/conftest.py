@@ -16,13 +16,13 @@ that minion's own bonds.
 import contextlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.harness.saltdaemons import formula_root
+from tests.harness.shell import source_with_bash
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURES = REPO / "tests" / "captures"
@@ -35,26 +35,6 @@ MINION_CAPTURES = {
     "app1": "active-backup-failed-over",  # bond0, active slave's peer down: degraded
 }
 MINION_IDS = tuple(MINION_CAPTURES)
-
-
-def source_ifcfg(path):
-    """The variables that ``bash`` gets from sourcing ``path`` (what initscripts see)."""
-    script = 'set -a; . "$1" || exit 97; env -0'
-    proc = subprocess.run(["env", "-i", "bash", "-c", script, "source_ifcfg", str(path)],
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise AssertionError(f"bash could not source {path}: {proc.stderr.decode()}")
-    baseline = subprocess.run(["env", "-i", "bash", "-c", "set -a; env -0"],
-                              capture_output=True, check=True).stdout
-    skip = {item.split(b"=", 1)[0] for item in baseline.split(b"\0") if item}
-    values = {}
-    for item in proc.stdout.split(b"\0"):
-        if not item:
-            continue
-        key, _, value = item.partition(b"=")
-        if key not in skip:
-            values[key.decode()] = value.decode()
-    return values
 
 
 class Minion:
@@ -98,7 +78,12 @@ class Minion:
 
     def ifcfg(self):
         """{file name: variables as bash sources them} for every ifcfg-* file."""
-        return {p.name: source_ifcfg(p) for p in sorted(self.ifcfg_dir.glob("ifcfg-*"))}
+        run_dir = self.root / "bash-cwd"
+        run_dir.mkdir(exist_ok=True)
+        files = {p.name: source_with_bash(p, run_dir)
+                 for p in sorted(self.ifcfg_dir.glob("ifcfg-*"))}
+        assert list(run_dir.iterdir()) == [], "sourcing a written file created files"
+        return files
 
     def clear(self):
         for path in self.ifcfg_dir.iterdir():
