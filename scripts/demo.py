@@ -60,17 +60,30 @@ def pillar_bonds(salt):
 
 
 def uml_scenario(bonds):
+    """The host's bonds over veth pairs; an 802.3ad bond gets a partner bond on the far
+    ends, standing in for the switch, so LACP really negotiates."""
     scenario = {"name": "demo", "bonds": [], "steps": []}
+    partners, waits = [], []
     for index, bond in enumerate(bonds.values()):
+        peers = [f"peer{index}{i}" for i in range(len(bond["slaves"]))]
         scenario["bonds"].append({
             "name": bond["name"], "mode": bond["mode"],
             "options": {k: (v.split(",") if k == "arp_ip_target" else v)
                         for k, v in bond["options"].items()},
-            "slaves": [{"name": s, "peer": f"peer{index}{i}"}
-                       for i, s in enumerate(bond["slaves"])],
+            "slaves": [{"name": s, "peer": p} for s, p in zip(bond["slaves"], peers, strict=True)],
         })
+        if bond["mode"] == "802.3ad" and peers:
+            partners.append({"name": f"switch{index}", "mode": "802.3ad",
+                             "options": {"miimon": "100", "lacp_rate": "fast"},
+                             "slaves": [{"name": p} for p in peers]})
+            # 63: the partner's ports are in sync, collecting and distributing (fast rate).
+            waits.append({"wait": {"path": f"{bond['slaves'][0]}/bonding_slave/"
+                                           "ad_partner_oper_port_state",
+                                   "equals": "63", "timeout": 20}})
+    scenario["bonds"] += partners
     first = next(iter(bonds.values()))
     scenario["steps"] = [
+        *waits,
         {"sleep": 1.5},
         {"id": "status", "salt": ["bond.status"]},
         {"id": "health", "salt": ["bond.health"]},
@@ -85,7 +98,8 @@ def status_in_uml(salt):
     bonds = pillar_bonds(salt)
     scenario, first_slave = uml_scenario(bonds)
     heading("live status: the real bonding driver in a user-mode-linux kernel")
-    print("Booting user-mode-linux and building this host's bonds over veth pairs ...", flush=True)
+    print("Booting user-mode-linux and building this host's bonds over veth pairs "
+          "(an 802.3ad bond's switch is played by a partner bond, switchN) ...", flush=True)
     run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run([scenario])
     result = run["demo"]
     for step, title in (("status", "bond.status"), ("health", "bond.health"),
