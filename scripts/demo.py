@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO / "_utils"))
 from tests.harness import uml as uml_harness  # noqa: E402
 from tests.harness.saltcall import SaltCall  # noqa: E402
 
-SANDBOX = REPO / "sandbox"
+DEFAULT_SANDBOX = REPO / "sandbox"
 HOST_PROCFS = Path("/proc/net/bonding")
 FALLBACK_CAPTURE = REPO / "tests" / "captures" / "active-backup-failed-over"
 
@@ -29,24 +29,24 @@ def show_yaml(value):
     print(yaml.safe_dump(value, sort_keys=False, default_flow_style=False).rstrip())
 
 
-def apply_pillar(host):
-    shutil.rmtree(SANDBOX, ignore_errors=True)
+def apply_pillar(host, sandbox):
+    shutil.rmtree(sandbox, ignore_errors=True)
     salt = SaltCall(
-        SANDBOX,
+        sandbox,
         minion_id=host,
         pillar_roots={"base": [str(REPO / "pillar.example")]},
         **{
-            "bond.ifcfg_dir": str(SANDBOX / "etc/sysconfig/network-scripts"),
-            "bond.modprobe_conf": str(SANDBOX / "etc/modprobe.d/bonding.conf"),
+            "bond.ifcfg_dir": str(sandbox / "etc/sysconfig/network-scripts"),
+            "bond.modprobe_conf": str(sandbox / "etc/modprobe.d/bonding.conf"),
         },
     )
-    heading(f"salt-call --local state.apply bonding   (minion id {host}, into {SANDBOX})")
+    heading(f"salt-call --local state.apply bonding   (minion id {host}, into {sandbox})")
     rc, text = salt.run("state.apply", "bonding", out="highstate")
     print(text.rstrip())
     heading("files written")
     for path in sorted([*salt.ifcfg_dir.iterdir(), salt.modprobe_conf]):
         if path.is_file():
-            print(f"--- {path.relative_to(REPO)}")
+            print(f"--- {path}")
             print(path.read_text().rstrip())
     return salt, rc
 
@@ -122,8 +122,10 @@ def status_from(salt, procfs, sysfs, what):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("host", nargs="?", default="web1", help="example minion id")
+    parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX,
+                        help="directory standing in for the minion's /etc (wiped first)")
     args = parser.parse_args()
-    salt, rc = apply_pillar(args.host)
+    salt, rc = apply_pillar(args.host, args.sandbox.resolve())
     if rc != 0:
         print(f"\nstate.apply failed (exit code {rc})", file=sys.stderr)
         return rc

@@ -1,0 +1,29 @@
+"""The README's main job (scripts/demo.py) end to end: pillar -> files -> real bonds -> health."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.kernel
+
+
+def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
+    sandbox = tmp_path / "sandbox"
+    proc = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "db1",
+                           "--sandbox", str(sandbox)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    written = sorted(p.name for p in (sandbox / "etc/sysconfig/network-scripts").iterdir())
+    assert written == ["ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond0.200", "ifcfg-ens1f0",
+                       "ifcfg-ens1f1", "ifcfg-ens2f0", "ifcfg-ens2f1"]
+    assert f"--- {sandbox}/etc/sysconfig/network-scripts/ifcfg-bond0" in out
+    assert "user-mode-linux kernel" in out  # says which bonds it shows
+    health, after = out.split("=== bond.health   (salt-call exit code 0) ===")[1].split(
+        "=== bond.health after the peer of ens1f0 went down   (salt-call exit code 1) ===")
+    assert health.lstrip().startswith("status: ok")
+    assert after.lstrip().startswith("status: degraded")
+    assert "slave ens1f0 is down" in after
