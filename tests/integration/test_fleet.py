@@ -14,22 +14,11 @@ import json
 import re
 
 import pytest
+from bond_options import MODES, parse_mode
+from bond_procfs import MODES as PROC_MODE_TEXT  # "Bonding Mode:" text -> kernel name
 
 pytestmark = pytest.mark.integration
 
-# Kernel mode names by number (Documentation/networking/bonding.rst).
-MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
-         "balance-tlb", "balance-alb")
-# How /proc/net/bonding/<bond> spells each mode on its "Bonding Mode:" line.
-PROC_MODE_TEXT = {
-    "load balancing (round-robin)": "balance-rr",
-    "fault-tolerance (active-backup)": "active-backup",
-    "load balancing (xor)": "balance-xor",
-    "fault-tolerance (broadcast)": "broadcast",
-    "IEEE 802.3ad Dynamic link aggregation": "802.3ad",
-    "transmit load balancing": "balance-tlb",
-    "adaptive load balancing": "balance-alb",
-}
 STATE_ID = "bond_|-bonding_|-bonding_|-reconciled"
 MASKED = "**********"  # salt.utils.secret.REDACT_PLACEHOLDER
 
@@ -49,11 +38,6 @@ def expected_files(bonds):
     return names
 
 
-def mode_name(mode):
-    text = str(mode).strip().lower()
-    return MODES[int(text)] if text.isdigit() else text
-
-
 IP_KEYS = {"ipaddr": "IPADDR", "prefix": "PREFIX", "netmask": "NETMASK",
            "gateway": "GATEWAY", "mtu": "MTU"}
 OPTION_KEYS = ("miimon", "updelay", "downdelay", "primary", "lacp_rate", "xmit_hash_policy",
@@ -69,7 +53,7 @@ def check_ifcfg(files, bonds, minion_id):
         assert master["BONDING_MASTER"] == "yes", (minion_id, master)
         assert master["NM_CONTROLLED"] == "no", (minion_id, master)
         opts = dict(word.split("=", 1) for word in master["BONDING_OPTS"].split())
-        assert mode_name(opts["mode"]) == mode_name(spec["mode"]), (minion_id, opts)
+        assert parse_mode(opts["mode"]) == parse_mode(spec["mode"]), (minion_id, opts)
         for option in OPTION_KEYS:
             if option in spec:
                 assert opts.get(option) == str(spec[option]), (minion_id, option, opts)
