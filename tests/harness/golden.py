@@ -1,0 +1,35 @@
+"""The files each pillar.example host gets, rendered in process (no Salt).
+
+Golden copies live in tests/golden/<host>/ (scripts/update_golden.py writes
+them); tests/unit/test_golden.py keeps rendering byte-identical to them.
+"""
+
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden"
+EXAMPLE = REPO / "pillar.example" / "bonding"
+HOSTS = ("web1", "db1", "app1")
+
+
+def host_pillar(host, **top):
+    """The merged ``bonding`` pillar value of an example host (defaults, then the host)."""
+    value = dict(yaml.safe_load((EXAMPLE / "defaults.sls").read_text())["bonding"])
+    value.update(yaml.safe_load((EXAMPLE / "hosts" / f"{host}.sls").read_text())["bonding"])
+    value.update(top)
+    return value
+
+
+def render_host(host, **top):
+    """``{file name: text}`` that a first run for ``host`` writes (ifcfg files, modprobe)."""
+    import bond_plan
+
+    with tempfile.TemporaryDirectory() as root:
+        ifcfg_dir = Path(root) / "network-scripts"
+        modprobe = Path(root) / "modprobe.d" / "bonding.conf"
+        plan = bond_plan.plan_reconciled(host_pillar(host, **top), "bonding",
+                                         str(ifcfg_dir), str(modprobe))
+        return {Path(path).name: change["new"] for path, change in plan["changes"].items()}
