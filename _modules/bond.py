@@ -7,12 +7,25 @@ tree can stand in for the running kernel::
     bond.procfs: /proc/net/bonding
     bond.sysfs: /sys/class/net
 
-The parsing and the health rules live in ``_utils/bond_procfs.py`` and
-``_utils/bond_health.py``; this module only wires them to Salt.
+The parsing and the health rules live in the ``salt_bonding`` package
+(``_utils/salt_bonding/status.py`` and ``health.py``); this module only wires
+them to Salt.
 """
 
 import salt.utils.platform
 from salt.exceptions import CommandExecutionError
+
+try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
+    import salt_bonding
+
+    salt_bonding = salt_bonding.current()  # not an older copy from before a sync
+    from salt_bonding import errors as _errors
+    from salt_bonding import health as _health
+    from salt_bonding import status as _status
+except ImportError as _exc:
+    _IMPORT_ERROR = _exc
+else:
+    _IMPORT_ERROR = None
 
 __virtualname__ = "bond"
 __func_alias__ = {"list_": "list"}
@@ -21,6 +34,9 @@ __func_alias__ = {"list_": "list"}
 def __virtual__():
     if not salt.utils.platform.is_linux():
         return (False, "The bond execution module is only available on Linux systems.")
+    if _IMPORT_ERROR is not None:
+        return (False, f"The bond execution module needs the salt_bonding package from _utils "
+                       f"(saltutil.sync_all): {_IMPORT_ERROR}")
     return __virtualname__
 
 
@@ -32,18 +48,18 @@ def _roots():
 
 
 def _call(function, *args):
-    """A bond_procfs function on the configured roots; its errors as Salt's."""
+    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's."""
     procfs, sysfs = _roots()
     try:
-        return __utils__[f"bond_procfs.{function}"](procfs, sysfs, *args)
-    # By their bases: the loader's copy of bond_procfs has its own exception classes.
-    except (LookupError, ValueError) as exc:
+        return function(procfs, sysfs, *args)
+    except _errors.BondingError as exc:
         raise CommandExecutionError(str(exc)) from None
 
 
 def _read(name):
+    """Every bond's status (or bond ``name``'s) with its health."""
     # The CLI turns a name like "0" into an int: bond names are strings.
-    return _call("read_status", None if name is None else str(name))
+    return _health.judge(_call(_status.read_status, None if name is None else str(name)))
 
 
 def list_():
@@ -56,7 +72,7 @@ def list_():
 
         salt '*' bond.list
     """
-    return _call("list_bonds")
+    return _call(_status.list_bonds)
 
 
 def status(name=None):
@@ -97,7 +113,7 @@ def health(name=None):
         salt-call bond.health bond0 || echo "bond trouble"
     """
     healths = {bond: entry["health"] for bond, entry in _read(name).items()}
-    verdict = __utils__["bond_health.overall"](healths)
+    verdict = _health.overall(healths)
     if verdict["status"] != "ok":
         __context__["retcode"] = 1
     return verdict

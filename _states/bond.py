@@ -23,11 +23,23 @@ Files go to the minion options ``bond.ifcfg_dir`` (default
 ``/etc/modprobe.d/bonding.conf``). The whole input is validated before
 anything is read or written; the files of one run are written atomically and
 all or nothing; files are removed only when they carry this module's mark.
-The logic lives in ``_utils/bond_plan.py`` and its siblings; this module only
-wires it to Salt.
+The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
+``plan.py`` and its siblings); this module only wires it to Salt.
 """
 
 import salt.utils.data
+
+try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
+    import salt_bonding
+
+    salt_bonding = salt_bonding.current()  # not an older copy from before a sync
+    from salt_bonding import errors as _errors
+    from salt_bonding import plan as _plan
+    from salt_bonding import render as _render
+except ImportError as _exc:
+    _IMPORT_ERROR = _exc
+else:
+    _IMPORT_ERROR = None
 
 try:  # Salt 3008.4+ hands pillar to modules as masked containers; the values are needed
     from salt.utils.secret import expose as _unmask
@@ -45,15 +57,20 @@ NETWORKMANAGER_SERVICE = "NetworkManager"
 
 
 def __virtual__():
+    if _IMPORT_ERROR is not None:
+        return (False, f"The bond state needs the salt_bonding package from _utils "
+                       f"(saltutil.sync_all): {_IMPORT_ERROR}")
     if "bond.status" not in __salt__:
         return (False, "The bond state needs the bond execution module (Linux only).")
     return __virtualname__
 
 
-def _paths():
-    return (
-        __salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
-        __salt__["config.get"]("bond.modprobe_conf", DEFAULT_MODPROBE_CONF),
+def _destination():
+    """Where this run writes: chosen once, from the minion options."""
+    return _render.Destination(
+        format="ifcfg",
+        directory=__salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
+        modprobe_conf=__salt__["config.get"]("bond.modprobe_conf", DEFAULT_MODPROBE_CONF),
     )
 
 
@@ -67,27 +84,27 @@ def _run(name, make_plan, done_comment, extra=None):
     test = __opts__["test"]
     try:
         plan = make_plan()
-    except (ValueError, OSError) as exc:  # bad input, or a file we may not touch
+    except _errors.BondingError as exc:  # bad input, a file we may not touch, a failed read
         ret["result"] = False
         ret["comment"] = f"No files changed. {exc}"
         return ret
-    changes = plan["changes"]
-    notes = [f"Warning: {w}" for w in plan["warnings"]]
-    ret["changes"] = __utils__["bond_plan.report"](changes)
+    changes = plan.changes
+    notes = [f"Warning: {w}" for w in plan.warnings]
+    ret["changes"] = _plan.report(changes)
     if not changes:
         ret["comment"] = done_comment(plan)
     elif test:
         ret["result"] = None
-        ret["comment"] = __utils__["bond_plan.summary"](changes, test=True)
+        ret["comment"] = _plan.summary(plan, test=True)
     else:
         try:
-            __utils__["bond_plan.apply"](changes)
-        except OSError as exc:
+            _plan.apply(plan)
+        except _errors.SystemFailure as exc:
             ret["result"] = False
             ret["changes"] = {}
             ret["comment"] = str(exc)
             return ret
-        ret["comment"] = __utils__["bond_plan.summary"](changes, test=False)
+        ret["comment"] = _plan.summary(plan, test=False)
     if extra is not None:
         extra(ret, test, notes, plan)
     ret["comment"] = "\n".join([ret["comment"], *notes])
@@ -96,7 +113,7 @@ def _run(name, make_plan, done_comment, extra=None):
 
 def _networkmanager(ret, test, notes, plan):
     """Stop and disable NetworkManager when the plan says ``networkmanager: disabled``."""
-    if plan["networkmanager"] != "disabled":
+    if plan.networkmanager != "disabled":
         return
     if "service.available" not in __salt__:
         notes.append("NetworkManager: no service manager on this minion; nothing to disable.")
@@ -145,16 +162,14 @@ def reconciled(name="bonding"):
         bonding:
           bond.reconciled: []
     """
-    ifcfg_dir, modprobe_conf = _paths()
+    destination = _destination()
     pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
 
     def make_plan():
-        return __utils__["bond_plan.plan_reconciled"](
-            pillar_value, name, ifcfg_dir, modprobe_conf
-        )
+        return _plan.plan_reconciled(pillar_value, name, destination)
 
     def done(plan):
-        bonds = ", ".join(plan["bonds"]) or "none"
+        bonds = ", ".join(plan.bonds) or "none"
         return f"Bond files already match pillar '{name}' (bonds: {bonds})."
 
     return _run(name, make_plan, done, extra=_networkmanager)
@@ -189,14 +204,12 @@ def managed(name, mode, slaves, **settings):
             - miimon: 100
             - lacp_rate: fast
     """
-    ifcfg_dir, modprobe_conf = _paths()
+    destination = _destination()
     bond_settings = {k: v for k, v in settings.items() if not k.startswith("__")}
     bond_settings.update(mode=mode, slaves=slaves)
 
     def make_plan():
-        return __utils__["bond_plan.plan_managed"](
-            name, bond_settings, ifcfg_dir, modprobe_conf, path=f"{name}:bond.managed"
-        )
+        return _plan.plan_managed(name, bond_settings, destination, path=f"{name}:bond.managed")
 
     return _run(name, make_plan, lambda plan: f"Bond {name} files are already as stated.")
 
@@ -211,9 +224,9 @@ def absent(name):
         bond9:
           bond.absent: []
     """
-    ifcfg_dir, modprobe_conf = _paths()
+    destination = _destination()
 
     def make_plan():
-        return __utils__["bond_plan.plan_absent"](name, ifcfg_dir, modprobe_conf)
+        return _plan.plan_absent(name, destination)
 
     return _run(name, make_plan, lambda plan: f"Bond {name} has no files to remove.")

@@ -382,33 +382,35 @@ def nm_inner(params_file):
 # ---------------------------------------------------------------- in-process profile
 
 def profile_plan(root, n=64, top=15):
-    """cProfile of ``bond_plan.plan_reconciled`` on a no-change tree of ``n`` bonds."""
-    import bond_files
-    import bond_ifcfg
-    import bond_plan
-    import bond_schema
+    """cProfile of ``salt_bonding.plan.plan_reconciled`` on a no-change tree of ``n`` bonds."""
+    from salt_bonding import files, schema
+    from salt_bonding import plan as bond_plan
+    from salt_bonding.render import Destination
 
     ifcfg, modprobe = root / "network-scripts", root / "modprobe.d" / "bonding.conf"
     ifcfg.mkdir(parents=True)
     modprobe.parent.mkdir(parents=True)
     value = pillar(n)["bonding"]
-    def plan():
-        return bond_plan.plan_reconciled(value, "bonding", str(ifcfg), str(modprobe))
+    destination = Destination("ifcfg", str(ifcfg), str(modprobe))
 
-    bond_files.apply(plan()["changes"])
-    assert not plan()["changes"]
+    def plan():
+        return bond_plan.plan_reconciled(value, "bonding", destination)
+
+    bond_plan.apply(plan())
+    assert not plan().changes
     runs = 50
     start = time.perf_counter()
     for _ in range(runs):
         plan()
     per_run_ms = (time.perf_counter() - start) * 1000 / runs
-    config = bond_schema.validate(value, "bonding")
-    desired, remove = bond_files.desired_files(config, str(ifcfg), str(modprobe))
+    config = schema.validate(value, "bonding")
+    wanted = files.desired_files(config, destination)
     phases = {  # the steps of plan_reconciled, each timed alone
-        "validate (bond_schema.validate)": lambda: bond_schema.validate(value, "bonding"),
-        "render (bond_ifcfg.render_files)": lambda: bond_ifcfg.render_files(config),
-        "scan marks (bond_files.find_managed)": lambda: bond_files.find_managed(str(ifcfg)),
-        "read + compare (bond_files.plan)": lambda: bond_files.plan(desired, remove),
+        "validate (schema.validate)": lambda: schema.validate(value, "bonding"),
+        "render (renderer.render_all)": lambda: destination.renderer.render_all(config),
+        "scan marks (files.find_managed)":
+            lambda: files.find_managed(str(ifcfg), destination.renderer),
+        "read + compare (files.plan_wanted)": lambda: files.plan_wanted(wanted, destination),
     }
     phase_ms = {}
     for label, step in phases.items():
@@ -423,7 +425,7 @@ def profile_plan(root, n=64, top=15):
     prof.disable()
     text = io.StringIO()
     pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(top)
-    return {"bonds": n, "files": len(desired), "runs": runs, "plan_ms": per_run_ms,
+    return {"bonds": n, "files": len(wanted.write), "runs": runs, "plan_ms": per_run_ms,
             "phase_ms": phase_ms, "top_tottime": text.getvalue()}
 
 

@@ -1,6 +1,7 @@
 """How fast bond status is: the parser in-process, and salt-call against its floor.
 
-(a) ``bond_procfs.read_status`` over a synthetic tree of 64 bonds x 4 slaves,
+(a) ``salt_bonding.status.read_status`` and ``health.judge`` over a
+    synthetic tree of 64 bonds x 4 slaves,
     built from the real-kernel 802.3ad capture (the longest text: aggregator
     and LACP PDU blocks). Target: under 10 ms.
 (b) ``salt-call --local bond.status`` on that tree against
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "_utils"))
 sys.path.insert(0, str(REPO))
 
-import bond_procfs  # noqa: E402
+from salt_bonding import health, status  # noqa: E402
 
 from tests.harness.saltcall import SaltCall  # noqa: E402
 
@@ -60,13 +61,13 @@ def build_tree(root, bonds=BONDS, slaves=SLAVES):
 
 
 def bench_parse(procfs, sysfs, runs):
-    result = bond_procfs.read_status(procfs, sysfs)
+    result = health.judge(status.read_status(procfs, sysfs))
     assert len(result) == BONDS and all(len(s["slaves"]) == SLAVES for s in result.values())
     assert all("error" not in s for s in result.values())
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        bond_procfs.read_status(procfs, sysfs)
+        health.judge(status.read_status(procfs, sysfs))
         times.append((time.perf_counter() - start) * 1000)
     return {"runs": runs, "median_ms": statistics.median(times), "min_ms": min(times),
             "max_ms": max(times), "target_ms": 10.0}

@@ -53,10 +53,10 @@ def apply_pillar(host, sandbox):
 
 def pillar_bonds(salt):
     """The host's bonds, validated as the state saw them."""
-    import bond_schema
+    from salt_bonding import schema
 
     _, pillar = salt.run("pillar.get", "bonding", "unmask=True")
-    return bond_schema.validate(pillar)["bonds"]
+    return schema.validate(pillar).bonds
 
 
 def uml_scenario(bonds):
@@ -65,19 +65,19 @@ def uml_scenario(bonds):
     scenario = {"name": "demo", "bonds": [], "steps": []}
     partners, waits = [], []
     for index, bond in enumerate(bonds.values()):
-        peers = [f"peer{index}{i}" for i in range(len(bond["slaves"]))]
+        peers = [f"peer{index}{i}" for i in range(len(bond.slaves))]
         scenario["bonds"].append({
-            "name": bond["name"], "mode": bond["mode"],
+            "name": bond.name, "mode": bond.mode,
             "options": {k: (v.split(",") if k == "arp_ip_target" else v)
-                        for k, v in bond["options"].items()},
-            "slaves": [{"name": s, "peer": p} for s, p in zip(bond["slaves"], peers, strict=True)],
+                        for k, v in bond.options.items()},
+            "slaves": [{"name": s, "peer": p} for s, p in zip(bond.slaves, peers, strict=True)],
         })
-        if bond["mode"] == "802.3ad" and peers:
+        if bond.mode == "802.3ad" and peers:
             partners.append({"name": f"switch{index}", "mode": "802.3ad",
                              "options": {"miimon": "100", "lacp_rate": "fast"},
                              "slaves": [{"name": p} for p in peers]})
             # 63: the partner's ports are in sync, collecting and distributing (fast rate).
-            waits.append({"wait": {"path": f"{bond['slaves'][0]}/bonding_slave/"
+            waits.append({"wait": {"path": f"{bond.slaves[0]}/bonding_slave/"
                                            "ad_partner_oper_port_state",
                                    "equals": "63", "timeout": 20}})
     scenario["bonds"] += partners
@@ -91,7 +91,7 @@ def uml_scenario(bonds):
         {"sleep": 1},
         {"id": "health-after", "salt": ["bond.health"]},
     ]
-    return scenario, first["slaves"][0] if first["slaves"] else None
+    return scenario, first.slaves[0] if first.slaves else None
 
 
 def status_in_uml(salt):

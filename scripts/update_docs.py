@@ -1,6 +1,6 @@
 """Rewrite the generated parts of README.md from the code that owns the facts.
 
-The bonding option table comes from ``_utils/bond_options.py`` (the table that
+The bonding option table comes from ``_utils/salt_bonding/options.py`` (the table that
 validation and rendering use), so the docs cannot drift from the code.
 Usage: .venv/bin/python scripts/update_docs.py [--check]
 """
@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "_utils"))
+sys.path.insert(0, str(REPO / "_utils"))  # the salt_bonding package
 
-import bond_options  # noqa: E402
+from salt_bonding import options  # noqa: E402
 
 README = REPO / "README.md"
 BLOCK = re.compile(
@@ -27,7 +27,7 @@ def rendered(text):
     """README text with the option table block regenerated."""
     if not BLOCK.search(text):
         raise SystemExit("README.md has no option table markers")
-    table = bond_options.markdown_table().rstrip("\n") + "\n"
+    table = options.markdown_table().rstrip("\n") + "\n"
     return BLOCK.sub(lambda m: m[1] + table + m[2], text)
 
 

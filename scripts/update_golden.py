@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "_utils"))
+sys.path.insert(0, str(REPO / "_utils"))  # the salt_bonding package
 
 from tests.harness.golden import GOLDEN, HOSTS, render_host  # noqa: E402
 

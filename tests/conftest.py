@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# _utils/ is plain Python: unit tests import it directly.
+# _utils/salt_bonding is a plain Python package: unit tests import it directly.
 sys.path.insert(0, str(REPO / "_utils"))
 sys.path.insert(0, str(REPO))
 

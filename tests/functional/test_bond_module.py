@@ -5,9 +5,10 @@ import json
 import subprocess
 from pathlib import Path
 
-import bond_procfs
 import pytest
 import salt.utils.platform
+from salt_bonding import health
+from salt_bonding.status import read_status
 
 from tests.harness.saltcall import SaltCall
 
@@ -40,7 +41,7 @@ def test_status_is_what_the_parser_reads(tmp_path):
     assert salt.run("bond.list") == (0, ["bond1", "bond2"])
     rc, status = salt.run("bond.status")
     assert rc == 0
-    assert status == bond_procfs.read_status(roots["bond.procfs"], roots["bond.sysfs"])
+    assert status == health.judge(read_status(roots["bond.procfs"], roots["bond.sysfs"]))
     assert status["bond1"]["ad"]["num_ports"] == 2
     rc, one = salt.run("bond.status", "bond2")
     assert (rc, list(one)) == (0, ["bond2"])
@@ -128,7 +129,7 @@ def test_broken_tree_reports_each_bond_and_never_a_traceback(tmp_path):
 def test_procfs_alone_gives_the_full_status(tmp_path):
     """A capture's procfs with no sysfs at all: every root-read field is still there."""
     roots = capture_roots("802.3ad-lacp-partner")
-    with_sysfs = bond_procfs.read_status(roots["bond.procfs"], roots["bond.sysfs"])
+    with_sysfs = health.judge(read_status(roots["bond.procfs"], roots["bond.sysfs"]))
     salt = sandbox(tmp_path, **{"bond.procfs": roots["bond.procfs"],
                                 "bond.sysfs": str(tmp_path / "no-sysfs")})
     assert salt.run("bond.status") == (0, with_sysfs)

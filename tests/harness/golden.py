@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from salt_bonding.plan import plan_reconciled
+from salt_bonding.render import Destination
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden"
@@ -25,11 +27,8 @@ def host_pillar(host, **top):
 
 def render_host(host, **top):
     """``{file name: text}`` that a first run for ``host`` writes (ifcfg files, modprobe)."""
-    import bond_plan
-
     with tempfile.TemporaryDirectory() as root:
-        ifcfg_dir = Path(root) / "network-scripts"
-        modprobe = Path(root) / "modprobe.d" / "bonding.conf"
-        plan = bond_plan.plan_reconciled(host_pillar(host, **top), "bonding",
-                                         str(ifcfg_dir), str(modprobe))
-        return {Path(path).name: change["new"] for path, change in plan["changes"].items()}
+        destination = Destination("ifcfg", str(Path(root) / "network-scripts"),
+                                  str(Path(root) / "modprobe.d" / "bonding.conf"))
+        plan = plan_reconciled(host_pillar(host, **top), "bonding", destination)
+        return {Path(path).name: change.new for path, change in plan.changes.items()}

@@ -14,8 +14,9 @@ import json
 import re
 
 import pytest
-from bond_options import MODES, parse_mode
-from bond_procfs import MODES as PROC_MODE_TEXT  # "Bonding Mode:" text -> kernel name
+from salt_bonding.modes import MODES
+from salt_bonding.modes import PROCFS_MODE_NAMES as PROC_MODE_TEXT  # "Bonding Mode:" text -> name
+from salt_bonding.options import parse_mode
 
 pytestmark = pytest.mark.integration
 
@@ -198,8 +199,8 @@ def test_sync_all_ships_the_modules_from_the_master(synced, fleet):
         assert "modules.bond" in got["modules"], (minion_id, got)
         assert "states.bond" in got["states"], (minion_id, got)
         utils = set(got["utils"])
-        for name in ("bond_options", "bond_schema", "bond_ifcfg", "bond_procfs", "bond_health"):
-            assert f"utils.{name}" in utils, (minion_id, got)
+        for name in ("__init__", "schema", "render.ifcfg", "status", "health"):
+            assert f"utils.salt_bonding.{name}" in utils, (minion_id, got)
 
 
 def test_apply_succeeds_everywhere_with_changes(applied, fleet):

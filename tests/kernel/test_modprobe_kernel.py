@@ -12,25 +12,20 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import bond_files
-import bond_ifcfg
 import pytest
+from salt_bonding.model import Bond, Config
+from salt_bonding.render import modprobe
 
 from tests.harness import uml as uml_harness
 
 pytestmark = pytest.mark.kernel
 
-BOND0 = {
-    "name": "bond0", "mode": "active-backup",
-    "options": {"miimon": "100", "updelay": "200", "primary": "eth0"},
-    "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
-    "ipaddr": None, "prefix": None, "netmask": None, "gateway": None, "mtu": None,
-    "ifcfg": {}, "vlans": {},
-}
-BOND1 = dict(BOND0, name="bond1", mode="balance-xor", slaves=["eth2"], options={
+BOND0 = Bond(name="bond0", mode="active-backup",
+             options={"miimon": "100", "updelay": "200", "primary": "eth0"},
+             slaves=["eth0", "eth1"])
+BOND1 = Bond(name="bond1", mode="balance-xor", slaves=["eth2"], options={
     "arp_interval": "1000", "arp_ip_target": "192.0.2.1,192.0.2.2", "arp_missed_max": "3"})
-CONFIG = {"networkmanager": "unmanaged", "modprobe_options": True,
-          "bonds": {"bond0": BOND0, "bond1": BOND1}, "warnings": []}
+CONFIG = Config(modprobe_options=True, bonds={"bond0": BOND0, "bond1": BOND1})
 ADMIN_LINES = "# the administrator's own line\noptions dummy numdummies=0\n"
 # The classic setup guide's pair: modprobe asks for netdev-bond0 and ignores "options bond0".
 CLASSIC = "alias netdev-bond0 bonding\noptions bond0 mode=active-backup miimon=1000\n"
@@ -47,7 +42,7 @@ def files():
     ours, classic = base / "ours", base / "classic"
     ours.mkdir()
     classic.mkdir()
-    rendered = bond_ifcfg.render_modprobe(ADMIN_LINES, CONFIG, bond_files.module_param_names())
+    rendered = modprobe.render_modprobe(ADMIN_LINES, CONFIG)
     (ours / "bonding.conf").write_text(rendered)
     (classic / "bonding.conf").write_text(CLASSIC)
     yield {"base": base, "modroot": modroot, "ours": ours, "classic": classic,

@@ -1,11 +1,11 @@
 """The bonding option table against the real 6.1 driver, in one user-mode-linux boot.
 
-Every case is generated from ``bond_options.TABLE``:
+Every case is generated from ``salt_bonding.options.TABLE``:
 
 - applies: for every mode and every option the table allows in it, each
   non-default value (enums: every other name; ints: one step from the
-  default). The pillar goes through ``bond_schema.validate`` and
-  ``bond_ifcfg.render_files``; the ``BONDING_OPTS`` of the rendered file is
+  default). The pillar goes through ``salt_bonding.schema.validate`` and
+  the ifcfg renderer; the ``BONDING_OPTS`` of the rendered file is
   written to sysfs in the order of initscripts' ``install_bonding_driver``
   (mode and miimon first, then the rest, ``arp_ip_target`` split into
   ``+address`` writes, the bond up, the slaves enslaved, ``primary`` last, as
@@ -27,11 +27,11 @@ import json
 import sys
 import zlib
 
-import bond_ifcfg
-import bond_options
-import bond_schema
 import pytest
-from bond_options import MODES, OPTIONS, TABLE
+from salt_bonding import errors, modes, schema
+from salt_bonding.modes import MODES
+from salt_bonding.options import OPTIONS, SAME_PARAMETER, TABLE
+from salt_bonding.render import RENDERERS, shell
 
 pytestmark = pytest.mark.kernel
 
@@ -107,23 +107,23 @@ def pillar_bond(mode, option, value, miimon=MIIMON):
 
 def rendered(bond):
     """(normalised bond, BONDING_OPTS as written in ifcfg-<bond>) for one pillar bond."""
-    config = bond_schema.validate({"bonds": {BOND: bond}})
-    text = bond_ifcfg.render_files(config)[f"ifcfg-{BOND}"]
-    return config["bonds"][BOND], bond_ifcfg.parse(text)["BONDING_OPTS"]
+    config = schema.validate({"bonds": {BOND: bond}})
+    text = RENDERERS["ifcfg"].render_all(config)[f"ifcfg-{BOND}"]
+    return config.bonds[BOND], shell.parse(text)["BONDING_OPTS"]
 
 
 def schema_error(bond):
-    """The BondConfigError validation raises for ``bond``, or None."""
+    """The UserError validation raises for ``bond``, or None."""
     try:
-        bond_schema.validate({"bonds": {BOND: bond}})
-    except bond_schema.BondConfigError as exc:
+        schema.validate({"bonds": {BOND: bond}})
+    except errors.UserError as exc:
         return exc
     return None
 
 
 def read_names(options):
     names = {"mode", *options}
-    for group in bond_options.SAME_PARAMETER:
+    for group in SAME_PARAMETER:
         if names & set(group):
             names |= set(group)
     return sorted(names)
@@ -149,8 +149,8 @@ def raw_case(mode, option, text, pillar, **kwargs):
 def valid_case(bond):
     normalised, opts = rendered(bond)
     return {"pillar": bond, "bonding_opts": opts,
-            "expect": {"mode": normalised["mode"], **normalised["options"]},
-            "ops": ifup_ops(opts, SLAVES), "read": read_names(normalised["options"])}
+            "expect": {"mode": normalised.mode, **normalised.options},
+            "ops": ifup_ops(opts, SLAVES), "read": read_names(normalised.options)}
 
 
 def build_applies_and_outside():
@@ -422,7 +422,7 @@ def check_held(case, result):
     held = {name: kernel_value(OPTIONS[name], result["read"][name]) for name in case["expect"]}
     assert held == case["expect"], (
         f"BONDING_OPTS={case['bonding_opts']!r}\n" + describe_ops(result))
-    for group in bond_options.SAME_PARAMETER:
+    for group in SAME_PARAMETER:
         shown = {result["read"][name] for name in group if name in result["read"]}
         assert len(shown) <= 1, f"{group} differ in sysfs: {result['read']}"
 
@@ -524,7 +524,7 @@ def test_kernel_defaults_are_the_tables(kernel):
                 continue
             held = kernel_value(option, read[option.name])
             if option.name == "miimon":
-                expected = str(bond_options.effective_miimon(mode, None))
+                expected = str(modes.effective_miimon(mode, None))
             elif option.default is None:  # unset: sysfs shows nothing, or a zero MAC
                 expected = {"mac": "00:00:00:00:00:00"}.get(option.kind, "")
             else:

@@ -13,8 +13,8 @@ the 802.3ad bond's slaves, so that LACP really negotiates.
 
 import json
 
-import bond_schema
 import pytest
+from salt_bonding import schema
 
 from tests.harness import uml as uml_harness
 from tests.harness.capture_scenarios import wait_lacp, wait_slave_up
@@ -87,7 +87,7 @@ def result(uml):
 
 @pytest.fixture(scope="module")
 def config():
-    return bond_schema.validate(PILLAR["bonding"])
+    return schema.validate(PILLAR["bonding"])
 
 
 def ok(salt_return):
@@ -134,11 +134,10 @@ def status_value(status, name):
 @pytest.mark.parametrize("bond", ["bond0", "bond1"])
 def test_kernel_runs_the_pillars_options(result, config, bond):
     status = ok(result.salt("status"))[bond]
-    wanted = config["bonds"][bond]
-    assert status["mode"] == wanted["mode"]
-    assert {name: status_value(status, name) for name in wanted["options"]} == (
-        wanted["options"])
-    assert sorted(status["slaves"]) == wanted["slaves"]
+    wanted = config.bonds[bond]
+    assert status["mode"] == wanted.mode
+    assert {name: status_value(status, name) for name in wanted.options} == wanted.options
+    assert sorted(status["slaves"]) == wanted.slaves
     assert {s["mii_status"] for s in status["slaves"].values()} == {"up"}
 
 

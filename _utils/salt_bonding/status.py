@@ -1,7 +1,7 @@
 """Live bond status from ``/proc/net/bonding/<bond>``, gaps filled from sysfs.
 
-Pure Python, no Salt: ``_modules/bond.py`` reaches it through ``__utils__``
-and the unit tests import it directly.
+Pure Python, no Salt. Reading only: judging what was read is ``health``'s job,
+comparing it with what pillar asked is ``compare``'s.
 
 ``/proc/net/bonding/<bond>`` is parsed as sections (master, ``802.3ad info``
 with its active-aggregator block, each slave, each slave's LACP PDU blocks),
@@ -17,32 +17,13 @@ status gives that bond an ``error`` naming the file and the reason.
 
 import errno
 import os
-import re
-import sys
 
-# Salt loads each _utils file on its own: a sibling is importable only by path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-import bond_health  # noqa: E402
-import bond_options  # noqa: E402
+from .errors import TreeError, UnknownBondError
+from .modes import ACTIVE_SLAVE_MODES, PROCFS_MODE_NAMES, mode_number
+from .values import DECIMAL, ON_OFF
 
-_DECIMAL = re.compile(r"[0-9]+")
 PROCFS_ROOT = "/proc/net/bonding"
 SYSFS_ROOT = "/sys/class/net"
-
-# procfs mode text -> kernel mode name (drivers/net/bonding/bond_main.c); the
-# mode's number is its index in bond_options.MODES.
-MODES = {
-    "load balancing (round-robin)": "balance-rr",
-    "fault-tolerance (active-backup)": "active-backup",
-    "load balancing (xor)": "balance-xor",
-    "fault-tolerance (broadcast)": "broadcast",
-    "IEEE 802.3ad Dynamic link aggregation": "802.3ad",
-    "transmit load balancing": "balance-tlb",
-    "adaptive load balancing": "balance-alb",
-}
-MODES_USING_PRIMARY = bond_options.OPTIONS["primary_reselect"].modes
 FAIL_OVER_MAC_SUFFIX = " (fail_over_mac "
 PRIMARY_RESELECT_SUFFIX = " (primary_reselect "
 
@@ -65,21 +46,7 @@ AGGREGATOR_KEYS = frozenset(
 
 
 class BondStatusError(ValueError):
-    """A bonding status file that is not what the kernel writes."""
-
-
-class BondTreeError(ValueError):
-    """A procfs root that exists but cannot be listed."""
-
-
-class UnknownBondError(LookupError):
-    """A bond name that is not on this host."""
-
-    def __init__(self, name, existing):
-        self.name = name
-        self.existing = list(existing)
-        known = ", ".join(self.existing) if self.existing else "none"
-        super().__init__(f"no bond named {name!r} on this host (bonds: {known})")
+    """A bonding status file that is not what the kernel writes (becomes the bond's ``error``)."""
 
 
 # -- procfs text -> sections --------------------------------------------------
@@ -145,7 +112,7 @@ def _check_complete(parsed):
     master = parsed["master"]
     if "Bonding Mode" not in master:
         raise BondStatusError("no 'Bonding Mode' line: not a bonding status file")
-    if master["Bonding Mode"].split(FAIL_OVER_MAC_SUFFIX)[0] not in MODES:
+    if master["Bonding Mode"].split(FAIL_OVER_MAC_SUFFIX)[0] not in PROCFS_MODE_NAMES:
         raise BondStatusError(f"unknown bonding mode {master['Bonding Mode']!r}")
     if "MII Status" not in master:
         raise BondStatusError("the bond's 'MII Status' line is missing (truncated?)")
@@ -174,7 +141,7 @@ def _optional_int(value):
         return None
     word = value.split(" ", 1)[0]
     # ASCII digits only: str.isdigit() also takes '²', which int() refuses.
-    return int(word) if _DECIMAL.fullmatch(word) else None
+    return int(word) if DECIMAL.fullmatch(word) else None
 
 
 def _name_or_none(value):
@@ -193,7 +160,7 @@ def _duplex(value):
 def _master_status(parsed):
     master = parsed["master"]
     mode_text, _, fail_over_mac = master["Bonding Mode"].partition(FAIL_OVER_MAC_SUFFIX)
-    mode = MODES[mode_text]
+    mode = PROCFS_MODE_NAMES[mode_text]
     primary_text = master.get("Primary Slave")
     primary, _, reselect = (primary_text or "").partition(PRIMARY_RESELECT_SUFFIX)
     targets = master.get("ARP IP target/s (n.n.n.n form)")
@@ -202,7 +169,7 @@ def _master_status(parsed):
         arp_interval = 0  # the kernel prints the ARP block only when arp_interval > 0
     status = {
         "mode": mode,
-        "mode_id": bond_options.MODES.index(mode),
+        "mode_id": mode_number(mode),
         "driver_version": parsed["version"],
         "mii_status": master["MII Status"],
         "miimon": _int(master.get("MII Polling Interval (ms)"), "MII Polling Interval (ms)"),
@@ -235,7 +202,7 @@ def _ad_status(parsed):
     aggregator = parsed["aggregator"] or {}
     lacp_active = ad.get("LACP active")
     return {
-        "lacp_active": {"on": True, "off": False}.get(lacp_active),
+        "lacp_active": ON_OFF.get(lacp_active),
         "lacp_rate": ad.get("LACP rate"),
         "min_links": _int(ad.get("Min links"), "Min links"),
         "ad_select": ad.get("Aggregator selection policy (ad_select)"),
@@ -365,7 +332,7 @@ def merge_sysfs(name, status, sysfs_root):
     for key, filename, reader in _BOND_GAPS:
         if status[key] is None:
             status[key] = getattr(sysfs, reader)(*bonding, filename)
-    if status["mode"] in MODES_USING_PRIMARY and status["primary_reselect"] is None:
+    if status["mode"] in ACTIVE_SLAVE_MODES and status["primary_reselect"] is None:
         # Not printed when no primary is set (or by drivers older than the option).
         status["primary_reselect"] = _word(sysfs.read(*bonding, "primary_reselect"))
     ad = status["ad"]
@@ -374,7 +341,7 @@ def merge_sysfs(name, status, sysfs_root):
             if ad[key] is None:
                 ad[key] = getattr(sysfs, reader)(*bonding, filename)
         if isinstance(ad["lacp_active"], str):
-            ad["lacp_active"] = {"on": True, "off": False}.get(_word(ad["lacp_active"]))
+            ad["lacp_active"] = ON_OFF.get(_word(ad["lacp_active"]))
         if isinstance(ad["ad_select"], str):
             ad["ad_select"] = _word(ad["ad_select"])
     gaps = _SLAVE_GAPS + (_SLAVE_AD_GAPS if ad is not None else ())
@@ -392,7 +359,7 @@ def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     """Sorted names of the bonds: the entries of the procfs directory.
 
     No directory (no bonding driver loaded) means no bonds; a root that exists
-    but cannot be listed raises :class:`BondTreeError`. ``sysfs_root`` is
+    but cannot be listed raises ``errors.TreeError``. ``sysfs_root`` is
     accepted for symmetry with :func:`read_status`; procfs is the authority.
     """
     try:
@@ -400,11 +367,11 @@ def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise BondTreeError(f"cannot list bonds in {procfs_root}: {exc.strerror or exc}") from None
+        raise TreeError(f"cannot list bonds in {procfs_root}: {exc.strerror or exc}") from None
 
 
 def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
-    """The status of one bond, with health; ``{"error", "health"}`` when unreadable.
+    """The status of one bond; ``{"error": why}`` when its file is unreadable.
 
     None when the bond's file does not exist (the bond was just deleted).
     """
@@ -424,18 +391,17 @@ def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     warnings = merge_sysfs(name, status, sysfs_root)
     if warnings:
         status["warnings"] = warnings
-    status["health"] = bond_health.evaluate(status)
     return status
 
 
 def _error_entry(message):
-    return {"error": message, "health": bond_health.unreadable(message)}
+    return {"error": message}
 
 
 def read_status(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT, names=None):
     """``{bond: status}`` for every bond, or for ``names`` (a name or a list of names).
 
-    Raises :class:`UnknownBondError` for a requested name that is not a bond.
+    Raises ``errors.UnknownBondError`` for a requested name that is not a bond.
     """
     existing = list_bonds(procfs_root, sysfs_root)
     if names is None:

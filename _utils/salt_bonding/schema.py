@@ -1,9 +1,10 @@
 """Validate the whole bonding pillar before anything is written.
 
-:func:`validate` returns normalised data or raises one :class:`BondConfigError`
-listing every problem, each with its pillar path (``bonding:bonds:bond0:miimon``),
-the bad value and what is allowed. Warnings (configurations the kernel takes
-but that are known to bite) come back in the result, never as errors.
+:func:`validate` returns a :class:`~salt_bonding.model.Config` or raises one
+:class:`~salt_bonding.errors.UserError` listing every problem, each with its
+pillar path (``bonding:bonds:bond0:miimon``), the bad value and what is allowed.
+Warnings (configurations the kernel takes but that are known to bite) come
+back in the result, never as errors.
 
 Decisions worth knowing:
 - ``mode`` and ``slaves`` are required; an empty ``slaves`` list is allowed
@@ -18,17 +19,25 @@ Decisions worth knowing:
 """
 
 import ipaddress
-import os
-import sys
 
-# Salt loads each _utils file standalone (no package, no relative imports):
-# make this file's siblings importable.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-import bond_options  # noqa: E402
-from bond_ifcfg import IFCFG_KEY, RESERVED_KEYS, SHELL_KEYS  # noqa: E402  (what rendering refuses)
-from bond_options import OPTIONS, TABLE, OptionValueError, describe  # noqa: E402
+from . import modes
+from .errors import UserError
+from .model import Bond, Config, Vlan
+from .names import bond_name_problem, ifname_problem, vlan_device
+from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
+from .render.ifcfg import extra_key_problem
+from .values import (
+    InvalidValue,
+    describe,
+    host_address_problem,
+    is_contiguous_netmask,
+    is_int,
+    parse_decimal,
+    parse_ipv4,
+    suggest,
+    text_problem,
+    type_name,
+)
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
@@ -38,17 +47,6 @@ BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 VLAN_ID_RANGE = (1, 4094)
-
-
-class BondConfigError(ValueError):
-    """Invalid bonding configuration: ``errors`` is a list of (path, message)."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("\n".join(f"{path}: {message}" for path, message in self.errors))
-
-    def __reduce__(self):
-        return (type(self), (self.errors,))
 
 
 class _Findings:
@@ -66,29 +64,7 @@ class _Findings:
 
     def raise_if_any(self):
         if self.errors:
-            raise BondConfigError(self.errors)
-
-
-def is_valid_ifname(name):
-    """True when ``name`` is a safe Linux interface name (1-15 of [A-Za-z0-9_.-])."""
-    return bond_options.ifname_problem(name) is None
-
-
-def bond_name_problem(name):
-    """Why ``name`` cannot name a bond, or None."""
-    problem = bond_options.ifname_problem(name)
-    if problem:
-        return problem
-    if "." in name:
-        return (
-            f"bond name {name!r} contains '.'; initscripts read <device>.<number> as a VLAN, "
-            "so bond names have none"
-        )
-    return None
-
-
-def _type_name(value):
-    return "None" if value is None else type(value).__name__
+            raise UserError(self.errors)
 
 
 def _check_keys(mapping, allowed, path, findings, word="key"):
@@ -96,8 +72,8 @@ def _check_keys(mapping, allowed, path, findings, word="key"):
     for key in mapping:
         if key in allowed:
             continue
-        if key in bond_options.NOT_SUPPORTED and word == "option":
-            reason = bond_options.NOT_SUPPORTED[key]
+        if key in NOT_SUPPORTED and word == "option":
+            reason = NOT_SUPPORTED[key]
             findings.error(f"{path}:{key}", f"option '{key}' is not supported here: {reason}")
             continue
         if not isinstance(key, str):
@@ -107,7 +83,7 @@ def _check_keys(mapping, allowed, path, findings, word="key"):
                 + ", ".join(allowed),
             )
             continue
-        hint = bond_options.suggest(key, allowed)
+        hint = suggest(key, allowed)
         findings.error(f"{path}:{key}", f"unknown {word} {describe(key)} in {path}{hint}")
 
 
@@ -131,12 +107,12 @@ def _mapping(value, path, findings, what):
     """``value`` when it is a dict; otherwise report it and return None."""
     if isinstance(value, dict):
         return value
-    findings.error(path, f"expected {what}, got {_type_name(value)} {describe(value)}")
+    findings.error(path, f"expected {what}, got {type_name(value)} {describe(value)}")
     return None
 
 
 def _bounded_int(value, bounds, path, findings, what):
-    number = bond_options.parse_decimal(value)
+    number = parse_decimal(value)
     low, high = bounds
     if number is None or not low <= number <= high:
         findings.error(path, f"invalid {what} {describe(value)}: expected an integer {low}-{high}")
@@ -146,11 +122,11 @@ def _bounded_int(value, bounds, path, findings, what):
 
 def _address(value, path, findings, what):
     try:
-        address = bond_options.parse_ipv4(value, "an IPv4 address")
-    except OptionValueError as exc:
+        address = parse_ipv4(value, "an IPv4 address")
+    except InvalidValue as exc:
         findings.error(path, f"invalid {what}: {exc}")
         return None
-    problem = bond_options.host_address_problem(address)
+    problem = host_address_problem(address)
     if problem:
         findings.error(path, f"invalid {what}: {value} {problem}; expected a unicast address")
         return None
@@ -159,12 +135,11 @@ def _address(value, path, findings, what):
 
 def _netmask(value, path, findings):
     try:
-        mask = bond_options.parse_ipv4(value, "a netmask")
-    except OptionValueError as exc:
+        mask = parse_ipv4(value, "a netmask")
+    except InvalidValue as exc:
         findings.error(path, f"invalid netmask: {exc}")
         return None
-    inverted = ~int(mask) & 0xFFFFFFFF
-    if inverted & (inverted + 1):  # the host part must be all ones: contiguous mask
+    if not is_contiguous_netmask(mask):
         findings.error(
             path, f"invalid netmask {value}: its one bits are not contiguous (e.g. 255.255.255.0)"
         )
@@ -178,27 +153,13 @@ def _ifcfg_extras(value, path, findings):
     result = {}
     for key, raw in _present(extras).items():
         key_path = _key_path(path, key)
-        if not isinstance(key, str) or not IFCFG_KEY.fullmatch(key):
-            findings.error(
-                key_path, f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
-            )
-            continue
-        if key in RESERVED_KEYS:
-            findings.error(
-                key_path,
-                f"ifcfg key {key} is written by this module; set it through its pillar key "
-                "(mode, slaves, ipaddr, mtu, ...) instead",
-            )
-            continue
-        if SHELL_KEYS.fullmatch(key):
-            findings.error(
-                key_path,
-                f"{key} is not an ifcfg key: it would change the shell that sources the file",
-            )
+        problem = extra_key_problem(key)
+        if problem:
+            findings.error(key_path, problem)
             continue
         if isinstance(raw, bool):  # YAML reads yes/no as bools; ifcfg spells them yes/no
             text = "yes" if raw else "no"
-        elif bond_options.is_int(raw):
+        elif is_int(raw):
             text = str(raw)
         elif isinstance(raw, str):
             text = raw
@@ -208,22 +169,12 @@ def _ifcfg_extras(value, path, findings):
                 f"invalid value {describe(raw)} for {key}: expected a string, number or bool",
             )
             continue
-        if "\0" in text:
-            findings.error(key_path, f"value of {key} contains a NUL character")
-            continue
-        if not _is_utf8(text):
-            findings.error(key_path, f"value of {key} is not valid text (a lone surrogate)")
+        problem = text_problem(text)
+        if problem:
+            findings.error(key_path, f"value of {key} {problem}")
             continue
         result[key] = text
     return result
-
-
-def _is_utf8(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _interface(settings, path, findings):
@@ -295,7 +246,7 @@ def _bootproto(settings, has_address, path, findings):
     raw = settings.get("bootproto", default)
     value = raw.lower() if isinstance(raw, str) else raw
     if value not in BOOTPROTOS:
-        hint = bond_options.suggest(value, BOOTPROTOS)
+        hint = suggest(value, BOOTPROTOS)
         findings.error(
             f"{path}:bootproto",
             f"invalid bootproto {describe(raw)}: expected one of {', '.join(BOOTPROTOS)}{hint}",
@@ -324,7 +275,7 @@ def _slaves(bond_value, name, path, findings):
         return [], False
     result = []
     for index, slave in enumerate(slaves):
-        problem = bond_options.ifname_problem(slave)
+        problem = ifname_problem(slave)
         if problem:
             findings.error(f"{path}:{index}", problem)
         elif slave == name:
@@ -345,7 +296,7 @@ def _options(bond_value, mode, path, findings):
         option_path = f"{path}:{option.name}"
         try:
             value = option.parse(bond_value[option.name])
-        except OptionValueError as exc:
+        except InvalidValue as exc:
             findings.error(option_path, str(exc))
             failed.add(option.name)
             continue
@@ -370,7 +321,7 @@ def _monitor_rules(given, failed, mode, path, findings):
     if {"miimon", "arp_interval"} & failed:
         return  # the values the rules compare are unknown
     miimon_given = int(given["miimon"]) if "miimon" in given else None
-    miimon = bond_options.effective_miimon(mode, miimon_given)
+    miimon = modes.effective_miimon(mode, miimon_given)
     arp_interval = int(given.get("arp_interval", 0))
     monitors = {"miimon": miimon, "arp_interval": arp_interval}
     if miimon and arp_interval:
@@ -414,7 +365,7 @@ def _cross_option_rules(given, slaves, slaves_ok, path, findings):
             f"{path}:primary",
             f"primary {given['primary']} is not one of the slaves ({', '.join(slaves) or 'none'})",
         )
-    for first, second in bond_options.SAME_PARAMETER:
+    for first, second in SAME_PARAMETER:
         if first in given and second in given and given[first] != given[second]:
             findings.error(
                 f"{path}:{second}",
@@ -434,7 +385,7 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
     result = {}
     for key, settings in vlans.items():
         vlan_path = _key_path(path, key)
-        vid = bond_options.parse_decimal(key)
+        vid = parse_decimal(key)
         low, high = VLAN_ID_RANGE
         if vid is None or not low <= vid <= high:
             findings.error(vlan_path, f"invalid VLAN id {describe(key)}: expected {low}-{high}")
@@ -442,8 +393,8 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
         if vid in result:
             findings.error(vlan_path, f"VLAN {vid} is given twice")
             continue
-        device = f"{name}.{vid}"
-        problem = bond_options.ifname_problem(device)
+        device = vlan_device(name, vid)
+        problem = ifname_problem(device)
         if problem:
             findings.error(vlan_path, f"VLAN device name: {problem}")
             continue
@@ -460,7 +411,7 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
                 f"{vlan_path}:mtu",
                 f"VLAN mtu {interface['mtu']} is larger than the bond's mtu {lower_mtu}",
             )
-        result[vid] = {"vid": vid, "device": device, **interface}
+        result[vid] = Vlan(vid=vid, device=device, **interface)
     if result and mode == "balance-rr":
         findings.warn(
             path,
@@ -486,12 +437,12 @@ def _bond(name, bond_value, path, findings):
     mode = None
     if "mode" not in bond_value:
         findings.error(
-            path, "missing mode: one of " + ", ".join(bond_options.MODES) + " (or 0-6)"
+            path, "missing mode: one of " + ", ".join(modes.MODES) + " (or 0-6)"
         )
     else:
         try:
-            mode = bond_options.parse_mode(bond_value["mode"])
-        except OptionValueError as exc:
+            mode = parse_mode(bond_value["mode"])
+        except InvalidValue as exc:
             findings.error(f"{path}:mode", str(exc))
 
     slaves, slaves_ok = _slaves(bond_value, name, path, findings)
@@ -505,18 +456,11 @@ def _bond(name, bond_value, path, findings):
 
     interface = _interface(bond_value, path, findings)
     vlans = _vlans(bond_value.get("vlans"), name, mode, interface["mtu"], f"{path}:vlans", findings)
-    return {
-        "name": name,
-        "mode": mode,
-        "options": given,
-        "slaves": slaves,
-        **interface,
-        "vlans": vlans,
-    }
+    return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans, **interface)
 
 
 def validate_bond(name, bond_value, path="bonding:bonds", warnings=None):
-    """One bond's normalised settings (the BOND structure), or BondConfigError.
+    """One bond's settings as a :class:`~salt_bonding.model.Bond`, or UserError.
 
     For ``bond.managed``: the same rules as :func:`validate` without the
     cross-bond ones. Warnings are appended to ``warnings`` when a list is given.
@@ -533,10 +477,10 @@ def _cross_bond_rules(bonds, bonds_value, path, findings):
     """A slave in one bond only; no slave that is a bond or a bond's VLAN device."""
     owner = {}
     vlan_devices = {
-        vlan["device"]: name for name, bond in bonds.items() for vlan in bond["vlans"].values()
+        vlan.device: name for name, bond in bonds.items() for vlan in bond.vlans.values()
     }
     for name, bond in bonds.items():
-        for slave in bond["slaves"]:
+        for slave in bond.slaves:
             # The index in the pillar's list: invalid entries before it were dropped.
             index = bonds_value[name]["slaves"].index(slave)
             slave_path = f"{path}:{name}:slaves:{index}"
@@ -564,7 +508,7 @@ def _modprobe_warnings(bonds, path, findings):
             "so the first bond loaded sets them for all",
         )
     for name, bond in bonds.items():
-        _, left_out = bond_options.module_params(bond["options"])
+        _, left_out = module_params(bond.options)
         if left_out:
             findings.warn(
                 f"{path}:bonds:{name}",
@@ -574,10 +518,10 @@ def _modprobe_warnings(bonds, path, findings):
 
 
 def validate(pillar_value, pillar_key="bonding"):
-    """The whole pillar value, normalised, or one BondConfigError with every problem.
+    """The whole pillar value as a :class:`~salt_bonding.model.Config`, or one UserError.
 
-    Returns ``{"networkmanager", "modprobe_options", "bonds", "warnings"}``;
-    ``bonds`` maps each bond name (sorted) to the structure of :func:`validate_bond`.
+    ``bonds`` maps each bond name (sorted) to a :class:`~salt_bonding.model.Bond`;
+    the warnings are in ``warnings``.
     """
     findings = _Findings()
     path = pillar_key
@@ -602,7 +546,7 @@ def validate(pillar_value, pillar_key="bonding"):
             f"{path}:networkmanager",
             f"invalid value {describe(networkmanager)}: expected one of "
             + ", ".join(NETWORKMANAGER_CHOICES)
-            + bond_options.suggest(choice, NETWORKMANAGER_CHOICES),
+            + suggest(choice, NETWORKMANAGER_CHOICES),
         )
         choice = "unmanaged"
 
@@ -634,9 +578,5 @@ def validate(pillar_value, pillar_key="bonding"):
         _modprobe_warnings(bonds, path, findings)
 
     findings.raise_if_any()
-    return {
-        "networkmanager": choice,
-        "modprobe_options": modprobe_options,
-        "bonds": bonds,
-        "warnings": findings.warnings,
-    }
+    return Config(networkmanager=choice, modprobe_options=modprobe_options, bonds=bonds,
+                  warnings=findings.warnings)

@@ -2,11 +2,13 @@
 
 import re
 
-import bond_options
 import pytest
-from bond_options import OPTIONS, TABLE, OptionValueError
 from hypothesis import given
 from hypothesis import strategies as st
+from salt_bonding import options
+from salt_bonding.modes import MODES, effective_miimon
+from salt_bonding.names import ifname_problem
+from salt_bonding.options import OPTIONS, TABLE, OptionValueError
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +28,7 @@ def test_table_holds_every_option_of_issue_4_in_order():
 def test_every_row_is_complete():
     for option in TABLE:
         assert option.doc and option.allowed()
-        assert set(option.modes) <= set(bond_options.MODES), option.name
+        assert set(option.modes) <= set(MODES), option.name
         assert option.kind in ("int", "enum", "switch", "ipv4_list", "ifname", "mac")
         if option.kind == "int":
             assert option.minimum <= int(option.default) <= option.maximum, option.name
@@ -105,7 +107,7 @@ def test_module_parameters_match_modinfo_of_the_bonding_module():
         ("xmit_hash_policy", {"balance-xor", "802.3ad", "balance-tlb", "balance-alb"}),
         ("fail_over_mac", {"active-backup"}), ("num_grat_arp", {"active-backup"}),
         ("num_unsol_na", {"active-backup"}), ("peer_notif_delay", {"active-backup"}),
-        ("miimon", set(bond_options.MODES)),
+        ("miimon", set(MODES)),
     ],
 )
 def test_modes_follow_the_kernel_rules(name, modes):
@@ -186,7 +188,7 @@ def test_parse_rejects_with_what_is_allowed(name, bad, fragment):
     ["eth0", "bond0", "enp0s31f6", "bond0.100", "a", "x" * 15, "veth_1-a", "_x"],
 )
 def test_valid_interface_names(name):
-    assert bond_options.ifname_problem(name) is None
+    assert ifname_problem(name) is None
 
 
 @pytest.mark.parametrize(
@@ -204,19 +206,19 @@ def test_valid_interface_names(name):
     ],
 )
 def test_invalid_interface_names(name, fragment):
-    assert fragment in bond_options.ifname_problem(name)
+    assert fragment in ifname_problem(name)
 
 
 def test_effective_miimon_is_the_kernels_default_in_modes_without_arp():
-    assert bond_options.effective_miimon("802.3ad", None) == 100
-    assert bond_options.effective_miimon("balance-alb", None) == 100
-    assert bond_options.effective_miimon("802.3ad", 0) == 0
-    assert bond_options.effective_miimon("active-backup", None) == 0
-    assert bond_options.effective_miimon("active-backup", 200) == 200
+    assert effective_miimon("802.3ad", None) == 100
+    assert effective_miimon("balance-alb", None) == 100
+    assert effective_miimon("802.3ad", 0) == 0
+    assert effective_miimon("active-backup", None) == 0
+    assert effective_miimon("active-backup", 200) == 200
 
 
 def test_module_params_splits_out_what_modprobe_cannot_take():
-    kept, left_out = bond_options.module_params(
+    kept, left_out = options.module_params(
         {"miimon": "100", "lacp_active": "1", "lacp_rate": "fast", "ad_actor_sys_prio": "100"}
     )
     assert kept == {"miimon": "100", "lacp_rate": "fast"}
@@ -224,7 +226,7 @@ def test_module_params_splits_out_what_modprobe_cannot_take():
 
 
 def test_markdown_table_has_one_row_per_option_and_six_columns():
-    lines = bond_options.markdown_table().splitlines()
+    lines = options.markdown_table().splitlines()
     assert lines[0].startswith("| Option | Values | Default | Modes | Module parameter |")
     rows = lines[2:]
     assert len(rows) == len(TABLE)

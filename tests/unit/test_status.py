@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-import bond_procfs
 import pytest
+from salt_bonding import errors, health
+from salt_bonding import status as bond_status
 
 pytestmark = pytest.mark.unit
 
@@ -114,7 +115,7 @@ def test_every_shared_sample_has_expectations(shared_fixtures):
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
 def test_shared_sample(shared_fixtures, sample):
-    status = bond_procfs.status_from_proc((shared_fixtures / sample).read_text())
+    status = bond_status.status_from_proc((shared_fixtures / sample).read_text())
     for path, expected in SAMPLES[sample].items():
         assert dig(status, path) == expected, path
 
@@ -126,7 +127,7 @@ def test_shared_sample_read_as_a_tree_without_sysfs(shared_fixtures, tmp_path):
     for bond, sample in (("bond0", "monitoringplug-8023ad-v3.7.1-healthy-2ports.txt"),
                          ("team-a", "insights-core-balance-rr-v3.7.1.txt")):
         (procfs / bond).write_text((shared_fixtures / sample).read_text())
-    result = bond_procfs.read_status(str(procfs), str(tmp_path / "no-sysfs"))
+    result = bond_status.read_status(str(procfs), str(tmp_path / "no-sysfs"))
     assert sorted(result) == ["bond0", "team-a"]
     assert result["bond0"]["ad"]["partner_mac"] == "00:40:96:de:af:6e"
     assert result["team-a"]["mode"] == "balance-rr"
@@ -137,7 +138,7 @@ def test_shared_sample_read_as_a_tree_without_sysfs(shared_fixtures, tmp_path):
 def test_pdu_blocks_keep_their_repeated_keys_apart(shared_fixtures):
     sample = "insights-core-8023ad-v3.7.1-lacp-pdu-details-slave-down-partner-zero.txt"
     text = (shared_fixtures / sample).read_text()
-    parsed = bond_procfs.parse_proc(text)
+    parsed = bond_status.parse_proc(text)
     first = parsed["slaves"][0]
     assert first["actor_pdu"]["system mac address"] == "08:00:27:99:a3:6b"
     assert first["partner_pdu"]["system mac address"] == "00:00:00:00:00:00"
@@ -151,14 +152,14 @@ def test_pdu_blocks_keep_their_repeated_keys_apart(shared_fixtures):
 def test_aggregator_block_ends_where_its_keys_end():
     text = MINIMAL_8023AD.replace("Partner Mac Address: 00:11:22:33:44:55\n",
                                   "Partner Mac Address: 00:11:22:33:44:55\nFuture Key: 7\n")
-    parsed = bond_procfs.parse_proc(text)
+    parsed = bond_status.parse_proc(text)
     assert parsed["ad"]["Future Key"] == "7"
     assert "Future Key" not in parsed["aggregator"]
 
 
 def test_no_active_aggregator_line():
     text = MINIMAL_8023AD.split("Active Aggregator Info:")[0] + "bond0 has no active aggregator\n"
-    status = bond_procfs.status_from_proc(text)
+    status = bond_status.status_from_proc(text)
     assert status["ad"]["active_aggregator"] is False
     assert status["ad"]["aggregator_id"] is None
     assert status["ad"]["system_mac"] == "00:11:22:33:44:66"
@@ -166,7 +167,7 @@ def test_no_active_aggregator_line():
 
 @pytest.mark.parametrize("indent", ["\t", "  ", "        ", "\t\t\t\t", ""])
 def test_aggregator_block_any_indent(indent):
-    status = bond_procfs.status_from_proc(MINIMAL_8023AD.replace("\t", indent))
+    status = bond_status.status_from_proc(MINIMAL_8023AD.replace("\t", indent))
     assert status["ad"]["aggregator_id"] == 1
     assert status["ad"]["partner_mac"] == "00:11:22:33:44:55"
 
@@ -181,7 +182,7 @@ def test_aggregator_block_any_indent(indent):
     ("adaptive load balancing", "balance-alb", 6),
 ])
 def test_mode_names(mode_text, mode, mode_id):
-    status = bond_procfs.status_from_proc(f"Bonding Mode: {mode_text}\nMII Status: up\n")
+    status = bond_status.status_from_proc(f"Bonding Mode: {mode_text}\nMII Status: up\n")
     assert (status["mode"], status["mode_id"]) == (mode, mode_id)
 
 
@@ -221,7 +222,7 @@ Aggregator ID: N/A
 
 
 def test_aggregator_id_not_available():
-    status = bond_procfs.status_from_proc(MINIMAL_8023AD)
+    status = bond_status.status_from_proc(MINIMAL_8023AD)
     assert status["slaves"]["eth0"]["aggregator_id"] is None
     assert status["xmit_hash_policy"] == "layer3+4"
     assert status["ad"]["lacp_active"] is True
@@ -273,7 +274,7 @@ def test_every_capture_has_expectations():
 
 @pytest.mark.parametrize("capture", sorted(CAPTURE_FACTS))
 def test_capture(capture):
-    result = bond_procfs.read_status(*roots(capture))
+    result = bond_status.read_status(*roots(capture))
     for entry in result.values():
         assert "error" not in entry and "warnings" not in entry
     for path, expected in CAPTURE_FACTS[capture].items():
@@ -283,7 +284,7 @@ def test_capture(capture):
 def test_every_mode_captured_with_its_slaves():
     for mode in ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
                  "balance-tlb", "balance-alb"):
-        status = bond_procfs.read_status(*roots(f"mode-{mode}"))["bond0"]
+        status = bond_status.read_status(*roots(f"mode-{mode}"))["bond0"]
         assert status["mode"] == mode
         assert sorted(status["slaves"]) == ["va", "vb"]
         assert {s["speed_mbps"] for s in status["slaves"].values()} == {10000}
@@ -297,7 +298,7 @@ def _sysfs(capture, *parts):
 def test_procfs_alone_agrees_with_the_kernels_sysfs(capture, tmp_path):
     """Two views the kernel wrote of the same bonds: procfs-only parse must match sysfs."""
     procfs, _ = roots(capture)
-    result = bond_procfs.read_status(procfs, str(tmp_path / "absent"))
+    result = bond_status.read_status(procfs, str(tmp_path / "absent"))
     for bond, status in result.items():
         mode_name, mode_id = _sysfs(capture, bond, "bonding", "mode").split()
         assert (status["mode"], status["mode_id"]) == (mode_name, int(mode_id))
@@ -326,8 +327,8 @@ def test_procfs_alone_agrees_with_the_kernels_sysfs(capture, tmp_path):
 def test_sysfs_fills_what_a_nonroot_read_hides():
     procfs, _ = roots("802.3ad-lacp-partner-nonroot")
     _, sysfs = roots("802.3ad-lacp-partner")
-    merged = bond_procfs.read_status(procfs, sysfs)["bond1"]
-    root_read = bond_procfs.read_status(*roots("802.3ad-lacp-partner"))["bond1"]
+    merged = bond_status.read_status(procfs, sysfs)["bond1"]
+    root_read = bond_status.read_status(*roots("802.3ad-lacp-partner"))["bond1"]
     assert merged["ad"]["aggregator_id"] == root_read["ad"]["aggregator_id"] == 1
     assert merged["ad"]["partner_mac"] == root_read["ad"]["partner_mac"]
     assert merged["slaves"]["va"]["partner_port_state"] == 63
@@ -336,7 +337,7 @@ def test_sysfs_fills_what_a_nonroot_read_hides():
 
 
 def test_vlan_on_a_bond_is_not_a_bond():
-    assert bond_procfs.list_bonds(*roots("vlan-on-bond")) == ["bond0"]
+    assert bond_status.list_bonds(*roots("vlan-on-bond")) == ["bond0"]
 
 
 # -- sysfs gaps, with a tree of our own ---------------------------------------------
@@ -366,7 +367,7 @@ def test_sysfs_fills_speed_on_old_drivers_but_never_overrides_procfs(shared_fixt
     _write(sysfs, "eth0/duplex", "unknown\n")
     _write(sysfs, "eth0/bonding_slave/link_failure_count", "99\n")  # procfs says 1
     _write(sysfs, "bond0/bonding/primary_reselect", "better 1\n")
-    status = bond_procfs.read_status(str(procfs), str(sysfs))["bond0"]
+    status = bond_status.read_status(str(procfs), str(sysfs))["bond0"]
     assert status["slaves"]["eth4"]["speed_mbps"] == 1000
     assert status["slaves"]["eth4"]["duplex"] == "full"
     assert status["slaves"]["eth0"]["speed_mbps"] is None
@@ -380,13 +381,13 @@ def test_odd_sysfs_entries_become_warnings_not_errors(shared_fixtures, tmp_path)
     procfs, sysfs = _tree(tmp_path, (shared_fixtures / OLD_DRIVER).read_text())
     (sysfs / "eth4" / "speed").mkdir(parents=True)  # a directory where a value should be
     _write(sysfs, "eth0/speed", "fast\n")
-    status = bond_procfs.read_status(str(procfs), str(sysfs))["bond0"]
+    status = bond_status.read_status(str(procfs), str(sysfs))["bond0"]
     assert status["slaves"]["eth4"]["speed_mbps"] is None
     assert status["slaves"]["eth0"]["speed_mbps"] is None
     assert len(status["warnings"]) == 2
     assert f"{sysfs}/eth4/speed: Is a directory" in status["warnings"]
     assert f"{sysfs}/eth0/speed: 'fast' is not a number" in status["warnings"]
-    assert status["health"]["status"] == "ok"
+    assert health.evaluate(status)["status"] == "ok"
 
 
 # -- bad input ------------------------------------------------------------------------
@@ -406,7 +407,7 @@ def test_garbled_files(tmp_path, content, reason):
     procfs = tmp_path / "proc"
     procfs.mkdir()
     (procfs / "bond0").write_bytes(content)
-    entry = bond_procfs.read_status(str(procfs), str(tmp_path / "sys"))["bond0"]
+    entry = health.judge(bond_status.read_status(str(procfs), str(tmp_path / "sys")))["bond0"]
     assert str(procfs / "bond0") in entry["error"]
     assert reason in entry["error"]
     assert entry["health"] == {"status": "unknown", "problems": [entry["error"]]}
@@ -420,7 +421,7 @@ def test_truncated_in_a_slave_block(tmp_path):
     procfs.mkdir()
     (procfs / "bond0").write_text(text[:cut])
     (procfs / "bond1").write_text(text)
-    result = bond_procfs.read_status(str(procfs), str(tmp_path / "sys"))
+    result = bond_status.read_status(str(procfs), str(tmp_path / "sys"))
     assert result["bond0"]["error"] == (
         f"{procfs}/bond0: slave vb has no 'MII Status' line (truncated?)")
     assert result["bond1"]["active_slave"] == "va"  # the other bond is still reported
@@ -432,7 +433,7 @@ def test_non_ascii_digits_in_an_optional_number_are_not_a_crash(tmp_path):
     procfs.mkdir()
     (procfs / "bond0").write_text(GOOD.read_text().replace("Speed: 10000 Mbps", "Speed: ² Mbps"))
     (procfs / "bond1").write_text(GOOD.read_text())
-    result = bond_procfs.read_status(str(procfs), str(tmp_path / "sys"))
+    result = bond_status.read_status(str(procfs), str(tmp_path / "sys"))
     assert {s["speed_mbps"] for s in result["bond0"]["slaves"].values()} == {None}
     assert result["bond1"]["slaves"]["va"]["speed_mbps"] == 10000
 
@@ -442,51 +443,63 @@ def test_a_counter_that_is_not_a_number(tmp_path):
     procfs.mkdir()
     (procfs / "bond0").write_text(GOOD.read_text().replace("Link Failure Count: 0",
                                                            "Link Failure Count: many", 1))
-    entry = bond_procfs.read_status(str(procfs), None)["bond0"]
+    entry = bond_status.read_status(str(procfs), None)["bond0"]
     assert entry["error"] == f"{procfs}/bond0: slave va Link Failure Count: 'many' is not a number"
 
 
 def test_unreadable_file(tmp_path):
     procfs = tmp_path / "proc"
     (procfs / "bond0").mkdir(parents=True)  # root reads every file: a directory cannot be read
-    entry = bond_procfs.read_status(str(procfs), None)["bond0"]
+    entry = bond_status.read_status(str(procfs), None)["bond0"]
     assert entry["error"] == f"cannot read {procfs}/bond0: Is a directory"
 
 
 def test_no_bonding_driver(tmp_path):
     absent = str(tmp_path / "proc" / "net" / "bonding")
-    assert bond_procfs.list_bonds(absent, str(tmp_path)) == []
-    assert bond_procfs.read_status(absent, str(tmp_path)) == {}
+    assert bond_status.list_bonds(absent, str(tmp_path)) == []
+    assert bond_status.read_status(absent, str(tmp_path)) == {}
 
 
 def test_unknown_bond_names_the_existing_ones():
-    with pytest.raises(LookupError) as raised:
-        bond_procfs.read_status(*roots("802.3ad-lacp-partner"), names="bond9")
+    with pytest.raises(errors.UnknownBondError) as raised:
+        bond_status.read_status(*roots("802.3ad-lacp-partner"), names="bond9")
     assert str(raised.value) == "no bond named 'bond9' on this host (bonds: bond1, bond2)"
 
 
 def test_one_bond_by_name():
-    assert list(bond_procfs.read_status(*roots("802.3ad-lacp-partner"), names="bond2")) == ["bond2"]
+    assert list(bond_status.read_status(*roots("802.3ad-lacp-partner"), names="bond2")) == ["bond2"]
 
 
 def test_bond_names_need_not_start_with_bond(tmp_path):
     procfs = tmp_path / "proc"
     procfs.mkdir()
     (procfs / "uplink").write_text(GOOD.read_text())
-    assert bond_procfs.list_bonds(str(procfs)) == ["uplink"]
-    assert bond_procfs.read_status(str(procfs), None)["uplink"]["mode"] == "active-backup"
+    assert bond_status.list_bonds(str(procfs)) == ["uplink"]
+    assert bond_status.read_status(str(procfs), None)["uplink"]["mode"] == "active-backup"
 
 
 def test_a_procfs_root_that_is_a_file_is_an_error(tmp_path):
     root = tmp_path / "bonding"
     root.write_text("not a directory\n")
-    with pytest.raises(ValueError, match=f"cannot list bonds in {root}: Not a directory"):
-        bond_procfs.list_bonds(str(root))
+    with pytest.raises(errors.TreeError, match=f"cannot list bonds in {root}: Not a directory"):
+        bond_status.list_bonds(str(root))
 
 
 def test_a_bond_deleted_while_reading_is_gone_not_broken(tmp_path):
     procfs = tmp_path / "proc"
     procfs.mkdir()
     (procfs / "bond0").write_text(GOOD.read_text())
-    assert bond_procfs.read_bond("bond1", str(procfs), None) is None
-    assert list(bond_procfs.read_status(str(procfs), None)) == ["bond0"]
+    assert bond_status.read_bond("bond1", str(procfs), None) is None
+    assert list(bond_status.read_status(str(procfs), None)) == ["bond0"]
+
+
+def test_reading_status_does_not_judge_health(tmp_path):
+    """Judging is health's job: read_bond returns what was read, readable or not."""
+    entry = bond_status.read_bond("bond0", *roots("active-backup-failed-over"))
+    assert entry["active_slave"] == "vb"  # a degraded bond, read in full
+    assert "health" not in entry
+    procfs = tmp_path / "proc"
+    procfs.mkdir()
+    (procfs / "bond0").write_text("hello world\n")
+    assert bond_status.read_bond("bond0", str(procfs), None) == {
+        "error": f"{procfs}/bond0: no 'Bonding Mode' line: not a bonding status file"}

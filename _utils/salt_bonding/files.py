@@ -1,17 +1,20 @@
-"""The bond state's files as one transaction: plan against the disk, diff, write all or nothing.
+"""The files of one run as a transaction: plan against the disk, diff, write all or nothing.
 
-Pure Python, no Salt. ``desired_files`` gives what a run should write and
-remove, ``plan`` compares it with the disk (each path read once) and keeps
-only what differs, ``apply`` writes it:
+Pure Python, no Salt, no format: ``desired_files`` asks the run's renderer
+(``render.Destination``) what to write and remove, ``plan`` compares it with
+the disk (each path read once) and keeps only what differs, ``apply`` writes
+it and returns an :class:`Applied` handle that can still put everything back
+after later steps (activation) fail:
 
 - atomically: a temporary file in the target's directory, written, fsynced,
-  mode 0644, renamed over the target; each touched directory fsynced once;
+  the renderer's file mode, renamed over the target; each touched directory fsynced once;
 - never through a symlink: a symlink at a target path is replaced by a regular
   file (its old target is neither read nor written), and restored on rollback;
 - all or nothing: when one write or removal fails, every file already changed
   is put back (old text and mode, removed files recreated, new files deleted)
   and ``FilesError`` names the path that failed and why;
-- removing only files that carry this module's mark (checked in ``plan``).
+- removing only files that carry this module's mark (checked in ``plan``
+  by the renderer that wrote them).
 
 A missing parent directory is created (0755) only when its own parent exists:
 ``/etc/sysconfig/network-scripts`` may be absent on a fresh host, but a
@@ -26,45 +29,16 @@ import difflib
 import errno
 import os
 import stat
-import sys
 import tempfile
+from dataclasses import dataclass
 
-# Salt loads each _utils file standalone, so a sibling is imported by path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-import bond_ifcfg  # noqa: E402
+from .errors import FilesError, UserError
+from .render import modprobe
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 _ENCODING = {"encoding": "utf-8", "errors": "surrogateescape"}
 _FIRST_LINE_MAX = 512
-
-
-class FilesError(OSError):
-    """A write or removal failed; what was already changed has been restored (or not: said so).
-
-    ``path``: the path that failed, ``reason``: why, ``restored``: paths put
-    back, ``rollback_errors``: ``{path: reason}`` of paths that could not be.
-    """
-
-    def __init__(self, path, action, reason, restored=(), rollback_errors=None):
-        self.path = path
-        self.reason = reason
-        self.restored = list(restored)
-        self.rollback_errors = dict(rollback_errors or {})
-        message = f"could not {action} {path}: {reason}"
-        if self.rollback_errors:
-            failed = "; ".join(f"{p}: {r}" for p, r in self.rollback_errors.items())
-            message += f"; ROLLBACK INCOMPLETE, could not restore {failed}"
-        elif self.restored:
-            message += f"; the {len(self.restored)} file(s) already changed were restored"
-        else:
-            message += "; nothing had been changed"
-        super().__init__(message)
-
-    def __str__(self):
-        return self.args[0]
 
 
 def _reason(exc):
@@ -109,8 +83,8 @@ def _first_line(path):
     return head.decode(**_ENCODING).split("\n", 1)[0]
 
 
-def find_managed(directory):
-    """``{path: bond}`` of the ``ifcfg-*`` files in ``directory`` that carry our mark.
+def find_managed(directory, renderer):
+    """``{path: bond}`` of the files in ``directory`` that carry ``renderer``'s mark.
 
     Symlinks are not followed, unreadable files are skipped, a missing
     directory has none.
@@ -121,52 +95,53 @@ def find_managed(directory):
         return {}
     found = {}
     for entry in entries:
-        if not entry.name.startswith("ifcfg-"):
+        if not renderer.is_candidate(entry.name):
             continue
         first_line = _first_line(entry.path)
-        owner = bond_ifcfg.managed_owner(first_line) if first_line is not None else None
+        owner = renderer.owner(first_line) if first_line is not None else None
         if owner is not None:
             found[entry.path] = owner
     return dict(sorted(found.items()))
 
 
 # -- what a run wants ---------------------------------------------------------
-def module_param_names():
-    """Names of the bonding options that are ``bonding`` module parameters (bond_options)."""
-    import bond_options  # only here: rendering and tests need not load the option table
+@dataclass
+class Wanted:
+    """What one run wants on disk: ``write`` {path: text}, their ``modes``, ``remove`` [path]."""
 
-    return frozenset(name for name, option in bond_options.OPTIONS.items()
-                     if option.module_param)
+    write: dict
+    remove: list
+    modes: dict
 
 
-def desired_files(config, ifcfg_dir, modprobe_conf, module_params=None, scope=None):
-    """``({path: text}, [path to remove])`` for one state run.
+def desired_files(config, destination, scope=None):
+    """The :class:`Wanted` files of one state run.
 
     ``scope``: the bond names this run decides about (``bond.managed``: the
     one bond; ``bond.absent``: the one bond, with no bonds in ``config``);
     files marked for other bonds are left alone. None (``bond.reconciled``):
     every bond, so every marked file that ``config`` does not produce is
-    removed. Unchanged files are filtered later by ``plan``. ``module_params``
-    defaults to ``module_param_names()``.
+    removed. Unchanged files are filtered later by ``plan``.
     """
-    if module_params is None:
-        module_params = module_param_names()
-    desired = {
-        os.path.join(ifcfg_dir, name): text
-        for name, text in bond_ifcfg.render_files(config).items()
+    renderer = destination.renderer
+    write = {
+        destination.path(name): text for name, text in renderer.render_all(config).items()
     }
-    in_scope = None if scope is None else set(scope) | set(config.get("bonds") or {})
+    modes = dict.fromkeys(write, renderer.file_mode)
+    in_scope = None if scope is None else set(scope) | set(config.bonds)
     remove = [
-        path for path, owner in find_managed(ifcfg_dir).items()
-        if path not in desired and (in_scope is None or owner in in_scope)
+        path for path, owner in find_managed(destination.directory, renderer).items()
+        if path not in write and (in_scope is None or owner in in_scope)
     ]
-    existing = read_current(modprobe_conf)["text"]
-    modprobe_text = bond_ifcfg.render_modprobe(existing, config, module_params, scope)
+    conf = destination.modprobe_conf
+    existing = read_current(conf)["text"]
+    modprobe_text = modprobe.render_modprobe(existing, config, scope=scope, path=conf)
     if modprobe_text is not None:
-        desired[modprobe_conf] = modprobe_text
+        write[conf] = modprobe_text
+        modes[conf] = FILE_MODE
     elif existing is not None:
-        remove.append(modprobe_conf)
-    return desired, sorted(remove)
+        remove.append(conf)
+    return Wanted(write=write, remove=sorted(remove), modes=modes)
 
 
 # -- planning -------------------------------------------------------------------
@@ -191,16 +166,43 @@ def unified_diff(path, old, new):
     return "".join(out)
 
 
-def plan(desired, remove=()):
-    """``{path: change}`` for every path whose content would change, sorted by path.
+@dataclass(frozen=True)
+class Change:
+    """One path whose content a run changes: ``new`` None is a removal.
 
-    A change: ``{"old": str|None, "new": str|None (removal), "diff": str,
-    "old_kind": "absent"|"file"|"symlink"|"other", "old_mode", "old_link"}``.
-    Raises ``ValueError`` for a removal of a file without our mark.
+    ``old_kind``: what was there ("absent", "file", "symlink", "other"), with
+    its ``old`` text and ``old_mode`` (files) or ``old_link`` (symlinks), so
+    the change can be undone. ``mode``: the mode the new file is written with.
+    """
+
+    path: str
+    old: str | None
+    new: str | None
+    diff: str
+    old_kind: str
+    old_mode: int | None = None
+    old_link: str | None = None
+    mode: int = FILE_MODE
+
+    @property
+    def action(self):
+        """"removed", "created" or "updated"."""
+        if self.new is None:
+            return "removed"
+        return "created" if self.old_kind == "absent" else "updated"
+
+
+def plan(desired, remove=(), is_ours=None, modes=None):
+    """``{path: Change}`` for every path whose content would change, sorted by path.
+
+    ``desired``: {path: text}; ``remove``: paths; ``modes``: {path: mode} of
+    the new files (default 0644). ``is_ours(path, text)`` says whether a file
+    carries our mark: a removal of any other file raises UserError.
     """
     overlap = set(desired) & set(remove)
     if overlap:
         raise ValueError(f"both written and removed: {', '.join(sorted(overlap))}")
+    modes = modes or {}
     changes = {}
     for path in sorted(set(desired) | set(remove)):
         current = read_current(path)
@@ -208,20 +210,27 @@ def plan(desired, remove=()):
         if new is None:
             if current["kind"] == "absent":
                 continue
-            if current["kind"] != "file" or not bond_ifcfg.is_managed(current["text"]):
-                raise ValueError(f"refusing to remove {path}: it does not carry the bond"
-                                 " state's mark")
+            if current["kind"] != "file" or is_ours is None or not is_ours(path, current["text"]):
+                raise UserError([(path, "refusing to remove it: it does not carry the bond"
+                                        " state's mark")])
         elif current["kind"] == "file" and current["text"] == new:
             continue
-        changes[path] = {
-            "old": current["text"],
-            "new": new,
-            "diff": unified_diff(path, current["text"], new),
-            "old_kind": current["kind"],
-            "old_mode": current["mode"],
-            "old_link": current["link"],
-        }
+        changes[path] = Change(
+            path=path,
+            old=current["text"],
+            new=new,
+            diff=unified_diff(path, current["text"], new),
+            old_kind=current["kind"],
+            old_mode=current["mode"],
+            old_link=current["link"],
+            mode=modes.get(path, FILE_MODE),
+        )
     return changes
+
+
+def plan_wanted(wanted, destination):
+    """``plan`` of a :class:`Wanted`, removals checked against ``destination``'s marks."""
+    return plan(wanted.write, wanted.remove, is_ours=destination.owns, modes=wanted.modes)
 
 
 # -- writing --------------------------------------------------------------------
@@ -274,64 +283,88 @@ def _ensure_parent(path, created_dirs):
     created_dirs.append(directory)
 
 
-def _undo(path, change):
-    """Put back what ``plan`` saw at ``path`` before ``change`` was applied."""
-    kind = change["old_kind"]
+def _undo(change):
+    """Put back what ``plan`` saw at the change's path before it was applied."""
+    kind = change.old_kind
     if kind == "file":
-        _write_atomic(path, change["old"], change["old_mode"])
+        _write_atomic(change.path, change.old, change.old_mode)
     elif kind == "symlink":
-        _symlink_atomic(path, change["old_link"])
+        _symlink_atomic(change.path, change.old_link)
     elif kind == "absent":
         try:
-            os.unlink(path)
+            os.unlink(change.path)
         except FileNotFoundError:
             pass
     else:
         raise OSError(errno.EEXIST, "it was not a regular file or symlink; cannot recreate it")
 
 
+class Applied:
+    """The handle of an applied plan: :meth:`rollback` puts every file back as it was.
+
+    Returned by :func:`apply`, kept by the caller while later steps
+    (activation, verification) run, so a failure there can undo the files too.
+    """
+
+    def __init__(self, changes, applied, created_dirs):
+        self.changes = changes
+        self.applied = list(applied)
+        self.created_dirs = list(created_dirs)
+        self.rolled_back = False
+
+    def rollback(self):
+        """Undo every applied change, newest first. Returns ``(restored, {path: reason})``.
+
+        Once only: a second call does nothing (the files may have moved on since).
+        """
+        if self.rolled_back:
+            return [], {}
+        restored, errors = [], {}
+        for path in reversed(self.applied):
+            try:
+                _undo(self.changes[path])
+                restored.append(path)
+            except OSError as exc:
+                errors[path] = _reason(exc)
+        for directory in reversed(self.created_dirs):
+            try:
+                os.rmdir(directory)
+            except OSError as exc:
+                errors[directory] = _reason(exc)
+        for directory in sorted({os.path.dirname(p) for p in restored}):
+            try:
+                _fsync_dir(directory)
+            except OSError:
+                pass  # the restore itself succeeded; durability is best effort here
+        self.rolled_back = True
+        return sorted(restored), errors
+
+
 def apply(changes):
-    """Apply a ``plan``: every change or none. Raises ``FilesError`` after rolling back."""
+    """Apply a ``plan``: every change or none. Returns an :class:`Applied` handle.
+
+    Raises ``FilesError`` (a SystemFailure) after rolling back.
+    """
     applied, created_dirs, touched_dirs = [], [], set()
     path, action = None, "write"
     try:
         for path in sorted(changes):
             change = changes[path]
-            action = "remove" if change["new"] is None else "write"
-            if change["new"] is None:
+            action = "remove" if change.new is None else "write"
+            if change.new is None:
                 try:
                     os.unlink(path)
                 except FileNotFoundError:
                     continue  # already gone: the end state holds, nothing to restore
             else:
                 _ensure_parent(path, created_dirs)
-                _write_atomic(path, change["new"])
+                _write_atomic(path, change.new, change.mode)
             applied.append(path)
             touched_dirs.add(os.path.dirname(path))
         action = "sync directory"
         for path in sorted(touched_dirs):
             _fsync_dir(path)
     except OSError as exc:
-        restored, errors = _rollback(changes, applied, created_dirs)
+        restored, errors = Applied(changes, applied, created_dirs).rollback()
         raise FilesError(path, action, _reason(exc), restored, errors) from exc
-
-
-def _rollback(changes, applied, created_dirs):
-    restored, errors = [], {}
-    for path in reversed(applied):
-        try:
-            _undo(path, changes[path])
-            restored.append(path)
-        except OSError as exc:
-            errors[path] = _reason(exc)
-    for directory in reversed(created_dirs):
-        try:
-            os.rmdir(directory)
-        except OSError as exc:
-            errors[directory] = _reason(exc)
-    for directory in sorted({os.path.dirname(p) for p in restored}):
-        try:
-            _fsync_dir(directory)
-        except OSError:
-            pass  # the restore itself succeeded; durability is best effort here
-    return sorted(restored), errors
+    return Applied(changes, applied, created_dirs)

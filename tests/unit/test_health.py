@@ -3,9 +3,9 @@
 import copy
 from pathlib import Path
 
-import bond_health
-import bond_procfs
 import pytest
+from salt_bonding import health
+from salt_bonding import status as bond_status
 
 pytestmark = pytest.mark.unit
 
@@ -14,11 +14,11 @@ CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 
 def captured(capture, bond):
     base = CAPTURES / capture
-    return bond_procfs.read_status(str(base / "proc/net/bonding"),
+    return bond_status.read_status(str(base / "proc/net/bonding"),
                                    str(base / "sys/class/net"))[bond]
 
 
-# Healthy real-kernel statuses to break; health is recomputed on the copies.
+# Healthy real-kernel statuses to break; health is evaluated on the copies.
 HEALTHY = {
     "active-backup": captured("active-backup-healthy", "bond0"),
     "balance-rr": captured("mode-balance-rr", "bond0"),
@@ -84,22 +84,22 @@ RULES = [
 def test_rule_pair(base, field, broken, fixed, verdict, problem):
     status = copy.deepcopy(HEALTHY[base])
     set_field(status, field, broken)
-    health = bond_health.evaluate(status)
-    assert health["status"] == verdict
-    assert problem in health["problems"]
+    found = health.evaluate(status)
+    assert found["status"] == verdict
+    assert problem in found["problems"]
     set_field(status, field, fixed)
-    assert bond_health.evaluate(status) == {"status": "ok", "problems": []}
+    assert health.evaluate(status) == {"status": "ok", "problems": []}
 
 
 def test_healthy_bases_are_ok():
     for status in HEALTHY.values():
-        assert status["health"] == {"status": "ok", "problems": []}
+        assert health.evaluate(status) == {"status": "ok", "problems": []}
 
 
 # Rules that must NOT fire: the line between a problem and a normal state.
 def test_round_robin_has_no_active_slave_and_that_is_fine():
     assert HEALTHY["balance-rr"]["active_slave"] is None
-    assert bond_health.evaluate(HEALTHY["balance-rr"])["status"] == "ok"
+    assert health.evaluate(HEALTHY["balance-rr"])["status"] == "ok"
 
 
 @pytest.mark.parametrize("reselect", ["better", "failure", None])
@@ -107,36 +107,36 @@ def test_primary_not_active_is_fine_unless_reselect_always(reselect):
     status = copy.deepcopy(HEALTHY["active-backup"])
     status["active_slave"] = "vb"
     status["primary_reselect"] = reselect
-    assert bond_health.evaluate(status)["status"] == "ok"
+    assert health.evaluate(status)["status"] == "ok"
 
 
 def test_primary_down_and_not_active_is_only_the_slave_problem():
     status = copy.deepcopy(HEALTHY["active-backup"])
     status["active_slave"] = "vb"
     status["slaves"]["va"]["mii_status"] = "down"
-    assert bond_health.evaluate(status)["problems"] == ["slave va is down (link failures: 0)"]
+    assert health.evaluate(status)["problems"] == ["slave va is down (link failures: 0)"]
 
 
 def test_unknown_speed_is_not_a_mismatch_and_down_slaves_do_not_count():
     status = copy.deepcopy(HEALTHY["balance-rr"])
     status["slaves"]["va"]["speed_mbps"] = None
-    assert bond_health.evaluate(status)["status"] == "ok"
+    assert health.evaluate(status)["status"] == "ok"
     status["slaves"]["va"]["speed_mbps"] = 100
     status["slaves"]["va"]["mii_status"] = "down"
-    assert bond_health.evaluate(status)["problems"] == ["slave va is down (link failures: 0)"]
+    assert health.evaluate(status)["problems"] == ["slave va is down (link failures: 0)"]
 
 
 def test_no_partner_is_one_problem_not_one_per_port_state():
-    health = captured("802.3ad-no-partner", "bond0")["health"]
-    assert health["status"] == "degraded"
-    assert not any("port state" in problem for problem in health["problems"])
-    assert any(problem.startswith("no LACP partner") for problem in health["problems"])
+    found = health.evaluate(captured("802.3ad-no-partner", "bond0"))
+    assert found["status"] == "degraded"
+    assert not any("port state" in problem for problem in found["problems"])
+    assert any(problem.startswith("no LACP partner") for problem in found["problems"])
 
 
 def test_hidden_lacp_details_are_not_problems():
     nonroot = captured("802.3ad-lacp-partner-nonroot", "bond1")
     assert nonroot["ad"]["partner_mac"] is None
-    assert nonroot["health"] == {"status": "ok", "problems": []}
+    assert health.evaluate(nonroot) == {"status": "ok", "problems": []}
 
 
 def test_down_and_degraded_problems_are_all_listed():
@@ -145,8 +145,8 @@ def test_down_and_degraded_problems_are_all_listed():
     status["active_slave"] = None
     status["slaves"]["va"]["mii_status"] = "down"
     status["slaves"]["va"]["link_failure_count"] = 3
-    health = bond_health.evaluate(status)
-    assert health == {"status": "down", "problems": [
+    found = health.evaluate(status)
+    assert found == {"status": "down", "problems": [
         "bond MII status is down",
         "no active slave: mode active-backup sends through none",
         "slave va is down (link failures: 3)",
@@ -171,7 +171,8 @@ CAPTURE_VERDICTS = {
 @pytest.mark.parametrize("capture, verdict", sorted(CAPTURE_VERDICTS.items()))
 def test_capture_verdicts(capture, verdict):
     base = CAPTURES / capture
-    result = bond_procfs.read_status(str(base / "proc/net/bonding"), str(base / "sys/class/net"))
+    result = health.judge(bond_status.read_status(str(base / "proc/net/bonding"),
+                                                  str(base / "sys/class/net")))
     assert {entry["health"]["status"] for entry in result.values()} == {verdict}
 
 
@@ -191,9 +192,9 @@ SAMPLE_VERDICTS = {
 
 @pytest.mark.parametrize("sample", sorted(SAMPLE_VERDICTS))
 def test_shared_sample_verdicts(shared_fixtures, sample):
-    status = bond_procfs.status_from_proc((shared_fixtures / sample).read_text())
+    status = bond_status.status_from_proc((shared_fixtures / sample).read_text())
     verdict, problems = SAMPLE_VERDICTS[sample]
-    assert bond_health.evaluate(status) == {"status": verdict, "problems": problems}
+    assert health.evaluate(status) == {"status": verdict, "problems": problems}
 
 
 # -- overall ----------------------------------------------------------------------------
@@ -206,4 +207,4 @@ def test_shared_sample_verdicts(shared_fixtures, sample):
 ])
 def test_overall_is_the_worst(statuses, worst):
     healths = {f"bond{i}": {"status": s, "problems": []} for i, s in enumerate(statuses)}
-    assert bond_health.overall(healths) == {"status": worst, "bonds": healths}
+    assert health.overall(healths) == {"status": worst, "bonds": healths}

@@ -1,33 +1,37 @@
-"""bond_files: plan and diff, atomic writes, symlinks replaced, idempotence, all-or-nothing."""
+"""files: plan and diff, atomic writes, symlinks replaced, idempotence, all-or-nothing, rollback."""
 
-import copy
 import os
 import stat
+from dataclasses import replace
 
-import bond_files
-import bond_ifcfg
 import pytest
+from salt_bonding import errors, files, model
+from salt_bonding.render import RENDERERS, Destination, modprobe
 
 pytestmark = pytest.mark.unit
 
 MARKED = "# Managed by Salt (bond state, bond0). Local changes will be overwritten.\nDEVICE=x\n"
 MODULE_PARAMS = {"mode", "miimon", "primary"}
-BOND0 = {
-    "name": "bond0", "mode": "active-backup", "options": {"miimon": "100", "primary": "eth0"},
-    "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
-    "ipaddr": None, "prefix": None, "netmask": None, "gateway": None, "mtu": None,
-    "ifcfg": {}, "vlans": {},
-}
+BOND0 = model.Bond(
+    name="bond0", mode="active-backup", options={"miimon": "100", "primary": "eth0"},
+    slaves=["eth0", "eth1"], onboot=True, bootproto="none",
+    ipaddr=None, prefix=None, netmask=None, gateway=None, mtu=None,
+    ifcfg={}, vlans={},
+)
 
 
 def bond(name, slaves, **extra):
-    return dict(copy.deepcopy(BOND0), name=name, slaves=slaves,
-                options={"miimon": "100"}, **extra)
+    return replace(BOND0, name=name, slaves=slaves, options={"miimon": "100"}, **extra)
 
 
 def make_config(*bonds, modprobe_options=False):
-    return {"networkmanager": "unmanaged", "modprobe_options": modprobe_options,
-            "bonds": {b["name"]: b for b in bonds}, "warnings": []}
+    return model.Config(networkmanager="unmanaged", modprobe_options=modprobe_options,
+                        bonds={b.name: b for b in bonds}, warnings=[])
+
+
+def ours(directory):
+    """``is_ours`` for loose files in ``directory`` (marks checked as a run would)."""
+    return Destination("ifcfg", str(directory), str(directory / "bonding.conf")).owns
 
 
 @pytest.fixture
@@ -35,14 +39,15 @@ def dirs(tmp_path):
     ifcfg_dir = tmp_path / "network-scripts"
     ifcfg_dir.mkdir()
     (tmp_path / "modprobe.d").mkdir()
-    return str(ifcfg_dir), str(tmp_path / "modprobe.d" / "bonding.conf")
+    return Destination("ifcfg", str(ifcfg_dir), str(tmp_path / "modprobe.d" / "bonding.conf"))
 
 
-def run(config, ifcfg_dir, modprobe_conf, scope=None):
-    desired, remove = bond_files.desired_files(config, ifcfg_dir, modprobe_conf,
-                                               MODULE_PARAMS, scope)
-    changes = bond_files.plan(desired, remove)
-    bond_files.apply(changes)
+def run(config, destination, scope=None):
+    # desired_files takes no module_params any more: options.MODULE_PARAMS is used.
+    wanted = files.desired_files(config, destination, scope)
+    changes = files.plan(wanted.write, wanted.remove, is_ours=destination.owns,
+                         modes=wanted.modes)
+    files.apply(changes)
     return changes
 
 
@@ -61,41 +66,41 @@ def test_plan_lists_only_what_differs_with_unified_diffs(tmp_path):
     same, changed, new = tmp_path / "same", tmp_path / "changed", tmp_path / "new"
     same.write_text("A=1\n")
     changed.write_text("A=1\nB=2\n")
-    changes = bond_files.plan({str(same): "A=1\n", str(changed): "A=1\nB=3\n",
-                               str(new): "C=1\n"})
+    changes = files.plan({str(same): "A=1\n", str(changed): "A=1\nB=3\n",
+                          str(new): "C=1\n"})
     assert list(changes) == [str(changed), str(new)]
-    assert changes[str(changed)]["old"] == "A=1\nB=2\n"
-    assert changes[str(changed)]["diff"].splitlines() == [
+    assert changes[str(changed)].old == "A=1\nB=2\n"
+    assert changes[str(changed)].diff.splitlines() == [
         f"--- {changed}", f"+++ {changed}", "@@ -1,2 +1,2 @@", " A=1", "-B=2", "+B=3"]
-    assert changes[str(new)]["old"] is None
-    assert changes[str(new)]["diff"].startswith(f"--- /dev/null\n+++ {new}\n")
+    assert changes[str(new)].old is None
+    assert changes[str(new)].diff.startswith(f"--- /dev/null\n+++ {new}\n")
 
 
 def test_plan_diff_of_a_removal_and_of_a_missing_final_newline(tmp_path):
     marked = tmp_path / "ifcfg-eth0"
     marked.write_text(MARKED + "TAIL=1")
-    change = bond_files.plan({}, [str(marked)])[str(marked)]
-    assert change["new"] is None
-    assert change["diff"].startswith(f"--- {marked}\n+++ /dev/null\n")
-    assert change["diff"].endswith("-TAIL=1\n\\ No newline at end of file\n")
+    change = files.plan({}, [str(marked)], is_ours=ours(tmp_path))[str(marked)]
+    assert change.new is None
+    assert change.diff.startswith(f"--- {marked}\n+++ /dev/null\n")
+    assert change.diff.endswith("-TAIL=1\n\\ No newline at end of file\n")
 
 
 def test_plan_refuses_to_remove_a_file_without_our_mark(tmp_path):
     theirs = tmp_path / "ifcfg-eth0"
     theirs.write_text("DEVICE=eth0\n")
-    with pytest.raises(ValueError, match="does not carry the bond state's mark"):
-        bond_files.plan({}, [str(theirs)])
+    with pytest.raises(errors.UserError, match="does not carry the bond state's mark"):
+        files.plan({}, [str(theirs)], is_ours=ours(tmp_path))
     link = tmp_path / "ifcfg-eth1"
     (tmp_path / "marked").write_text(MARKED)
     link.symlink_to(tmp_path / "marked")
-    with pytest.raises(ValueError, match="does not carry"):
-        bond_files.plan({}, [str(link)])
-    assert bond_files.plan({}, [str(tmp_path / "gone")]) == {}
+    with pytest.raises(errors.UserError, match="does not carry"):
+        files.plan({}, [str(link)], is_ours=ours(tmp_path))
+    assert files.plan({}, [str(tmp_path / "gone")], is_ours=ours(tmp_path)) == {}
 
 
 def test_plan_refuses_a_path_both_written_and_removed(tmp_path):
     with pytest.raises(ValueError, match="both written and removed"):
-        bond_files.plan({str(tmp_path / "a"): "x"}, [str(tmp_path / "a")])
+        files.plan({str(tmp_path / "a"): "x"}, [str(tmp_path / "a")])
 
 
 # -- apply ---------------------------------------------------------------------------
@@ -106,8 +111,8 @@ def test_apply_writes_atomically_with_mode_0644(tmp_path):
     old_inode = existing.stat().st_ino
     old_umask = os.umask(0o077)
     try:
-        bond_files.apply(bond_files.plan({str(existing): "new\n",
-                                          str(tmp_path / "ifcfg-eth1"): "other\n"}))
+        files.apply(files.plan({str(existing): "new\n",
+                                str(tmp_path / "ifcfg-eth1"): "other\n"}))
     finally:
         os.umask(old_umask)
     assert existing.read_text() == "new\n"
@@ -123,22 +128,22 @@ def test_symlink_at_target_is_replaced_never_followed(tmp_path):
     target = tmp_path / "dir" / "ifcfg-eth0"
     target.parent.mkdir()
     target.symlink_to(outside)
-    changes = bond_files.plan({str(target): "DEVICE=eth0\n"})
-    assert changes[str(target)]["old_kind"] == "symlink"
-    assert "secret" not in changes[str(target)]["diff"]
-    bond_files.apply(changes)
+    changes = files.plan({str(target): "DEVICE=eth0\n"})
+    assert changes[str(target)].old_kind == "symlink"
+    assert "secret" not in changes[str(target)].diff
+    files.apply(changes)
     assert not target.is_symlink() and target.read_text() == "DEVICE=eth0\n"
     assert outside.read_text() == "secret\n"
 
 
 def test_nothing_is_written_when_content_matches(dirs):
-    ifcfg_dir, modprobe_conf = dirs
+    ifcfg_dir, modprobe_conf = dirs.directory, dirs.modprobe_conf
     config = make_config(bond("bond0", ["eth0", "eth1"]))
-    assert run(config, ifcfg_dir, modprobe_conf)
+    assert run(config, dirs)
     age(ifcfg_dir)
     age(os.path.dirname(modprobe_conf))
     before = mtimes(ifcfg_dir), mtimes(os.path.dirname(modprobe_conf))
-    assert run(config, ifcfg_dir, modprobe_conf) == {}
+    assert run(config, dirs) == {}
     assert (mtimes(ifcfg_dir), mtimes(os.path.dirname(modprobe_conf))) == before
 
 
@@ -150,15 +155,16 @@ def test_failed_write_rolls_back_every_change(tmp_path):
     removed.write_text(MARKED)
     symlinked.symlink_to("/nonexistent/elsewhere")
     blocked.mkdir()  # a directory where a file should go: rename(2) fails
-    changes = bond_files.plan(
+    changes = files.plan(
         {str(modified): "new\n", str(created): "new\n", str(symlinked): "new\n",
          str(blocked): "new\n"},
-        [str(removed)],
+        [str(removed)], is_ours=ours(tmp_path),
     )
-    with pytest.raises(bond_files.FilesError) as info:
-        bond_files.apply(changes)
+    with pytest.raises(errors.FilesError) as info:
+        files.apply(changes)
     error = info.value
-    assert isinstance(error, OSError)
+    # Was an OSError; now the package's SystemFailure (what the state module catches).
+    assert isinstance(error, errors.SystemFailure)
     assert error.path == str(blocked)
     assert str(error).startswith(f"could not write {blocked}: Is a directory")
     assert "4 file(s) already changed were restored" in str(error)
@@ -171,32 +177,60 @@ def test_failed_write_rolls_back_every_change(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-mod", "c-rm", "d-link", "z-blocked"]
 
 
+def test_rollback_of_an_applied_plan_puts_every_path_back(tmp_path):
+    created, updated, removed = (tmp_path / name for name in ("ifcfg-eth0", "ifcfg-eth1",
+                                                              "ifcfg-eth2"))
+    updated.write_bytes(b"DEVICE=eth1\n# caf\xe9 latin-1, no final newline")
+    updated.chmod(0o640)
+    removed.write_bytes(MARKED.encode() + b"TAIL=1")
+    removed.chmod(0o600)
+    before = {path: (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+              for path in (updated, removed)}
+    changes = files.plan({str(created): "created\n", str(updated): "updated\n"},
+                         [str(removed)], is_ours=ours(tmp_path))
+    assert {path: change.action for path, change in changes.items()} == {
+        str(created): "created", str(updated): "updated", str(removed): "removed"}
+    applied = files.apply(changes)
+    assert created.read_text() == "created\n" and updated.read_text() == "updated\n"
+    assert not removed.exists()
+
+    restored, failures = applied.rollback()
+
+    assert (restored, failures) == (sorted([str(created), str(updated), str(removed)]), {})
+    assert not created.exists()
+    for path, (data, mode) in before.items():
+        assert path.read_bytes() == data
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ifcfg-eth1", "ifcfg-eth2"]
+
+
 def test_a_file_removed_meanwhile_is_not_an_error(tmp_path):
     marked = tmp_path / "ifcfg-eth0"
     marked.write_text(MARKED)
-    changes = bond_files.plan({str(tmp_path / "ifcfg-eth1"): "x\n"}, [str(marked)])
+    changes = files.plan({str(tmp_path / "ifcfg-eth1"): "x\n"}, [str(marked)],
+                         is_ours=ours(tmp_path))
     marked.unlink()
-    bond_files.apply(changes)
+    files.apply(changes)
     assert os.listdir(tmp_path) == ["ifcfg-eth1"]
 
 
 def test_path_under_a_regular_file_fails_and_rolls_back(tmp_path):
     first = tmp_path / "a"
     (tmp_path / "plainfile").write_text("x")
-    changes = bond_files.plan({str(first): "1\n",
-                               str(tmp_path / "plainfile" / "ifcfg-eth0"): "2\n"})
-    with pytest.raises(bond_files.FilesError, match="plainfile/ifcfg-eth0: File exists"):
-        bond_files.apply(changes)
+    changes = files.plan({str(first): "1\n",
+                          str(tmp_path / "plainfile" / "ifcfg-eth0"): "2\n"})
+    with pytest.raises(errors.FilesError, match="plainfile/ifcfg-eth0: File exists"):
+        files.apply(changes)
     assert not first.exists()
     assert (tmp_path / "plainfile").read_text() == "x"
 
 
 def test_missing_directory_is_created_only_under_an_existing_parent(tmp_path):
     path = tmp_path / "sysconfig" / "network-scripts" / "ifcfg-eth0"
-    with pytest.raises(bond_files.FilesError, match="neither .* nor its parent exists"):
-        bond_files.apply(bond_files.plan({str(path): "x\n"}))
+    with pytest.raises(errors.FilesError, match="neither .* nor its parent exists"):
+        files.apply(files.plan({str(path): "x\n"}))
     (tmp_path / "sysconfig").mkdir()
-    bond_files.apply(bond_files.plan({str(path): "x\n"}))
+    files.apply(files.plan({str(path): "x\n"}))
     assert path.read_text() == "x\n"
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755
 
@@ -206,19 +240,19 @@ def test_created_directory_is_removed_on_rollback(tmp_path):
     created = tmp_path / "sysconfig" / "network-scripts"
     blocked = tmp_path / "zz"
     blocked.mkdir()
-    changes = bond_files.plan({str(created / "ifcfg-eth0"): "x\n", str(blocked): "y\n"})
-    with pytest.raises(bond_files.FilesError):
-        bond_files.apply(changes)
+    changes = files.plan({str(created / "ifcfg-eth0"): "x\n", str(blocked): "y\n"})
+    with pytest.raises(errors.FilesError):
+        files.apply(changes)
     assert not created.exists()
 
 
 def test_text_that_is_not_utf8_survives_a_rewrite_of_other_lines(tmp_path):
     conf = tmp_path / "bonding.conf"
     conf.write_bytes(b"# caf\xe9 latin-1\n")
-    existing = bond_files.read_current(str(conf))["text"]
-    text = bond_ifcfg.render_modprobe(existing, make_config(bond("bond0", ["eth0"])),
-                                      MODULE_PARAMS)
-    bond_files.apply(bond_files.plan({str(conf): text}))
+    existing = files.read_current(str(conf))["text"]
+    text = modprobe.render_modprobe(existing, make_config(bond("bond0", ["eth0"])),
+                                    MODULE_PARAMS)
+    files.apply(files.plan({str(conf): text}))
     assert b"# caf\xe9 latin-1\n" in conf.read_bytes()
 
 
@@ -231,58 +265,58 @@ def test_find_managed_lists_only_marked_regular_ifcfg_files(tmp_path):
     (tmp_path / "ifcfg-link").symlink_to(tmp_path / "ifcfg-eth0")
     (tmp_path / "ifcfg-dir").mkdir()
     os.mkfifo(tmp_path / "ifcfg-fifo")  # must neither be listed nor block the read
-    assert bond_files.find_managed(str(tmp_path)) == {
+    renderer = RENDERERS["ifcfg"]
+    assert files.find_managed(str(tmp_path), renderer) == {
         str(tmp_path / "ifcfg-bond1"): "bond1", str(tmp_path / "ifcfg-eth0"): "bond0"}
-    assert bond_files.find_managed(str(tmp_path / "missing")) == {}
+    assert files.find_managed(str(tmp_path / "missing"), renderer) == {}
 
 
 # -- a whole state run: desired_files + plan + apply ------------------------------------
 def test_reconcile_removes_what_pillar_no_longer_has(dirs):
-    ifcfg_dir, modprobe_conf = dirs
+    ifcfg_dir, modprobe_conf = dirs.directory, dirs.modprobe_conf
     theirs = os.path.join(ifcfg_dir, "ifcfg-lo")
     with open(theirs, "w") as f:
         f.write("DEVICE=lo\n")
-    run(make_config(bond("bond0", ["eth0", "eth1"]), bond("bond1", ["eth2"])),
-        ifcfg_dir, modprobe_conf)
+    run(make_config(bond("bond0", ["eth0", "eth1"]), bond("bond1", ["eth2"])), dirs)
     assert sorted(os.listdir(ifcfg_dir)) == [
         "ifcfg-bond0", "ifcfg-bond1", "ifcfg-eth0", "ifcfg-eth1", "ifcfg-eth2", "ifcfg-lo"]
-    changes = run(make_config(bond("bond0", ["eth0"])), ifcfg_dir, modprobe_conf)
+    changes = run(make_config(bond("bond0", ["eth0"])), dirs)
     assert sorted(os.listdir(ifcfg_dir)) == ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-lo"]
-    assert {os.path.basename(p) for p, c in changes.items() if c["new"] is None} == {
+    assert {os.path.basename(p) for p, c in changes.items() if c.new is None} == {
         "ifcfg-bond1", "ifcfg-eth1", "ifcfg-eth2"}
     with open(modprobe_conf) as f:
         assert "netdev-bond1" not in f.read()
-    run(make_config(), ifcfg_dir, modprobe_conf)
+    run(make_config(), dirs)
     assert os.listdir(ifcfg_dir) == ["ifcfg-lo"]
     assert not os.path.exists(modprobe_conf)  # it held nothing but our block
 
 
 def test_scoped_run_leaves_other_bonds_alone(dirs):
-    ifcfg_dir, modprobe_conf = dirs
-    run(make_config(bond("bond0", ["eth0"]), bond("bond1", ["eth2"])), ifcfg_dir, modprobe_conf)
+    ifcfg_dir, modprobe_conf = dirs.directory, dirs.modprobe_conf
+    run(make_config(bond("bond0", ["eth0"]), bond("bond1", ["eth2"])), dirs)
     # bond.managed for bond1 alone, its slave changed.
-    run(make_config(bond("bond1", ["eth3"])), ifcfg_dir, modprobe_conf, scope={"bond1"})
+    run(make_config(bond("bond1", ["eth3"])), dirs, scope={"bond1"})
     assert sorted(os.listdir(ifcfg_dir)) == ["ifcfg-bond0", "ifcfg-bond1", "ifcfg-eth0",
                                              "ifcfg-eth3"]
     with open(modprobe_conf) as f:
         text = f.read()
     assert "alias netdev-bond0 bonding" in text and "alias netdev-bond1 bonding" in text
     # bond.absent for bond0.
-    run(make_config(), ifcfg_dir, modprobe_conf, scope={"bond0"})
+    run(make_config(), dirs, scope={"bond0"})
     assert sorted(os.listdir(ifcfg_dir)) == ["ifcfg-bond1", "ifcfg-eth3"]
     with open(modprobe_conf) as f:
         assert "netdev-bond0" not in f.read()
 
 
 def test_administrators_modprobe_lines_survive_every_run(dirs):
-    ifcfg_dir, modprobe_conf = dirs
+    modprobe_conf = dirs.modprobe_conf
     admin = "# tuned by hand\noptions e1000e InterruptThrottleRate=3000\n"
     with open(modprobe_conf, "w") as f:
         f.write(admin)
-    run(make_config(bond("bond0", ["eth0"]), modprobe_options=True), ifcfg_dir, modprobe_conf)
+    run(make_config(bond("bond0", ["eth0"]), modprobe_options=True), dirs)
     with open(modprobe_conf) as f:
         text = f.read()
     assert admin in text and "options netdev-bond0 mode=active-backup miimon=100" in text
-    run(make_config(), ifcfg_dir, modprobe_conf)
+    run(make_config(), dirs)
     with open(modprobe_conf) as f:
         assert f.read() == admin

@@ -6,124 +6,32 @@ Facts come from the kernel's ``Documentation/networking/bonding.rst`` and
 ``modinfo -p`` against Debian's 6.1 ``bonding.ko``).
 
 Every option parses a pillar value into the kernel's canonical text with
-:meth:`BondOption.parse`; nothing here knows about pillar paths or Salt.
+:meth:`BondOption.parse`; nothing here knows about pillar paths or Salt. The
+value kinds themselves (numbers, addresses, MACs) are parsed in ``values``.
 """
 
-import difflib
-import ipaddress
-import re
 from dataclasses import dataclass
 
-INT_MAX = 2**31 - 1
-
-# Kernel mode names, indexed by their numbers (BOND_MODE_ROUNDROBIN = 0 ...).
-MODES = (
-    "balance-rr",
-    "active-backup",
-    "balance-xor",
-    "broadcast",
-    "802.3ad",
-    "balance-tlb",
-    "balance-alb",
+from .modes import ACTIVE_SLAVE_MODES, ARP_MODES, LACP_MODES, MODES
+from .names import ifname_problem
+from .values import (
+    ON_OFF,
+    InvalidValue,
+    describe,
+    host_address_problem,
+    mac_octets,
+    parse_decimal,
+    parse_ipv4,
+    suggest,
+    switch_number,
 )
+
+INT_MAX = 2**31 - 1
 ALL_MODES = MODES
-# bond_mode_uses_arp(): the ARP monitor is unsupported in 802.3ad, tlb and alb.
-ARP_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast")
-# In the modes without ARP monitoring the kernel turns miimon on by itself
-# (BOND_DEFAULT_MIIMON) when the mode is set and miimon is 0.
-NON_ARP_MIIMON_DEFAULT = 100
 MAX_ARP_TARGETS = 16  # BOND_MAX_ARP_TARGETS
-IFNAMSIZ = 16  # including the NUL: names are 1-15 characters
-
-_DECIMAL = re.compile(r"[0-9]+")
-# Stricter than the kernel's dev_valid_name(): these names become file names
-# (ifcfg-<name>) and shell values, so only letters, digits, '_', '.', '-',
-# never a leading '.' or '-'.
-_IFNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-# Names the kernel cannot register: they are /proc/sys/net/*/conf/ entries.
-_RESERVED_IFNAMES = ("all", "default")
-_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
-
-SWITCH_VALUES = (("off", 0), ("on", 1))
-
-
-class OptionValueError(ValueError):
-    """A value an option does not accept; the message says what is allowed."""
-
-
-def describe(value, limit=60):
-    """``repr(value)`` cut to ``limit`` characters, so junk input keeps messages short."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def is_int(value):
-    """True for a real int (bool is an int subclass in Python, but not a number here)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def parse_decimal(value):
-    """An int from an int or a string of ASCII digits, else None.
-
-    ``str.isdigit`` and ``int()`` accept other scripts' digits ('١٠٠'); the
-    kernel reads only ASCII, so do we.
-    """
-    if is_int(value):
-        return value
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        return int(value)
-    return None
-
-
-def suggest(word, candidates):
-    """"; did you mean 'x'?" for the closest candidate, or ""."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def ifname_problem(name):
-    """Why ``name`` cannot be a Linux interface name here, or None when it can."""
-    if not isinstance(name, str):
-        return f"expected an interface name (a string), got {type(name).__name__}"
-    if not name:
-        return "an interface name cannot be empty"
-    if len(name) >= IFNAMSIZ:
-        return f"interface name {describe(name)} is {len(name)} characters; Linux allows at most 15"
-    if name in (".", ".."):
-        return f"{describe(name)} is not a valid interface name"
-    if not _IFNAME.fullmatch(name):
-        return (
-            f"interface name {describe(name)} may contain only letters, digits, '_', '.' and '-' "
-            "and cannot start with '.' or '-'"
-        )
-    if name in _RESERVED_IFNAMES:
-        return f"{describe(name)} is reserved by the kernel (/proc/sys/net/*/conf/{name})"
-    return None
-
-
-def parse_ipv4(value, what="an IPv4 address"):
-    """An ``IPv4Address`` from a dotted-quad string, or OptionValueError."""
-    if isinstance(value, str):
-        try:
-            return ipaddress.IPv4Address(value)
-        except ValueError:
-            pass
-    raise OptionValueError(f"{describe(value)} is not {what} (dotted quad, e.g. 192.0.2.1)")
-
-
-def host_address_problem(address):
-    """Why an IPv4 address cannot be a host's or a peer's address, or None."""
-    if address.is_unspecified or address.packed[0] == 0:
-        return "is in 0.0.0.0/8"
-    if address == ipaddress.IPv4Address("255.255.255.255"):
-        return "is the broadcast address"
-    if address.is_multicast:
-        return "is a multicast address"
-    if address.is_loopback:
-        return "is a loopback address"
-    return None
+SWITCH_VALUES = tuple((word, int(flag)) for word, flag in ON_OFF.items())
+# An option value that does not parse: the message says what is allowed.
+OptionValueError = InvalidValue
 
 
 @dataclass(frozen=True)
@@ -194,15 +102,10 @@ def _parse_enum(option, value):
 
 
 def _parse_switch(option, value):
-    if isinstance(value, bool):  # YAML reads unquoted on/off/yes/no as bools
-        return str(int(value))
-    number = parse_decimal(value)
-    names = dict(option.values)
-    if number is None and isinstance(value, str):
-        number = names.get(value.lower())
-    if number in names.values():
-        return str(number)
-    raise _invalid(option, value)
+    number = switch_number(value, dict(option.values))
+    if number is None:
+        raise _invalid(option, value)
+    return str(number)
 
 
 def _parse_ipv4_list(option, value):
@@ -243,9 +146,9 @@ def _parse_ifname(option, value):
 
 
 def _parse_mac(option, value):
-    if not isinstance(value, str) or not _MAC.fullmatch(value):
+    octets = mac_octets(value)
+    if octets is None:
         raise _invalid(option, value)
-    octets = bytes.fromhex(value.replace(":", ""))
     if octets[0] & 1:
         raise OptionValueError(f"{describe(value)} is a multicast MAC; expected {option.allowed()}")
     if not any(octets):
@@ -266,8 +169,8 @@ _PARSERS = {
 }
 
 _AB = ("active-backup",)
-_LACP = ("802.3ad",)
-_PRIMARY_MODES = ("active-backup", "balance-tlb", "balance-alb")
+_LACP = LACP_MODES
+_PRIMARY_MODES = ACTIVE_SLAVE_MODES
 _TLB_ALB = ("balance-tlb", "balance-alb")
 
 # The order is also the order in which BONDING_OPTS applies them through sysfs:
@@ -435,11 +338,8 @@ def parse_mode(value):
     return OPTIONS["mode"].parse(value)
 
 
-def effective_miimon(mode, miimon):
-    """miimon as the kernel will run it: ``miimon`` is the given int or None."""
-    if miimon is not None:
-        return miimon
-    return 0 if mode in ARP_MODES else NON_ARP_MIIMON_DEFAULT
+# Names of the options that are also `bonding` module parameters.
+MODULE_PARAMS = frozenset(option.name for option in TABLE if option.module_param)
 
 
 def module_params(options):
@@ -448,8 +348,8 @@ def module_params(options):
     Module options apply to every bond the module creates; options that are
     not module parameters cannot be given that way at all.
     """
-    kept = {name: value for name, value in options.items() if OPTIONS[name].module_param}
-    left_out = [name for name in options if not OPTIONS[name].module_param]
+    kept = {name: value for name, value in options.items() if name in MODULE_PARAMS}
+    left_out = [name for name in options if name not in MODULE_PARAMS]
     return kept, left_out
 
 

@@ -1,4 +1,4 @@
-"""Health of a bond from its status mapping (see ``bond_procfs``): pure rules.
+"""Health of a bond from its status mapping (see ``status``): pure rules.
 
 ``evaluate(status)`` -> ``{"status": "ok"|"degraded"|"down", "problems": [...]}``,
 each problem a sentence a person understands. ``overall(healths)`` folds the
@@ -6,14 +6,14 @@ health of many bonds into one verdict. A bond whose status could not be read
 at all is ``unknown`` (see :func:`unreadable`): neither ok nor known to be down.
 """
 
+from .modes import ACTIVE_SLAVE_MODES
+
 OK = "ok"
 DEGRADED = "degraded"
 DOWN = "down"
 UNKNOWN = "unknown"
 # Worst last: the overall verdict is the worst bond's.
 SEVERITY = (OK, DEGRADED, UNKNOWN, DOWN)
-
-MODES_WITH_ACTIVE_SLAVE = ("active-backup", "balance-tlb", "balance-alb")
 
 # LACP port state bits (IEEE 802.1AX; drivers/net/bonding/bond_3ad.c AD_STATE_*)
 # that a port carrying traffic in an aggregate must have.
@@ -34,6 +34,17 @@ def unreadable(message):
     return {"status": UNKNOWN, "problems": [message]}
 
 
+def judge(statuses):
+    """``statuses`` ({bond: status}, from ``status.read_status``) each with its ``health``.
+
+    A bond whose file could not be read (``error``) is ``unknown``. The
+    statuses are changed in place and returned.
+    """
+    for entry in statuses.values():
+        entry["health"] = unreadable(entry["error"]) if "error" in entry else evaluate(entry)
+    return statuses
+
+
 def overall(healths):
     """``{"status": worst verdict, "bonds": healths}``; no bonds at all is ok."""
     worst = max((h["status"] for h in healths.values()), key=SEVERITY.index, default=OK)
@@ -46,7 +57,7 @@ def _down_problems(status):
         problems.append(f"bond MII status is {status['mii_status']}")
     if not status["slaves"]:
         problems.append("bond has no slaves")
-    elif status["mode"] in MODES_WITH_ACTIVE_SLAVE and status["active_slave"] is None:
+    elif status["mode"] in ACTIVE_SLAVE_MODES and status["active_slave"] is None:
         problems.append(f"no active slave: mode {status['mode']} sends through none")
     return problems
 

@@ -1,16 +1,17 @@
 """Pillar validation: every rule as a pair (fails as given, passes once one field
-is fixed), normalisation, warnings, and that junk only ever raises BondConfigError."""
+is fixed), normalisation, warnings, and that junk only ever raises UserError."""
 
+import dataclasses
 import pickle
 from pathlib import Path
 
-import bond_options
-import bond_schema
 import pytest
 import yaml
-from bond_schema import BondConfigError, validate, validate_bond
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from salt_bonding import errors, names, options, schema
+from salt_bonding.errors import UserError
+from salt_bonding.schema import validate, validate_bond
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +33,7 @@ def pillar(bond0=None, **top):
 
 
 def errors_of(pillar_value):
-    with pytest.raises(BondConfigError) as caught:
+    with pytest.raises(UserError) as caught:
         validate(pillar_value)
     return caught.value.errors
 
@@ -336,10 +337,11 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_error_type_and_text():
-    with pytest.raises(BondConfigError) as caught:
+    with pytest.raises(UserError) as caught:
         validate(pillar(bond(miimon=-5, mtu=1)))
     exc = caught.value
-    assert isinstance(exc, ValueError)
+    # The user must act: the project's own error type, never a ValueError (a bug's type).
+    assert isinstance(exc, errors.UserError) and not isinstance(exc, ValueError)
     assert exc.errors == [
         (f"{B}:miimon", "invalid value -5: expected an integer 0-2147483647 ms"),
         (f"{B}:mtu", "invalid mtu 1: expected an integer 68-65535"),
@@ -350,7 +352,7 @@ def test_error_type_and_text():
 
 
 def test_pillar_key_names_the_paths():
-    with pytest.raises(BondConfigError) as caught:
+    with pytest.raises(UserError) as caught:
         validate(pillar(bond(miimon="x")), pillar_key="net:bonding")
     assert caught.value.errors[0][0] == "net:bonding:bonds:bond0:miimon"
 
@@ -377,7 +379,7 @@ bonding:
       vlans:
         100: {ipaddr: 198.51.100.10, prefix: 24}
 """
-    assert validate(yaml.safe_load(text)["bonding"]) == {
+    assert dataclasses.asdict(validate(yaml.safe_load(text)["bonding"])) == {
         "networkmanager": "unmanaged",
         "modprobe_options": False,
         "bonds": {
@@ -404,7 +406,7 @@ bonding:
 def test_example_pillar_hosts_validate_without_warnings(path):
     defaults = yaml.safe_load((REPO / "pillar.example/bonding/defaults.sls").read_text())
     host = yaml.safe_load(path.read_text())
-    assert validate({**defaults["bonding"], **host["bonding"]})["warnings"] == []
+    assert validate({**defaults["bonding"], **host["bonding"]}).warnings == []
 
 
 def test_options_are_canonical_and_in_table_order():
@@ -414,25 +416,25 @@ def test_options_are_canonical_and_in_table_order():
         "lacp_active": True, "ad_actor_system": "02:AA:BB:CC:DD:EE", "min_links": "1",
         "use_carrier": "on",
     }
-    result = validate({"bonds": {"bond0": given_out_of_order}})["bonds"]["bond0"]
-    assert result["mode"] == "802.3ad"
-    assert list(result["options"].items()) == [
+    result = validate({"bonds": {"bond0": given_out_of_order}}).bonds["bond0"]
+    assert result.mode == "802.3ad"
+    assert list(result.options.items()) == [
         ("miimon", "100"), ("updelay", "200"), ("use_carrier", "1"),
         ("xmit_hash_policy", "layer3+4"), ("lacp_rate", "fast"), ("lacp_active", "1"),
         ("ad_select", "count"), ("ad_actor_system", "02:aa:bb:cc:dd:ee"), ("min_links", "1"),
     ]
-    assert result["slaves"] == ["eth1", "eth0"]
+    assert result.slaves == ["eth1", "eth0"]
 
 
 @pytest.mark.parametrize("mode", ["active-backup", "Active-Backup", "ACTIVE-BACKUP", 1, "1"])
 def test_mode_in_any_form(mode):
-    assert validate(pillar(bond(mode=mode)))["bonds"]["bond0"]["mode"] == "active-backup"
+    assert validate(pillar(bond(mode=mode))).bonds["bond0"].mode == "active-backup"
 
 
 def test_arp_targets_are_comma_joined_in_pillar_order():
     result = validate(pillar(bond(miimon=0, arp_interval="200",
                                   arp_ip_target=["192.0.2.9", "192.0.2.1"], arp_validate=3)))
-    assert result["bonds"]["bond0"]["options"] == {
+    assert result.bonds["bond0"].options == {
         "miimon": "0", "arp_interval": "200", "arp_ip_target": "192.0.2.9,192.0.2.1",
         "arp_validate": "all",
     }
@@ -441,7 +443,7 @@ def test_arp_targets_are_comma_joined_in_pillar_order():
 def test_bonds_are_sorted_by_name():
     result = validate({"bonds": {"bond2": bond(slaves=["eth4"]), "bond0": bond(),
                                  "bond1": bond(slaves=["eth2"])}})
-    assert list(result["bonds"]) == ["bond0", "bond1", "bond2"]
+    assert list(result.bonds) == ["bond0", "bond1", "bond2"]
 
 
 def test_interface_defaults_and_conversions():
@@ -449,15 +451,15 @@ def test_interface_defaults_and_conversions():
         ipaddr="192.0.2.10", netmask="255.255.255.0", mtu="9000",
         ifcfg={"IPV6INIT": False, "ZONE": "public", "USERCTL": True, "TXQLEN": 5000},
         vlans={"200": None, 100: {"bootproto": "DHCP", "onboot": False}},
-    )))["bonds"]["bond0"]
-    assert (result["bootproto"], result["prefix"], result["netmask"], result["mtu"]) == (
+    ))).bonds["bond0"]
+    assert (result.bootproto, result.prefix, result.netmask, result.mtu) == (
         "static", None, "255.255.255.0", 9000)
-    assert result["onboot"] is True
-    assert result["ifcfg"] == {"IPV6INIT": "no", "ZONE": "public", "USERCTL": "yes",
-                               "TXQLEN": "5000"}
-    assert list(result["vlans"]) == [100, 200]
-    assert result["vlans"][100]["bootproto"] == "dhcp" and result["vlans"][100]["onboot"] is False
-    assert result["vlans"][200] == {
+    assert result.onboot is True
+    assert result.ifcfg == {"IPV6INIT": "no", "ZONE": "public", "USERCTL": "yes",
+                            "TXQLEN": "5000"}
+    assert list(result.vlans) == [100, 200]
+    assert result.vlans[100].bootproto == "dhcp" and result.vlans[100].onboot is False
+    assert dataclasses.asdict(result.vlans[200]) == {
         "vid": 200, "device": "bond0.200", "onboot": True, "bootproto": "none", "ipaddr": None,
         "prefix": None, "netmask": None, "gateway": None, "mtu": None, "ifcfg": {},
     }
@@ -466,16 +468,16 @@ def test_interface_defaults_and_conversions():
 def test_null_means_unset_except_for_mode_and_slaves():
     result = validate({"networkmanager": None, "bonds": {"bond0": bond(
         gateway=None, updelay=None, ifcfg=None, vlans=None, mtu=None)}})
-    assert result["networkmanager"] == "unmanaged"
-    assert result["bonds"]["bond0"]["options"] == {"miimon": "100"}
-    assert validate({"bonds": None})["bonds"] == {}
-    assert validate({})["bonds"] == {}
+    assert result.networkmanager == "unmanaged"
+    assert result.bonds["bond0"].options == {"miimon": "100"}
+    assert validate({"bonds": None}).bonds == {}
+    assert validate({}).bonds == {}
 
 
 def test_empty_slaves_are_allowed_with_a_warning():
     result = validate(pillar(bond(slaves=[])))
-    assert result["bonds"]["bond0"]["slaves"] == []
-    assert result["warnings"] == [f"{B}: the bond has no slaves"]
+    assert result.bonds["bond0"].slaves == []
+    assert result.warnings == [f"{B}: the bond has no slaves"]
 
 
 # Warnings.
@@ -500,14 +502,14 @@ def test_empty_slaves_are_allowed_with_a_warning():
     ],
 )
 def test_warnings(pillar_value, warning):
-    warnings = validate(pillar_value)["warnings"]
+    warnings = validate(pillar_value).warnings
     assert any(text.startswith(warning) for text in warnings), warnings
 
 
 def test_kernel_default_miimon_in_802_3ad_is_not_a_missing_monitor():
     result = validate(pillar(bond(mode="802.3ad", miimon=DROP, updelay=200)))
-    assert result["warnings"] == []
-    assert result["bonds"]["bond0"]["options"] == {"updelay": "200"}
+    assert result.warnings == []
+    assert result.bonds["bond0"].options == {"updelay": "200"}
 
 
 # validate_bond for bond.managed.
@@ -515,24 +517,24 @@ def test_validate_bond_returns_one_bond_and_skips_cross_bond_rules():
     warnings = []
     result = validate_bond("bond1", bond(slaves=["bond0"], mode=0, vlans={5: {}}),
                            warnings=warnings)
-    assert result["name"] == "bond1" and result["slaves"] == ["bond0"]
+    assert result.name == "bond1" and result.slaves == ["bond0"]
     assert warnings == ["bonding:bonds:bond1:vlans: VLANs over balance-rr are known to "
                         "misbehave; active-backup is the usual fix"]
 
 
 def test_validate_bond_raises_with_paths_under_the_given_path():
-    with pytest.raises(BondConfigError) as caught:
+    with pytest.raises(UserError) as caught:
         validate_bond("bond0", bond(miimon="x"), path="bond.managed")
     assert caught.value.errors[0][0] == "bond.managed:bond0:miimon"
 
 
 def test_is_valid_ifname():
-    assert bond_schema.is_valid_ifname("eth0")
-    assert not bond_schema.is_valid_ifname("x/../../etc")
-    assert not bond_schema.is_valid_ifname(None)
+    assert names.is_valid_ifname("eth0")
+    assert not names.is_valid_ifname("x/../../etc")
+    assert not names.is_valid_ifname(None)
 
 
-# Junk: nothing but BondConfigError, ever.
+# Junk: nothing but UserError, ever.
 scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
            | st.floats() | st.text(max_size=20) | st.binary(max_size=4))
 junk = st.recursive(
@@ -542,7 +544,7 @@ junk = st.recursive(
                       max_size=4),
     max_leaves=12,
 )
-BOND_KEYS = [option.name for option in bond_options.TABLE] + list(bond_schema.BOND_KEYS)
+BOND_KEYS = [option.name for option in options.TABLE] + list(schema.BOND_KEYS)
 bond_shaped = st.dictionaries(st.sampled_from(BOND_KEYS), junk, max_size=8)
 pillar_shaped = st.fixed_dictionaries(
     {},
@@ -557,21 +559,22 @@ pillar_shaped = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(pillar_value=junk | pillar_shaped)
-def test_validate_raises_only_bond_config_error(pillar_value):
+def test_validate_raises_only_user_error(pillar_value):
     try:
         result = validate(pillar_value)
-    except BondConfigError as exc:
+    except UserError as exc:
         assert exc.errors
         assert all(isinstance(path, str) and isinstance(message, str)
                    for path, message in exc.errors)
     else:
-        assert set(result) == {"networkmanager", "modprobe_options", "bonds", "warnings"}
+        assert set(dataclasses.asdict(result)) == {
+            "networkmanager", "modprobe_options", "bonds", "warnings"}
 
 
 @settings(max_examples=200, deadline=None)
 @given(name=junk, bond_value=bond_shaped | junk)
-def test_validate_bond_raises_only_bond_config_error(name, bond_value):
+def test_validate_bond_raises_only_user_error(name, bond_value):
     try:
         validate_bond(name, bond_value)
-    except BondConfigError as exc:
+    except UserError as exc:
         assert exc.errors

@@ -1,0 +1,52 @@
+"""The validated configuration as typed values: what every stage after validation reads.
+
+``schema.validate`` builds a :class:`Config` (``schema.validate_bond`` one
+:class:`Bond`); renderers, activators and the desired-vs-live comparison take
+these, never raw pillar. Values are already canonical: option values in the
+kernel's text (``"100"``, ``"802.3ad"``), addresses as strings, numbers as int.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interface:
+    """The settings a bond shares with its VLANs: addressing, MTU, boot, extra keys."""
+
+    onboot: bool = True
+    bootproto: str = "none"  # none | static | dhcp
+    ipaddr: str | None = None
+    prefix: int | None = None
+    netmask: str | None = None  # only when no prefix was given
+    gateway: str | None = None
+    mtu: int | None = None
+    ifcfg: dict = field(default_factory=dict)  # extra ifcfg keys -> text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vlan(Interface):
+    """A VLAN on a bond: device ``<bond>.<vid>``."""
+
+    vid: int
+    device: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bond(Interface):
+    """One bond: its mode, the options given (table order), slaves (pillar order), VLANs."""
+
+    name: str
+    mode: str
+    options: dict = field(default_factory=dict)  # option name -> kernel text, without mode
+    slaves: list = field(default_factory=list)
+    vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """A whole run's configuration: every bond (sorted by name) and the host-wide choices."""
+
+    networkmanager: str = "unmanaged"  # unmanaged | disabled
+    modprobe_options: bool = False
+    bonds: dict = field(default_factory=dict)  # name -> Bond
+    warnings: list = field(default_factory=list)

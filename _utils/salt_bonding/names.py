@@ -1,0 +1,71 @@
+"""Interface names: the one rule set for bonds, slaves and VLAN devices.
+
+Stricter than the kernel's ``dev_valid_name()``: these names become file
+names (``ifcfg-<name>``) and shell values, so only letters, digits, '_', '.',
+'-', never a leading '.' or '-'.
+"""
+
+import re
+
+from .values import describe
+
+IFNAMSIZ = 16  # including the NUL: names are 1-15 characters
+_IFNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# Names the kernel cannot register: they are /proc/sys/net/*/conf/ entries.
+_RESERVED_IFNAMES = ("all", "default")
+
+
+def ifname_problem(name):
+    """Why ``name`` cannot be a Linux interface name here, or None when it can."""
+    if not isinstance(name, str):
+        return f"expected an interface name (a string), got {type(name).__name__}"
+    if not name:
+        return "an interface name cannot be empty"
+    if len(name) >= IFNAMSIZ:
+        return f"interface name {describe(name)} is {len(name)} characters; Linux allows at most 15"
+    if name in (".", ".."):
+        return f"{describe(name)} is not a valid interface name"
+    if not _IFNAME.fullmatch(name):
+        return (
+            f"interface name {describe(name)} may contain only letters, digits, '_', '.' and '-' "
+            "and cannot start with '.' or '-'"
+        )
+    if name in _RESERVED_IFNAMES:
+        return f"{describe(name)} is reserved by the kernel (/proc/sys/net/*/conf/{name})"
+    return None
+
+
+def is_valid_ifname(name):
+    """True when ``name`` is a safe Linux interface name (1-15 of [A-Za-z0-9_.-])."""
+    return ifname_problem(name) is None
+
+
+def bond_name_problem(name):
+    """Why ``name`` cannot name a bond, or None."""
+    problem = ifname_problem(name)
+    if problem:
+        return problem
+    if "." in name:
+        return (
+            f"bond name {name!r} contains '.'; initscripts read <device>.<number> as a VLAN, "
+            "so bond names have none"
+        )
+    return None
+
+
+def vlan_device(bond_name, vid):
+    """The device name of VLAN ``vid`` on ``bond_name``: ``<bond>.<vid>``."""
+    return f"{bond_name}.{int(vid)}"
+
+
+def check_ifname(name):
+    """``name`` when it is a valid interface name, else ValueError.
+
+    The renderers' guard: validation proper reports names with their pillar
+    path; this stops a bad name that reached a renderer anyway (a caller that
+    skipped validation, a bug) from ever becoming a path (``x/../../etc``).
+    """
+    problem = ifname_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name

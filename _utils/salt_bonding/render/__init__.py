@@ -1,0 +1,114 @@
+"""Renderers: a validated bond -> the files of one configuration format.
+
+Each format is one sibling module with one :class:`Renderer` subclass
+(``ifcfg`` today); adding a format is adding a file and a line in
+:data:`RENDERERS`, never an ``if format == ...`` elsewhere. The modprobe
+alias file is written in every format (``modprobe.py``).
+
+A renderer answers, for its format: which files a bond becomes
+(:meth:`Renderer.render`), with which file mode; which files in its
+directory may be ours (:meth:`Renderer.is_candidate`) and which bond a file
+of ours belongs to (:meth:`Renderer.owner`, from its mark); what a file of
+ours says (:meth:`Renderer.read`); and what this format cannot express
+(:meth:`Renderer.refusals`).
+
+:class:`Destination` is where one run writes: the format and its directory,
+and the modprobe file, chosen once per run by the state module.
+"""
+
+import os
+from dataclasses import dataclass
+
+from . import ifcfg, modprobe
+
+
+class Renderer:
+    """The interface every format implements (see the module docstring)."""
+
+    format = None  # the pillar's name for the format
+    file_mode = 0o644  # the mode every file of this format is written with
+
+    def render(self, bond):
+        """``{file name: text}`` for one :class:`~salt_bonding.model.Bond`."""
+        raise NotImplementedError
+
+    def is_candidate(self, file_name):
+        """Whether a file of this name in the format's directory may be one of ours."""
+        raise NotImplementedError
+
+    def owner(self, text):
+        """The bond named by our mark at the start of ``text``, or None when it is not ours."""
+        raise NotImplementedError
+
+    def read(self, text):
+        """The settings in a file of ours, ``{key: value}``."""
+        raise NotImplementedError
+
+    def refusals(self, config, path):
+        """``[(pillar path, message)]``: what ``config`` asks that this format cannot write.
+
+        ``path``: the pillar path of the bonds (``bonding:bonds``). Called before
+        anything is read or written; any refusal fails the run.
+        """
+        return []
+
+    def render_all(self, config):
+        """``{file name: text}`` of every bond of ``config``, sorted by file name."""
+        files = {}
+        for bond_name in sorted(config.bonds):
+            for file_name, text in self.render(config.bonds[bond_name]).items():
+                if file_name in files:
+                    raise ValueError(f"{file_name} would be written for two bonds ({bond_name}"
+                                     f" and {self.owner(files[file_name])})")
+                files[file_name] = text
+        return dict(sorted(files.items()))
+
+
+class IfcfgRenderer(Renderer):
+    """RHEL ``ifcfg-*`` files, read by initscripts' ifup and NetworkManager's ifcfg-rh."""
+
+    format = "ifcfg"
+    file_mode = 0o644
+
+    def render(self, bond):
+        return ifcfg.render_bond(bond)
+
+    def is_candidate(self, file_name):
+        return file_name.startswith(ifcfg.FILE_PREFIX)
+
+    def owner(self, text):
+        return ifcfg.managed_owner(text)
+
+    def read(self, text):
+        return ifcfg.parse(text)
+
+
+RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(),)}
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one run writes: ``format``'s files into ``directory``, and the modprobe file."""
+
+    format: str
+    directory: str
+    modprobe_conf: str
+
+    @property
+    def renderer(self):
+        return RENDERERS[self.format]
+
+    def path(self, file_name):
+        return os.path.join(self.directory, file_name)
+
+    def owns(self, path, text):
+        """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
+        if path == self.modprobe_conf:
+            return modprobe.is_managed(text)
+        return self.renderer.owner(text) is not None
+
+    def owner(self, path, text):
+        """The bond a file of ours belongs to (None: not ours, or the shared modprobe file)."""
+        if path == self.modprobe_conf or text is None:
+            return None
+        return self.renderer.owner(text)

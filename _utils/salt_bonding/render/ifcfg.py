@@ -1,0 +1,173 @@
+"""A validated bond -> RHEL ifcfg files (``ifcfg-<bond>``, per slave, per VLAN).
+
+Pure Python, no Salt. Values are quoted by ``shell.quote`` (bash reads these
+files); the option words of ``BONDING_OPTS`` are checked, since ifup-eth splits
+and expands them unquoted.
+
+Marks. Every file starts with ``MARK_FORMAT`` naming the bond it belongs to;
+``managed_owner`` recognises only that line, and only files carrying it are
+ever removed.
+"""
+
+import re
+
+from ..names import check_ifname, vlan_device
+from ..values import describe
+from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
+
+FILE_PREFIX = "ifcfg-"
+MARK_FORMAT = "# Managed by Salt (bond state, {bond}). Local changes will be overwritten."
+_MARK = re.compile(
+    r"# Managed by Salt \(bond state, (?P<bond>\S+)\)\. Local changes will be overwritten\."
+)
+
+# Keys this module writes itself; an extra ``ifcfg`` key may not override them.
+# (IPADDR0 & co. and VLAN_ID are aliases that initscripts/NetworkManager also read.)
+RESERVED_KEYS = frozenset({
+    "DEVICE", "NAME", "TYPE", "BONDING_MASTER", "BONDING_OPTS", "ONBOOT", "BOOTPROTO",
+    "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY", "GATEWAY0",
+    "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
+})
+
+# Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
+SHELL_KEYS = re.compile(
+    r"PATH|IFS|ENV|BASH_ENV|BASH_.*|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS4|HOME"
+    r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
+)
+# What an extra ``ifcfg`` key must look like.
+IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+# BONDING_OPTS is word-split and glob-expanded unquoted by ifup-eth (`for arg in
+# $BONDING_OPTS`, `echo $value > sysfs`), and `key=value` is cut at `=`; module
+# options are whitespace-split by kmod. So option words stay in this set.
+OPTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
+OPTION_VALUE = re.compile(r"[A-Za-z0-9_.,:+@%-]+")
+
+
+def extra_key_problem(key):
+    """Why ``key`` cannot be an extra ``ifcfg`` key, or None (validation and rendering)."""
+    if not isinstance(key, str) or not IFCFG_KEY.fullmatch(key):
+        return f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
+    if key in RESERVED_KEYS:
+        return (f"ifcfg key {key} is written by this module; set it through its pillar key "
+                "(mode, slaves, ipaddr, mtu, ...) instead")
+    if SHELL_KEYS.fullmatch(key):
+        return f"{key} is not an ifcfg key: it would change the shell that sources the file"
+    return None
+
+
+def managed_owner(text):
+    """The bond named by this module's mark on the first line of ``text``, or None."""
+    first_line = text.split("\n", 1)[0]
+    match = _MARK.fullmatch(first_line)
+    return match["bond"] if match else None
+
+
+def _yes_no(flag):
+    return "yes" if flag else "no"
+
+
+def _ip_keys(interface):
+    prefix = interface.prefix
+    return [
+        ("BOOTPROTO", interface.bootproto or "none"),
+        ("IPADDR", interface.ipaddr),
+        # initscripts and NetworkManager prefer PREFIX; NETMASK only when no prefix.
+        ("PREFIX", prefix),
+        ("NETMASK", interface.netmask if prefix is None else None),
+        ("GATEWAY", interface.gateway),
+        ("MTU", interface.mtu),
+    ]
+
+
+def _extra_keys(owner, interface):
+    pairs = []
+    for key in sorted(interface.ifcfg):
+        problem = extra_key_problem(key)
+        if problem:
+            raise ValueError(f"{owner}: {problem}")
+        pairs.append((key, interface.ifcfg[key]))
+    return pairs
+
+
+def _render(bond_name, pairs):
+    lines = [MARK_FORMAT.format(bond=bond_name)]
+    for key, value in pairs:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = _yes_no(value)
+        lines.append(f"{key}={quote(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
+def bonding_opts(bond):
+    """``BONDING_OPTS`` of a bond: mode first, then its options in table order."""
+    return " ".join(f"{k}={v}" for k, v in option_words(bond))
+
+
+def option_words(bond, only=None):
+    """``[(name, value)]``: mode first, then the options (``only`` these names when given).
+
+    ``BONDING_OPTS`` is word-split and glob-expanded unquoted by ifup-eth, and
+    modprobe splits module options on blanks: a word outside the safe set is a
+    bug upstream (validation produces none) and raises ValueError.
+    """
+    pairs = [("mode", bond.mode)] + [(k, v) for k, v in bond.options.items() if k != "mode"]
+    checked = []
+    for key, value in pairs:
+        if only is not None and key not in only:
+            continue
+        value = str(value)
+        if not OPTION_NAME.fullmatch(key) or not OPTION_VALUE.fullmatch(value):
+            raise ValueError(
+                f"{bond.name}: bonding option {key}={value!r} cannot be written: option"
+                " words are split and expanded unquoted by ifup-eth and modprobe"
+            )
+        checked.append((key, value))
+    return checked
+
+
+def render_bond(bond):
+    """``{file name: text}`` for one bond: its own file, one per slave, one per VLAN."""
+    name = check_ifname(bond.name)
+    files = {}
+    files[f"{FILE_PREFIX}{name}"] = _render(name, [
+        ("DEVICE", name),
+        ("NAME", name),
+        ("TYPE", "Bond"),
+        ("BONDING_MASTER", "yes"),
+        ("BONDING_OPTS", bonding_opts(bond)),
+        ("ONBOOT", bond.onboot),
+        *_ip_keys(bond),
+        ("NM_CONTROLLED", "no"),
+        *_extra_keys(name, bond),
+    ])
+    for slave in bond.slaves:
+        check_ifname(slave)
+        files[f"{FILE_PREFIX}{slave}"] = _render(name, [
+            ("DEVICE", slave),
+            ("NAME", slave),
+            ("TYPE", "Ethernet"),
+            ("MASTER", name),
+            ("SLAVE", "yes"),
+            ("BOOTPROTO", "none"),
+            ("ONBOOT", bond.onboot),
+            ("NM_CONTROLLED", "no"),
+        ])
+    for vid in sorted(bond.vlans):
+        vlan = bond.vlans[vid]
+        device = vlan_device(name, vid)
+        if vlan.device != device:
+            raise ValueError(f"{name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
+        check_ifname(device)
+        files[f"{FILE_PREFIX}{device}"] = _render(name, [
+            ("DEVICE", device),
+            ("NAME", device),
+            ("VLAN", "yes"),
+            ("PHYSDEV", name),
+            ("ONBOOT", vlan.onboot),
+            *_ip_keys(vlan),
+            ("NM_CONTROLLED", "no"),
+            *_extra_keys(device, vlan),
+        ])
+    return files

@@ -1,0 +1,112 @@
+"""Value parsers shared by every pillar key: numbers, addresses, MACs, switches, text.
+
+Apart from the option table on purpose: the table says which option takes
+which kind of value; these say what a value of that kind is.
+"""
+
+import difflib
+import ipaddress
+import re
+
+DECIMAL = re.compile(r"[0-9]+")
+# The kernel's words for a switch, in the order of their numbers (off = 0, on = 1).
+ON_OFF = {"off": False, "on": True}
+_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
+BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+class InvalidValue(ValueError):
+    """A value a key does not accept; the message says what is allowed."""
+
+
+def describe(value, limit=60):
+    """``repr(value)`` cut to ``limit`` characters, so junk input keeps messages short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def type_name(value):
+    return "None" if value is None else type(value).__name__
+
+
+def is_int(value):
+    """True for a real int (bool is an int subclass in Python, but not a number here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_decimal(value):
+    """An int from an int or a string of ASCII digits, else None.
+
+    ``str.isdigit`` and ``int()`` accept other scripts' digits ('١٠٠'); the
+    kernel reads only ASCII, so do we.
+    """
+    if is_int(value):
+        return value
+    if isinstance(value, str) and DECIMAL.fullmatch(value):
+        return int(value)
+    return None
+
+
+def suggest(word, candidates):
+    """"; did you mean 'x'?" for the closest candidate, or ""."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parse_ipv4(value, what="an IPv4 address"):
+    """An ``IPv4Address`` from a dotted-quad string, or InvalidValue."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Address(value)
+        except ValueError:
+            pass
+    raise InvalidValue(f"{describe(value)} is not {what} (dotted quad, e.g. 192.0.2.1)")
+
+
+def host_address_problem(address):
+    """Why an IPv4 address cannot be a host's or a peer's address, or None."""
+    if address.is_unspecified or address.packed[0] == 0:
+        return "is in 0.0.0.0/8"
+    if address == BROADCAST:
+        return "is the broadcast address"
+    if address.is_multicast:
+        return "is a multicast address"
+    if address.is_loopback:
+        return "is a loopback address"
+    return None
+
+
+def is_contiguous_netmask(mask):
+    """Whether a netmask's one bits are contiguous (255.255.255.0, not 255.0.255.0)."""
+    inverted = ~int(mask) & 0xFFFFFFFF
+    return not inverted & (inverted + 1)  # the host part must be all ones
+
+
+def mac_octets(value):
+    """The six octets of a colon-separated MAC address, or None."""
+    if not isinstance(value, str) or not _MAC.fullmatch(value):
+        return None
+    return bytes.fromhex(value.replace(":", ""))
+
+
+def switch_number(value, names):
+    """0/1 from a YAML bool, a number or a word in ``names`` ({word: number}), else None."""
+    if isinstance(value, bool):  # YAML reads unquoted on/off/yes/no as bools
+        return int(value)
+    number = parse_decimal(value)
+    if number is None and isinstance(value, str):
+        number = names.get(value.lower())
+    return number if number in names.values() else None
+
+
+def text_problem(text):
+    """Why ``text`` cannot be stored in a configuration file, or None."""
+    if "\0" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (a lone surrogate)"
+    return None
