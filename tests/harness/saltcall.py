@@ -12,6 +12,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SALT_CALL = Path(sys.executable).parent / "salt-call"
+# The other Salt line the modules must work on (scripts/setup builds it).
+SALT_CALL_3006 = REPO / ".venv-3006" / "bin" / "salt-call"
 
 
 def minion_config(root, minion_id="sandbox", **overrides):
@@ -36,8 +38,9 @@ def minion_config(root, minion_id="sandbox", **overrides):
 
 
 class SaltCall:
-    def __init__(self, root, minion_id="sandbox", **overrides):
+    def __init__(self, root, minion_id="sandbox", salt_call=SALT_CALL, **overrides):
         self.root = Path(root)
+        self.salt_call = Path(salt_call)
         self.config = minion_config(self.root, minion_id, **overrides)
         self.config_dir = self.root / "conf"
         self.config_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +71,7 @@ class SaltCall:
 
     def argv(self, *args, out="json"):
         """The salt-call command line for ``args`` in this sandbox."""
-        return [str(SALT_CALL), "--local", f"--config-dir={self.config_dir}",
+        return [str(self.salt_call), "--local", f"--config-dir={self.config_dir}",
                 f"--out={out}", "--log-level=quiet", *map(str, args)]
 
     def run(self, *args, out="json", check=False):
