@@ -1,8 +1,12 @@
-# Pillar top file: shared defaults for every minion, then each host's bonds,
-# matched by minion id. Copy this tree into your pillar_roots (see README).
+# Pillar top file: each host's bonds, matched by minion id. Copy this tree into
+# your pillar_roots (see README).
+#
+# Each host file includes bonding.defaults itself. Defaults are never given to
+# every minion ('*'): a minion that matches no host entry (renamed, a typo, a
+# new host) then has no bonding pillar at all, and `state.apply bonding` fails
+# with a message instead of removing every bond on it. Removing all bonds of a
+# host takes `bonds: {}` in its own file.
 base:
-  '*':
-    - bonding.defaults
   'web1':
     - bonding.hosts.web1
   'db1':

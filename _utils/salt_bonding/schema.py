@@ -13,9 +13,11 @@ Decisions worth knowing:
   accepts it but then never notices a failed slave. In 802.3ad, balance-tlb
   and balance-alb the kernel turns miimon on (100 ms) by itself when unset.
 - A key set to null is unset (pillar merging cannot delete keys), except the
-  required mode and slaves. A missing ``bonds`` key means no bonds; a missing
-  pillar (None) is an error, so that a pillar that failed to render never
-  removes every bond.
+  required mode and slaves.
+- Removing every bond takes an explicit ``bonds: {}``. A missing pillar, a
+  missing ``bonds`` key (a minion that matches no host entry and got only
+  the defaults) and ``bonds:`` left null (every bond commented out) are
+  errors, so that no accident ever removes a host's bonds.
 """
 
 import ipaddress
@@ -517,6 +519,24 @@ def _modprobe_warnings(bonds, path, findings):
             )
 
 
+REMOVE_ALL_HINT = "to remove every bond this module manages on purpose, set bonds: {}"
+
+
+def _no_accidental_removal(top, path, findings):
+    """``bonds`` must be given: only ``bonds: {}`` says "no bonds on this host"."""
+    if "bonds" not in top:
+        findings.error(
+            f"{path}:bonds",
+            "missing: this minion's pillar has no bonds (does its minion id match a host "
+            f"entry in the pillar top file?); {REMOVE_ALL_HINT}",
+        )
+    elif top["bonds"] is None:
+        findings.error(
+            f"{path}:bonds",
+            f"is null (were all its bonds commented out?); {REMOVE_ALL_HINT}",
+        )
+
+
 def validate(pillar_value, pillar_key="bonding"):
     """The whole pillar value as a :class:`~salt_bonding.model.Config`, or one UserError.
 
@@ -528,8 +548,7 @@ def validate(pillar_value, pillar_key="bonding"):
     if pillar_value is None:
         findings.error(
             path,
-            "no pillar data; expected a mapping with 'bonds' (bonds: {} removes every "
-            "bond this module manages)",
+            f"no pillar data; expected a mapping with 'bonds' ({REMOVE_ALL_HINT})",
         )
         findings.raise_if_any()
     top = _mapping(pillar_value, path, findings, "a mapping with networkmanager, "
@@ -537,6 +556,7 @@ def validate(pillar_value, pillar_key="bonding"):
     if top is None:
         findings.raise_if_any()
     _check_keys(top, TOP_KEYS, path, findings)
+    _no_accidental_removal(top, path, findings)
     top = _present(top)
 
     networkmanager = top.get("networkmanager", "unmanaged")

@@ -1,5 +1,7 @@
-# Defaults shared by every host. Salt merges pillar dictionaries, so a host
-# file only adds its own `bonds` (and may override these two keys).
+# Defaults shared by every host: each host file includes this file, and Salt
+# merges pillar dictionaries, so a host file adds its own `bonds` (and may
+# override these two keys). Never put `bonds` here: `bonds: {}` means "remove
+# every bond", and a minion that matched no host would get it.
 bonding:
   # unmanaged (default): every file says NM_CONTROLLED=no, NetworkManager keeps off.
   # disabled: also stop and disable the NetworkManager service, as the classic

@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from tests.harness.saltcall import REPO, SaltCall
 from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
@@ -196,6 +197,44 @@ def test_missing_pillar_key_is_an_error_not_a_wipe(db):
     assert rc != 0 and state["result"] is False
     assert "bonding" in state["comment"] and "bonds: {}" in state["comment"]
     assert snapshot(db) == before
+
+
+EXAMPLE_PILLAR = REPO / "pillar.example"
+
+
+@pytest.mark.parametrize("test_mode", [False, True])
+def test_a_minion_matching_no_host_in_the_example_tree_keeps_its_bonds(tmp_path, test_mode):
+    """The shipped layout: a renamed minion gets no bonding pillar, so nothing is removed."""
+    salt = SaltCall(tmp_path / "web1", minion_id="web1",
+                    pillar_roots={"base": [str(EXAMPLE_PILLAR)]})
+    rc, state = apply(salt)
+    assert rc == 0 and state["result"] is True, state
+    assert len(list(salt.ifcfg_dir.iterdir())) == 3
+    before = snapshot(salt)
+    salt.configure(id="web9")  # renamed, or a typo in top.sls
+    rc, state = apply(salt, *(["test=True"] if test_mode else []))
+    assert rc != 0 and state["result"] is False, state
+    assert state["comment"].startswith("No files changed. bonding: no pillar data"), state
+    assert "set bonds: {}" in state["comment"]
+    assert state["changes"] == {}
+    assert snapshot(salt) == before
+
+
+def test_all_bonds_commented_out_is_an_error_not_a_wipe(db, tmp_path):
+    apply(db)
+    before = snapshot(db)
+    # What a host file looks like once every bond under `bonds:` is commented out.
+    pillar_dir = tmp_path / "commented"
+    pillar_dir.mkdir()
+    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - host\n")
+    (pillar_dir / "host.sls").write_text(
+        "bonding:\n  networkmanager: unmanaged\n  bonds:\n#   bond0:\n#     mode: 1\n")
+    db.configure(pillar_roots={"base": [str(pillar_dir)]})
+    for extra in ((), ("test=True",)):
+        rc, state = apply(db, *extra)
+        assert rc != 0 and state["result"] is False, state
+        assert "bonding:bonds: is null (were all its bonds commented out?)" in state["comment"]
+        assert snapshot(db) == before
 
 
 @pytest.mark.parametrize(

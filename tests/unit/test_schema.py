@@ -316,7 +316,7 @@ def test_slave_that_is_a_vlan_device_of_another_bond():
          "unknown key 'bond' in bonding; did you mean 'bonds'?"),
         ({"bonds": []}, {"bonds": {}}, "bonding:bonds", "expected a mapping of bond names"),
         ({"bonds": {"bond0": ["eth0"]}}, pillar(), B, "expected a mapping of bond settings"),
-        (None, {}, "bonding", "no pillar data"),
+        (None, {"bonds": {}}, "bonding", "no pillar data"),
         ([pillar()], pillar(), "bonding", "got list"),
     ],
 )
@@ -470,8 +470,6 @@ def test_null_means_unset_except_for_mode_and_slaves():
         gateway=None, updelay=None, ifcfg=None, vlans=None, mtu=None)}})
     assert result.networkmanager == "unmanaged"
     assert result.bonds["bond0"].options == {"miimon": "100"}
-    assert validate({"bonds": None}).bonds == {}
-    assert validate({}).bonds == {}
 
 
 def test_empty_slaves_are_allowed_with_a_warning():
@@ -578,3 +576,20 @@ def test_validate_bond_raises_only_user_error(name, bond_value):
         validate_bond(name, bond_value)
     except UserError as exc:
         assert exc.errors
+
+
+@pytest.mark.parametrize("value, message", [
+    ({}, "missing: this minion's pillar has no bonds (does its minion id match a host entry "
+         "in the pillar top file?)"),
+    ({"networkmanager": "unmanaged", "modprobe_options": False},
+     "missing: this minion's pillar has no bonds"),
+    ({"bonds": None}, "is null (were all its bonds commented out?)"),
+])
+def test_no_bonds_is_an_error_unless_said_explicitly(value, message):
+    with pytest.raises(UserError) as caught:
+        validate(value)
+    [(path, text)] = caught.value.errors
+    assert path == "bonding:bonds"
+    assert text.startswith(message)
+    assert text.endswith("to remove every bond this module manages on purpose, set bonds: {}")
+    assert validate({"bonds": {}}).bonds == {}

@@ -1,5 +1,8 @@
 # An application server with two bonds: management on a static address,
 # service traffic on a DHCP-configured adaptive load-balancing bond.
+include:
+  - bonding.defaults          # networkmanager, modprobe_options
+
 bonding:
   bonds:
     bond0:

@@ -1,5 +1,8 @@
 # A database server: four NICs in one LACP bond to a switch stack, jumbo
 # frames, and two tagged VLANs carrying the addresses.
+include:
+  - bonding.defaults          # networkmanager, modprobe_options
+
 bonding:
   bonds:
     bond0:

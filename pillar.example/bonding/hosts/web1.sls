@@ -1,4 +1,7 @@
 # A web server: two NICs in active-backup, one static address.
+include:
+  - bonding.defaults          # networkmanager, modprobe_options
+
 bonding:
   bonds:
     bond0:
