@@ -88,6 +88,12 @@ def _run(name, make_plan, done_comment, extra=None):
         ret["result"] = False
         ret["comment"] = f"No files changed. {exc}"
         return ret
+    # Two states of this module handling one bond in one run would undo each other.
+    clashes = _plan.claim(__context__.setdefault("bond.claims", {}), plan)
+    if clashes:
+        ret["result"] = False
+        ret["comment"] = f"No files changed. {_errors.UserError(clashes)}"
+        return ret
     changes = plan.changes
     notes = [f"Warning: {w}" for w in plan.warnings]
     ret["changes"] = _plan.report(changes)

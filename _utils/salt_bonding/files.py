@@ -84,7 +84,7 @@ def _first_line(path):
 
 
 def find_managed(directory, renderer):
-    """``{path: bond}`` of the files in ``directory`` that carry ``renderer``'s mark.
+    """``{path: Mark}`` of the files in ``directory`` that carry ``renderer``'s mark.
 
     Symlinks are not followed, unreadable files are skipped, a missing
     directory has none.
@@ -98,50 +98,65 @@ def find_managed(directory, renderer):
         if not renderer.is_candidate(entry.name):
             continue
         first_line = _first_line(entry.path)
-        owner = renderer.owner(first_line) if first_line is not None else None
-        if owner is not None:
-            found[entry.path] = owner
+        mark = renderer.read_mark(first_line) if first_line is not None else None
+        if mark is not None:
+            found[entry.path] = mark
     return dict(sorted(found.items()))
 
 
 # -- what a run wants ---------------------------------------------------------
 @dataclass
 class Wanted:
-    """What one run wants on disk: ``write`` {path: text}, their ``modes``, ``remove`` [path]."""
+    """What one run wants on disk: ``write`` {path: text}, their ``modes``, ``remove`` [path];
+    ``foreign`` {path: Mark}: files of this run's bonds that another state wrote."""
 
     write: dict
     remove: list
     modes: dict
+    foreign: dict
 
 
-def desired_files(config, destination, scope=None):
-    """The :class:`Wanted` files of one state run.
+def may_take(mark, state):
+    """Whether ``state`` may rewrite or remove a file carrying ``mark``: its own, or owner-less."""
+    return mark.state is None or mark.state == state
+
+
+def desired_files(config, destination, state, scope=None):
+    """The :class:`Wanted` files of one state run, ``state`` (``plan.state_id``).
 
     ``scope``: the bond names this run decides about (``bond.managed``: the
-    one bond; ``bond.absent``: the one bond, with no bonds in ``config``);
-    files marked for other bonds are left alone. None (``bond.reconciled``):
-    every bond, so every marked file that ``config`` does not produce is
-    removed. Unchanged files are filtered later by ``plan``.
+    one bond; ``bond.absent``: the one bond, with no bonds in ``config``).
+    None (``bond.reconciled``): every bond it wrote, so every file it marked
+    that ``config`` does not produce is removed. Files other states wrote are
+    never removed; those of this run's bonds are listed in ``foreign``.
+    Unchanged files are filtered later by ``plan``.
     """
     renderer = destination.renderer
     write = {
-        destination.path(name): text for name, text in renderer.render_all(config).items()
+        destination.path(name): text
+        for name, text in renderer.render_all(config, state).items()
     }
     modes = dict.fromkeys(write, renderer.file_mode)
     in_scope = None if scope is None else set(scope) | set(config.bonds)
-    remove = [
-        path for path, owner in find_managed(destination.directory, renderer).items()
-        if path not in write and (in_scope is None or owner in in_scope)
-    ]
+    run_bonds = set(config.bonds) if in_scope is None else in_scope
+    ours, foreign, others = [], {}, set()
+    for path, mark in find_managed(destination.directory, renderer).items():
+        if not may_take(mark, state):
+            others.add(mark.bond)
+            if mark.bond in run_bonds or path in write:
+                foreign[path] = mark
+        elif path not in write and (in_scope is None or mark.bond in in_scope):
+            ours.append(path)
     conf = destination.modprobe_conf
     existing = read_current(conf)["text"]
-    modprobe_text = modprobe.render_modprobe(existing, config, scope=scope, path=conf)
+    modprobe_text = modprobe.render_modprobe(existing, config, scope=scope, keep=others,
+                                             path=conf)
     if modprobe_text is not None:
         write[conf] = modprobe_text
         modes[conf] = FILE_MODE
     elif existing is not None:
-        remove.append(conf)
-    return Wanted(write=write, remove=sorted(remove), modes=modes)
+        ours.append(conf)
+    return Wanted(write=write, remove=sorted(ours), modes=modes, foreign=foreign)
 
 
 # -- planning -------------------------------------------------------------------

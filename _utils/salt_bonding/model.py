@@ -42,6 +42,19 @@ class Bond(Interface):
     vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
 
 
+@dataclass(frozen=True)
+class Mark:
+    """What the first line of a file we wrote says: its bond, and the state that wrote it.
+
+    ``state`` is ``bond.reconciled:<pillar key>`` or ``bond.managed:<bond>``;
+    None for files written before owners were recorded (any state may take
+    those over).
+    """
+
+    bond: str
+    state: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """A whole run's configuration: every bond (sorted by name) and the host-wide choices."""

@@ -5,6 +5,13 @@ Pure Python, no Salt: the state module (``_states/bond.py``) calls one
 hands it to :func:`apply`, which returns a handle that can roll the files
 back. Bad input, or a removal of a file that is not ours, raises
 ``errors.UserError`` before anything is written.
+
+Ownership. Every file records the state that wrote it (:func:`state_id`:
+``bond.reconciled:<pillar key>`` or ``bond.managed:<bond>``). A state
+rewrites and removes only its own files (and owner-less ones from earlier
+versions); a file another state wrote is refused with the way out, from the
+disk across runs and from :func:`claim` within one run, so two states of
+this module on one host never undo each other on every run.
 """
 
 import os
@@ -14,6 +21,20 @@ from . import files, schema
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
+from .render.ifcfg import STATE_ID
+
+
+def state_id(function, name):
+    """The owner recorded in the files a state writes: ``bond.<function>:<name>``."""
+    return f"bond.{function}:{name}"
+
+
+def _way_out(state, bond):
+    """How to give ``bond`` back from ``state`` (a Mark's state)."""
+    function, _, name = state.partition(":")
+    if function == "bond.reconciled":
+        return f"remove {bond} from pillar '{name}', or that state, first"
+    return f"remove the bond.managed state of {name} first"
 
 
 @dataclass
@@ -23,33 +44,72 @@ class Plan:
     changes: dict
     bonds: list  # the bonds the run writes
     destination: object  # render.Destination: where the run writes
+    state: str  # state_id of the state that runs it
+    touched: list = field(default_factory=list)  # every bond whose files it writes or removes
     networkmanager: str = "unmanaged"
     warnings: list = field(default_factory=list)
 
 
-def _plan(config, destination, scope, path):
+def _plan(config, destination, state, scope, path):
     refusals = destination.renderer.refusals(config, path)
     if refusals:
         raise UserError(refusals)
     try:
-        wanted = files.desired_files(config, destination, scope=scope)
+        wanted = files.desired_files(config, destination, state, scope=scope)
         changes = files.plan_wanted(wanted, destination)
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
         raise SystemFailure(f"could not read{where}: {exc.strerror or exc}") from exc
+    taken = dict(wanted.foreign)
+    for file_path, change in changes.items():
+        mark = destination.mark(file_path, change.old)
+        if mark is not None and not files.may_take(mark, state):
+            taken[file_path] = mark
+    if taken:
+        raise UserError([
+            (file_path, f"belongs to bond {mark.bond}, written by {mark.state}; one state "
+                        f"per bond: {_way_out(mark.state, mark.bond)}")
+            for file_path, mark in sorted(taken.items())
+        ])
+    touched = set(config.bonds) | {
+        mark.bond for file_path, change in changes.items()
+        if (mark := destination.mark(file_path, change.old)) is not None
+    }
     return Plan(
         changes=changes,
         bonds=list(config.bonds),
+        destination=destination,
+        state=state,
+        touched=sorted(touched | set(scope or ())),
         networkmanager=config.networkmanager,
         warnings=list(config.warnings),
-        destination=destination,
     )
+
+
+def claim(claims, plan):
+    """Record that ``plan.state`` handles its bonds in this run; ``[(where, message)]`` clashes.
+
+    ``claims``: {bond: state}, one dict per state run (the state module keeps
+    it in ``__context__``). A bond two states handle in one run is refused
+    there, whichever runs first, before the second touches anything.
+    """
+    clashes = []
+    for bond in plan.touched:
+        holder = claims.setdefault(bond, plan.state)
+        if holder != plan.state:
+            clashes.append((plan.state, f"bond {bond} is also handled by {holder} in this run; "
+                                        f"one state per bond: {_way_out(holder, bond)}"))
+    return clashes
 
 
 def plan_reconciled(pillar_value, pillar_key, destination):
     """Every bond of the pillar value; marked files of bonds no longer there go."""
+    state = state_id("reconciled", pillar_key)
+    if not STATE_ID.fullmatch(state):
+        raise UserError([("name", f"pillar key {pillar_key!r} may contain only letters, "
+                                  "digits, '_', '.', ':' and '-'")])
     config = schema.validate(pillar_value, pillar_key)
-    return _plan(config, destination, scope=None, path=f"{pillar_key}:bonds")
+    return _plan(config, destination, state, scope=None, path=f"{pillar_key}:bonds")
 
 
 def plan_managed(name, settings, destination, path="bond.managed"):
@@ -63,7 +123,7 @@ def plan_managed(name, settings, destination, path="bond.managed"):
     warnings = []
     bond = schema.validate_bond(name, settings, path, warnings)
     config = Config(bonds={name: bond}, warnings=warnings)
-    plan = _plan(config, destination, scope=[name], path=path)
+    plan = _plan(config, destination, state_id("managed", name), scope=[name], path=path)
     _refuse_other_bonds_files(plan, name, path)
     return plan
 
@@ -72,14 +132,15 @@ def _refuse_other_bonds_files(plan, name, path):
     """One bond's state may not take over a file this module wrote for another bond.
 
     (``reconciled`` sees every bond and refuses a slave in two bonds while
-    validating; ``managed`` sees one, so the disk tells.)
+    validating; ``managed`` sees one, so the disk tells. Files from before
+    owners were recorded say only their bond.)
     """
     taken = []
     for file_path, change in plan.changes.items():
-        owner = plan.destination.owner(file_path, change.old)
-        if owner is not None and owner != name:
-            taken.append((f"{path}:{name}",
-                          f"{file_path} belongs to bond {owner}; remove it from {owner} first"))
+        mark = plan.destination.mark(file_path, change.old)
+        if mark is not None and mark.bond != name:
+            taken.append((f"{path}:{name}", f"{file_path} belongs to bond {mark.bond}; "
+                                            f"remove it from {mark.bond} first"))
     if taken:
         raise UserError(taken)
 
@@ -89,7 +150,8 @@ def plan_absent(name, destination):
     problem = bond_name_problem(name)
     if problem:
         raise UserError([("name", problem)])
-    return _plan(Config(), destination, scope=[name], path="name")
+    # What bond.managed wrote for it may go; what a bond.reconciled wrote is refused.
+    return _plan(Config(), destination, state_id("managed", name), scope=[name], path="name")
 
 
 def apply(plan):

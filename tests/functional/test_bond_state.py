@@ -13,7 +13,8 @@ from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
 
-MARK = "# Managed by Salt (bond state, {}). Local changes will be overwritten."
+MARK = ("# Managed by Salt (bond state, {}; owner bond.reconciled:bonding)."
+        " Local changes will be overwritten.")
 
 DB_PILLAR = {
     "bonding": {
@@ -405,3 +406,60 @@ def test_managed_rejects_bad_arguments_naming_them(salt_call):
     assert state["result"] is False
     assert "mode" in state["comment"] and "balance-rr (0)" in state["comment"]
     assert list(salt_call.ifcfg_dir.iterdir()) == []
+
+
+def sls_tree(salt, tmp_path, text):
+    """A state tree with ``both.sls`` holding ``text``, ahead of the repository's."""
+    tree = tmp_path / "states"
+    tree.mkdir(exist_ok=True)
+    (tree / "both.sls").write_text(text)
+    salt.configure(file_roots={"base": [str(tree), str(REPO)]})
+
+
+BOTH_SLS = """
+bonding:
+  bond.reconciled: []
+
+bond7:
+  bond.managed:
+    - mode: active-backup
+    - slaves: [eth7]
+    - miimon: 100
+"""
+
+
+def test_reconciled_beside_managed_converges(db, tmp_path):
+    """The state module's docstring shows both side by side: the second run changes nothing."""
+    sls_tree(db, tmp_path, BOTH_SLS)
+    rc, first = db.run("state.apply", "both")
+    assert rc == 0 and all(s["result"] is True for s in first.values()), first
+    before = snapshot(db)
+    rc, second = db.run("state.apply", "both")
+    assert rc == 0, second
+    assert [s["changes"] for s in second.values()] == [{}, {}], second
+    assert snapshot(db) == before
+    assert "alias netdev-bond7 bonding" in db.modprobe_conf.read_text()
+
+
+@pytest.mark.parametrize("test_mode", [False, True])
+def test_a_bond_in_two_states_is_refused_at_the_first_run(db, tmp_path, test_mode):
+    sls_tree(db, tmp_path, BOTH_SLS.replace("bond7", "bond0").replace("eth7", "eth0"))
+    rc, ret = db.run("state.apply", "both", *(["test=True"] if test_mode else []))
+    assert rc != 0, ret
+    states = {s["__id__"]: s for s in ret.values()}
+    assert states["bonding"]["result"] is (None if test_mode else True), states
+    refused = states["bond0"]
+    assert refused["result"] is False and refused["changes"] == {}, refused
+    # Said from this run's claims (test mode: nothing on disk yet) or from the marks
+    # the first state just wrote; the way out either way.
+    said = ("bond bond0 is also handled by bond.reconciled:bonding in this run" if test_mode
+            else "belongs to bond bond0, written by bond.reconciled:bonding")
+    assert said in refused["comment"], refused
+    assert "remove bond0 from pillar 'bonding', or that state, first" in refused["comment"]
+    if not test_mode:  # and on the next run, from the marks on disk
+        before = snapshot(db)
+        rc, again = db.run("state.apply", "both")
+        refused = {s["__id__"]: s for s in again.values()}["bond0"]
+        assert refused["result"] is False and "written by bond.reconciled:bonding" in (
+            refused["comment"])
+        assert snapshot(db) == before

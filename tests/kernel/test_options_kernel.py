@@ -36,6 +36,7 @@ from salt_bonding.render import RENDERERS, shell
 pytestmark = pytest.mark.kernel
 
 BOND = "tb0"
+STATE = "bond.reconciled:bonding"
 SLAVES = ("d0", "d1")
 TARGETS = ["192.0.2.1", "192.0.2.2"]
 # Non-default values of the kinds that are not numbers.
@@ -108,7 +109,7 @@ def pillar_bond(mode, option, value, miimon=MIIMON):
 def rendered(bond):
     """(normalised bond, BONDING_OPTS as written in ifcfg-<bond>) for one pillar bond."""
     config = schema.validate({"bonds": {BOND: bond}})
-    text = RENDERERS["ifcfg"].render_all(config)[f"ifcfg-{BOND}"]
+    text = RENDERERS["ifcfg"].render_all(config, STATE)[f"ifcfg-{BOND}"]
     return config.bonds[BOND], shell.parse(text)["BONDING_OPTS"]
 
 

@@ -6,11 +6,13 @@ from dataclasses import replace
 
 import pytest
 from salt_bonding import errors, files, model
+from salt_bonding.model import Mark
 from salt_bonding.render import RENDERERS, Destination, modprobe
 
 pytestmark = pytest.mark.unit
 
 MARKED = "# Managed by Salt (bond state, bond0). Local changes will be overwritten.\nDEVICE=x\n"
+STATE = "bond.reconciled:bonding"
 MODULE_PARAMS = {"mode", "miimon", "primary"}
 BOND0 = model.Bond(
     name="bond0", mode="active-backup", options={"miimon": "100", "primary": "eth0"},
@@ -44,7 +46,7 @@ def dirs(tmp_path):
 
 def run(config, destination, scope=None):
     # desired_files takes no module_params any more: options.MODULE_PARAMS is used.
-    wanted = files.desired_files(config, destination, scope)
+    wanted = files.desired_files(config, destination, STATE, scope)
     changes = files.plan(wanted.write, wanted.remove, is_ours=destination.owns,
                          modes=wanted.modes)
     files.apply(changes)
@@ -267,7 +269,7 @@ def test_find_managed_lists_only_marked_regular_ifcfg_files(tmp_path):
     os.mkfifo(tmp_path / "ifcfg-fifo")  # must neither be listed nor block the read
     renderer = RENDERERS["ifcfg"]
     assert files.find_managed(str(tmp_path), renderer) == {
-        str(tmp_path / "ifcfg-bond1"): "bond1", str(tmp_path / "ifcfg-eth0"): "bond0"}
+        str(tmp_path / "ifcfg-bond1"): Mark("bond1"), str(tmp_path / "ifcfg-eth0"): Mark("bond0")}
     assert files.find_managed(str(tmp_path / "missing"), renderer) == {}
 
 

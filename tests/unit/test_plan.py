@@ -2,7 +2,9 @@
 
 import pytest
 from salt_bonding import errors, plan
+from salt_bonding.model import Mark
 from salt_bonding.render import Destination
+from salt_bonding.render.ifcfg import read_mark as ifcfg_mark
 
 pytestmark = pytest.mark.unit
 
@@ -56,7 +58,7 @@ def test_update_and_removal_are_reported_as_such(dirs):
 
 def test_managed_and_absent_touch_only_their_bond(dirs):
     ifcfg, modprobe = dirs
-    plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+    plan.apply(plan.plan_managed("bond0", PILLAR["bonds"]["bond0"], destination(ifcfg, modprobe)))
     planned = plan.plan_managed("bond1", {"mode": "802.3ad", "slaves": ["eth2"]},
                                 destination(ifcfg, modprobe))
     assert sorted(p.rsplit("/", 1)[1] for p in planned.changes) == [
@@ -91,8 +93,8 @@ def test_managed_may_not_take_a_file_of_another_bond(dirs):
         plan.plan_managed("bond1", {"mode": "802.3ad", "slaves": ["eth1", "eth2"]},
                           destination(ifcfg, modprobe), path="bond1:bond.managed")
     assert str(info.value) == (
-        f"bond1:bond.managed:bond1: {ifcfg / 'ifcfg-eth1'} belongs to bond bond0; "
-        "remove it from bond0 first")
+        f"{ifcfg / 'ifcfg-eth1'}: belongs to bond bond0, written by bond.reconciled:bonding; "
+        "one state per bond: remove bond0 from pillar 'bonding', or that state, first")
     assert sorted(p.name for p in ifcfg.iterdir()) == ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]
 
 
@@ -141,3 +143,97 @@ def test_a_renderers_refusal_fails_the_run_before_anything_is_read(tmp_path, mon
     assert list(tmp_path.iterdir()) == []
     del pillar["bonds"]["bond0"]["vlans"]
     assert plan.plan_reconciled(pillar, "bonding", destination).changes
+
+
+# -- ownership: which state wrote a file ----------------------------------------------
+MANAGED_BOND1 = {"mode": "active-backup", "slaves": ["eth2"], "miimon": 100}
+
+
+def marks(ifcfg):
+    return {p.name: ifcfg_mark(p.read_text()) for p in sorted(ifcfg.iterdir())}
+
+
+def test_every_file_records_the_state_that_wrote_it(dirs):
+    ifcfg, modprobe = dirs
+    plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+    plan.apply(plan.plan_managed("bond1", MANAGED_BOND1, destination(ifcfg, modprobe)))
+    assert marks(ifcfg) == {
+        "ifcfg-bond0": Mark("bond0", "bond.reconciled:bonding"),
+        "ifcfg-eth0": Mark("bond0", "bond.reconciled:bonding"),
+        "ifcfg-eth1": Mark("bond0", "bond.reconciled:bonding"),
+        "ifcfg-bond1": Mark("bond1", "bond.managed:bond1"),
+        "ifcfg-eth2": Mark("bond1", "bond.managed:bond1"),
+    }
+
+
+def test_reconciled_and_managed_side_by_side_converge(dirs):
+    """The module docstring's own example: a reconciled pillar and a managed bond."""
+    ifcfg, modprobe = dirs
+    for _ in range(2):
+        plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+        plan.apply(plan.plan_managed("bond1", MANAGED_BOND1, destination(ifcfg, modprobe)))
+    assert plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)).changes == {}
+    assert plan.plan_managed("bond1", MANAGED_BOND1, destination(ifcfg, modprobe)).changes == {}
+    text = modprobe.read_text()
+    assert "alias netdev-bond0 bonding" in text and "alias netdev-bond1 bonding" in text
+
+
+def test_two_reconciled_keys_converge_and_each_removes_only_its_own(dirs):
+    ifcfg, modprobe = dirs
+    other = {"bonds": {"bond1": MANAGED_BOND1}}
+    for _ in range(2):
+        plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+        plan.apply(plan.plan_reconciled(other, "storage", destination(ifcfg, modprobe)))
+    assert plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)).changes == {}
+    assert plan.plan_reconciled(other, "storage", destination(ifcfg, modprobe)).changes == {}
+    planned = plan.plan_reconciled({"bonds": {}}, "storage", destination(ifcfg, modprobe))
+    assert sorted(p.rsplit("/", 1)[1] for p in planned.changes) == [
+        "bonding.conf", "ifcfg-bond1", "ifcfg-eth2"]
+    plan.apply(planned)
+    assert sorted(p.name for p in ifcfg.iterdir()) == ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]
+    assert "alias netdev-bond0 bonding" in modprobe.read_text()
+
+
+def test_a_bond_in_two_states_is_refused_with_the_way_out(dirs):
+    ifcfg, modprobe = dirs
+    plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+    before = marks(ifcfg)
+    with pytest.raises(errors.UserError) as info:
+        plan.plan_managed("bond0", PILLAR["bonds"]["bond0"], destination(ifcfg, modprobe))
+    assert [where for where, _ in info.value.errors] == [
+        str(ifcfg / "ifcfg-bond0"), str(ifcfg / "ifcfg-eth0"), str(ifcfg / "ifcfg-eth1")]
+    assert info.value.errors[0][1] == (
+        "belongs to bond bond0, written by bond.reconciled:bonding; one state per bond: "
+        "remove bond0 from pillar 'bonding', or that state, first")
+    with pytest.raises(errors.UserError, match="written by bond.reconciled:bonding"):
+        plan.plan_absent("bond0", destination(ifcfg, modprobe))
+    with pytest.raises(errors.UserError, match="written by bond.reconciled:bonding"):
+        plan.plan_reconciled(PILLAR, "storage", destination(ifcfg, modprobe))
+    assert marks(ifcfg) == before
+
+
+def test_files_of_earlier_versions_are_taken_over_by_any_state(dirs):
+    ifcfg, modprobe = dirs
+    legacy = ("# Managed by Salt (bond state, bond0). Local changes will be overwritten.\n"
+              "DEVICE=eth0\n")
+    (ifcfg / "ifcfg-eth0").write_text(legacy)
+    (ifcfg / "ifcfg-eth9").write_text(legacy.replace("eth0", "eth9"))
+    planned = plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe))
+    assert planned.changes[str(ifcfg / "ifcfg-eth0")].action == "updated"
+    assert planned.changes[str(ifcfg / "ifcfg-eth9")].action == "removed"
+    plan.apply(planned)
+    assert marks(ifcfg)["ifcfg-eth0"] == Mark("bond0", "bond.reconciled:bonding")
+
+
+def test_claims_refuse_a_bond_handled_twice_in_one_run_whichever_comes_first(dirs):
+    ifcfg, modprobe = dirs
+    reconciled = plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe))
+    absent = plan.plan_absent("bond0", destination(ifcfg, modprobe))
+    managed = plan.plan_managed("bond1", MANAGED_BOND1, destination(ifcfg, modprobe))
+    for first, second in ((reconciled, absent), (absent, reconciled)):
+        claims = {}
+        assert plan.claim(claims, first) == []
+        assert plan.claim(claims, managed) == []
+        [(where, message)] = plan.claim(claims, second)
+        assert where == second.state
+        assert message.startswith(f"bond bond0 is also handled by {first.state} in this run")

@@ -16,6 +16,8 @@ from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.unit
 
+STATE = "bond.reconciled:bonding"
+
 BOND0 = model.Bond(
     name="bond0", mode="active-backup",
     options={"miimon": "100", "primary": "eth0"},
@@ -46,7 +48,7 @@ def make_config(*bonds, modprobe_options=False):
 
 def render_files(config):
     """``{file name: text}`` of every ifcfg file of ``config`` (was bond_ifcfg.render_files)."""
-    return RENDERERS["ifcfg"].render_all(config)
+    return RENDERERS["ifcfg"].render_all(config, STATE)
 
 
 def write_and_source(tmp_path, files):
@@ -159,25 +161,39 @@ def test_rendering_is_deterministic():
     assert list(render_files(config)) == sorted(render_files(config))
 
 
-def test_every_file_names_its_bond_in_the_mark():
+def test_every_file_names_its_bond_and_state_in_the_mark():
     for text in render_files(make_config(BOND0, BOND1)).values():
-        owner = ifcfg.managed_owner(text)
-        assert owner in ("bond0", "bond1")
-        assert text.startswith(f"# Managed by Salt (bond state, {owner}).")
+        mark = ifcfg.read_mark(text)
+        assert mark.bond in ("bond0", "bond1") and mark.state == STATE
+        assert text.startswith(f"# Managed by Salt (bond state, {mark.bond}; owner {STATE}).")
 
 
-@pytest.mark.parametrize("text, owner", [
-    ("# Managed by Salt (bond state, bond0). Local changes will be overwritten.\nA=1\n", "bond0"),
-    ("# Managed by Salt (bond state, b(1)). Local changes will be overwritten.", "b(1)"),
-    ("# Managed by Salt (bond state, bond0). Local changes will be overwritten. \n", None),
-    ("DEVICE=eth0\n# Managed by Salt (bond state, bond0). Local changes will be overwritten.",
+@pytest.mark.parametrize("text, owner, state", [
+    ("# Managed by Salt (bond state, bond0). Local changes will be overwritten.\nA=1\n", "bond0",
+     None),  # an earlier version's mark: no owner recorded
+    ("# Managed by Salt (bond state, bond0; owner bond.managed:bond0). Local changes will be"
+     " overwritten.\n", "bond0", "bond.managed:bond0"),
+    ("# Managed by Salt (bond state, b(1)). Local changes will be overwritten.", "b(1)", None),
+    ("# Managed by Salt (bond state, bond0). Local changes will be overwritten. \n", None, None),
+    ("# Managed by Salt (bond state, bond0; owner ). Local changes will be overwritten.", None,
      None),
-    ("# Managed by Salt\n", None),
-    ("# This file is managed by Salt\n", None),
-    ("", None),
+    ("DEVICE=eth0\n# Managed by Salt (bond state, bond0). Local changes will be overwritten.",
+     None, None),
+    ("# Managed by Salt\n", None, None),
+    ("# This file is managed by Salt\n", None, None),
+    ("", None, None),
 ])
-def test_managed_owner_recognises_only_our_mark(text, owner):
+def test_read_mark_recognises_only_our_mark(text, owner, state):
     assert ifcfg.managed_owner(text) == owner
+    mark = ifcfg.read_mark(text)
+    assert (mark.bond, mark.state) == (owner, state) if owner else mark is None
+
+
+@pytest.mark.parametrize("state", ["", "bond.managed:", "bond.managed:a b", "x:bond0",
+                                   "bond.managed:bond0)", None])
+def test_a_state_that_cannot_stand_in_the_mark_is_refused(state):
+    with pytest.raises(ValueError, match="cannot name the state"):
+        ifcfg.render_bond(BOND0, state)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -7,8 +7,8 @@ alias file is written in every format (``modprobe.py``).
 
 A renderer answers, for its format: which files a bond becomes
 (:meth:`Renderer.render`), with which file mode; which files in its
-directory may be ours (:meth:`Renderer.is_candidate`) and which bond a file
-of ours belongs to (:meth:`Renderer.owner`, from its mark); what a file of
+directory may be ours (:meth:`Renderer.is_candidate`) and which bond and
+state a file of ours belongs to (:meth:`Renderer.read_mark`); what a file of
 ours says (:meth:`Renderer.read`); and what this format cannot express
 (:meth:`Renderer.refusals`).
 
@@ -28,16 +28,17 @@ class Renderer:
     format = None  # the pillar's name for the format
     file_mode = 0o644  # the mode every file of this format is written with
 
-    def render(self, bond):
-        """``{file name: text}`` for one :class:`~salt_bonding.model.Bond`."""
+    def render(self, bond, state):
+        """``{file name: text}`` for one :class:`~salt_bonding.model.Bond`, marked as
+        written by ``state`` (see ``plan.state_id``)."""
         raise NotImplementedError
 
     def is_candidate(self, file_name):
         """Whether a file of this name in the format's directory may be one of ours."""
         raise NotImplementedError
 
-    def owner(self, text):
-        """The bond named by our mark at the start of ``text``, or None when it is not ours."""
+    def read_mark(self, text):
+        """The :class:`~salt_bonding.model.Mark` at the start of ``text``; None: not ours."""
         raise NotImplementedError
 
     def read(self, text):
@@ -52,14 +53,14 @@ class Renderer:
         """
         return []
 
-    def render_all(self, config):
+    def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
         files = {}
         for bond_name in sorted(config.bonds):
-            for file_name, text in self.render(config.bonds[bond_name]).items():
+            for file_name, text in self.render(config.bonds[bond_name], state).items():
                 if file_name in files:
                     raise ValueError(f"{file_name} would be written for two bonds ({bond_name}"
-                                     f" and {self.owner(files[file_name])})")
+                                     f" and {self.read_mark(files[file_name]).bond})")
                 files[file_name] = text
         return dict(sorted(files.items()))
 
@@ -70,14 +71,14 @@ class IfcfgRenderer(Renderer):
     format = "ifcfg"
     file_mode = 0o644
 
-    def render(self, bond):
-        return ifcfg.render_bond(bond)
+    def render(self, bond, state):
+        return ifcfg.render_bond(bond, state)
 
     def is_candidate(self, file_name):
         return file_name.startswith(ifcfg.FILE_PREFIX)
 
-    def owner(self, text):
-        return ifcfg.managed_owner(text)
+    def read_mark(self, text):
+        return ifcfg.read_mark(text)
 
     def read(self, text):
         return ifcfg.parse(text)
@@ -105,10 +106,10 @@ class Destination:
         """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
         if path == self.modprobe_conf:
             return modprobe.is_managed(text)
-        return self.renderer.owner(text) is not None
+        return self.renderer.read_mark(text) is not None
 
-    def owner(self, path, text):
-        """The bond a file of ours belongs to (None: not ours, or the shared modprobe file)."""
+    def mark(self, path, text):
+        """The Mark of a file of ours (None: not ours, absent, or the shared modprobe file)."""
         if path == self.modprobe_conf or text is None:
             return None
-        return self.renderer.owner(text)
+        return self.renderer.read_mark(text)

@@ -4,21 +4,25 @@ Pure Python, no Salt. Values are quoted by ``shell.quote`` (bash reads these
 files); the option words of ``BONDING_OPTS`` are checked, since ifup-eth splits
 and expands them unquoted.
 
-Marks. Every file starts with ``MARK_FORMAT`` naming the bond it belongs to;
-``managed_owner`` recognises only that line, and only files carrying it are
-ever removed.
+Marks. Every file starts with ``MARK_FORMAT`` naming the bond it belongs to
+and the state that wrote it; ``read_mark`` recognises only that line (and the
+owner-less mark of earlier versions), and only files carrying it are ever
+removed, by the state that wrote them.
 """
 
 import re
 
+from ..model import Mark
 from ..names import check_ifname, vlan_device
 from ..values import describe
 from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
 
 FILE_PREFIX = "ifcfg-"
-MARK_FORMAT = "# Managed by Salt (bond state, {bond}). Local changes will be overwritten."
+MARK_FORMAT = ("# Managed by Salt (bond state, {bond}; owner {state})."
+               " Local changes will be overwritten.")
 _MARK = re.compile(
-    r"# Managed by Salt \(bond state, (?P<bond>\S+)\)\. Local changes will be overwritten\."
+    r"# Managed by Salt \(bond state, (?P<bond>[^\s;]+)(?:; owner (?P<state>\S+))?\)\."
+    r" Local changes will be overwritten\."
 )
 
 # Keys this module writes itself; an extra ``ifcfg`` key may not override them.
@@ -34,6 +38,8 @@ SHELL_KEYS = re.compile(
     r"PATH|IFS|ENV|BASH_ENV|BASH_.*|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS4|HOME"
     r"|PROMPT_COMMAND|LD_.*|LANG|LC_.*|TMPDIR|POSIXLY_CORRECT"
 )
+# What names the state that wrote a file, in its mark (see plan.state_id).
+STATE_ID = re.compile(r"bond\.(reconciled|managed):[A-Za-z0-9_.:-]+")
 # What an extra ``ifcfg`` key must look like.
 IFCFG_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
 # BONDING_OPTS is word-split and glob-expanded unquoted by ifup-eth (`for arg in
@@ -55,11 +61,17 @@ def extra_key_problem(key):
     return None
 
 
-def managed_owner(text):
-    """The bond named by this module's mark on the first line of ``text``, or None."""
+def read_mark(text):
+    """The :class:`~salt_bonding.model.Mark` on the first line of ``text``, or None."""
     first_line = text.split("\n", 1)[0]
     match = _MARK.fullmatch(first_line)
-    return match["bond"] if match else None
+    return Mark(match["bond"], match["state"]) if match else None
+
+
+def managed_owner(text):
+    """The bond named by our mark on the first line of ``text``, or None."""
+    mark = read_mark(text)
+    return mark.bond if mark else None
 
 
 def _yes_no(flag):
@@ -89,8 +101,8 @@ def _extra_keys(owner, interface):
     return pairs
 
 
-def _render(bond_name, pairs):
-    lines = [MARK_FORMAT.format(bond=bond_name)]
+def _render(bond_name, state, pairs):
+    lines = [MARK_FORMAT.format(bond=bond_name, state=check_state(state))]
     for key, value in pairs:
         if value is None:
             continue
@@ -127,11 +139,19 @@ def option_words(bond, only=None):
     return checked
 
 
-def render_bond(bond):
-    """``{file name: text}`` for one bond: its own file, one per slave, one per VLAN."""
+def check_state(state):
+    """``state`` when it can stand in the one-line mark (no blanks, no ')'), else ValueError."""
+    if not isinstance(state, str) or not STATE_ID.fullmatch(state):
+        raise ValueError(f"{state!r} cannot name the state in a file's mark")
+    return state
+
+
+def render_bond(bond, state):
+    """``{file name: text}`` for one bond, marked as written by ``state``: its own file,
+    one per slave, one per VLAN."""
     name = check_ifname(bond.name)
     files = {}
-    files[f"{FILE_PREFIX}{name}"] = _render(name, [
+    files[f"{FILE_PREFIX}{name}"] = _render(name, state, [
         ("DEVICE", name),
         ("NAME", name),
         ("TYPE", "Bond"),
@@ -144,7 +164,7 @@ def render_bond(bond):
     ])
     for slave in bond.slaves:
         check_ifname(slave)
-        files[f"{FILE_PREFIX}{slave}"] = _render(name, [
+        files[f"{FILE_PREFIX}{slave}"] = _render(name, state, [
             ("DEVICE", slave),
             ("NAME", slave),
             ("TYPE", "Ethernet"),
@@ -160,7 +180,7 @@ def render_bond(bond):
         if vlan.device != device:
             raise ValueError(f"{name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
         check_ifname(device)
-        files[f"{FILE_PREFIX}{device}"] = _render(name, [
+        files[f"{FILE_PREFIX}{device}"] = _render(name, state, [
             ("DEVICE", device),
             ("NAME", device),
             ("VLAN", "yes"),

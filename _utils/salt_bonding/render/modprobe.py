@@ -90,7 +90,7 @@ def _split_modprobe(existing_text, path):
 
 
 def render_modprobe(existing_text, config, module_params=MODULE_PARAMS, scope=None,
-                    path="the modprobe file"):
+                    keep=(), path="the modprobe file"):
     """The modprobe file after this run: the administrator's lines kept, our block rewritten.
 
     ``existing_text``: the file now (None when absent). ``module_params``: the
@@ -99,7 +99,8 @@ def render_modprobe(existing_text, config, module_params=MODULE_PARAMS, scope=No
     dropped); the block's lines of bonds outside it are kept. None means every
     bond: the block then holds exactly the config's bonds.
 
-    ``path`` names the file in errors.
+    With ``scope`` None, the lines of the bonds in ``keep`` (bonds another
+    state wrote) stay too. ``path`` names the file in errors.
 
     Returns None when the file should not exist: it carried our mark and nothing
     but blank lines remain once our block goes. A file without our mark and
@@ -109,7 +110,7 @@ def render_modprobe(existing_text, config, module_params=MODULE_PARAMS, scope=No
     bonds = config.bonds
     with_options = config.modprobe_options
     if scope is None:
-        entries = {}
+        entries = {name: lines for name, lines in entries.items() if name in keep}
     else:
         for name in set(scope) | set(bonds):
             entries.pop(name, None)
