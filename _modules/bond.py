@@ -12,6 +12,9 @@ The parsing and the health rules live in the ``salt_bonding`` package
 them to Salt.
 """
 
+import os
+
+import salt.utils.data
 import salt.utils.platform
 from salt.exceptions import CommandExecutionError
 
@@ -27,8 +30,22 @@ except ImportError as _exc:
 else:
     _IMPORT_ERROR = None
 
+try:  # Salt 3008.4+ hands pillar to modules as masked containers; the values are needed
+    from salt.utils.secret import expose as _unmask
+except ImportError:  # older Salt: pillar is plain data
+
+    def _unmask(value):
+        return value
+
+
 __virtualname__ = "bond"
 __func_alias__ = {"list_": "list"}
+
+# minion option -> (default, what the directory must be)
+ROOTS = {
+    "bond.procfs": ("/proc/net/bonding", "the /proc/net/bonding directory (a file per bond)"),
+    "bond.sysfs": ("/sys/class/net", "the /sys/class/net directory (a directory per link)"),
+}
 
 
 def __virtual__():
@@ -41,10 +58,25 @@ def __virtual__():
 
 
 def _roots():
-    return (
-        __salt__["config.get"]("bond.procfs", "/proc/net/bonding"),
-        __salt__["config.get"]("bond.sysfs", "/sys/class/net"),
-    )
+    """(procfs, sysfs). A root set in the minion config must be there: a monitoring
+    check pointed at nothing would otherwise report "no bonds, all ok"."""
+    roots = []
+    for option, (default, what) in ROOTS.items():
+        configured = __salt__["config.get"](option, "")
+        if configured in ("", None):
+            roots.append(default)  # absent by default: the driver is not loaded, no bonds
+            continue
+        configured = str(configured)
+        problem = (None if os.path.isdir(configured) and os.access(configured, os.R_OK | os.X_OK)
+                   else "is not a directory" if os.path.exists(configured)
+                   else "does not exist" if not os.path.lexists(configured)
+                   else "cannot be read")
+        if problem:
+            raise CommandExecutionError(
+                f"minion option {option} is {configured!r}, which {problem}; "
+                f"it must be {what}")
+        roots.append(configured)
+    return roots
 
 
 def _call(function, *args):
@@ -81,7 +113,13 @@ def status(name=None):
     slave, 802.3ad aggregator and partner, every slave, and the bond's health.
 
     A bond whose status file cannot be read or parsed carries ``error`` (the
-    file and why) instead; the other bonds are still reported.
+    file and why) instead; the other bonds are still reported, and
+    ``salt-call`` exits non-zero.
+
+    It reads ``/proc/net/bonding/<bond>`` and fills gaps from
+    ``/sys/class/net``; the minion options ``bond.procfs`` and ``bond.sysfs``
+    point it at other directories (a captured tree). A directory set there
+    that does not exist is an error, not "no bonds".
 
     name
         Only this bond. An unknown name is an error listing the bonds there are.
@@ -92,18 +130,37 @@ def status(name=None):
 
         salt '*' bond.status
         salt '*' bond.status bond0
+        salt-call --out=json bond.status
     """
-    return _read(name)
+    statuses = _read(name)
+    if any("error" in entry for entry in statuses.values()):
+        __context__["retcode"] = 1
+    return statuses
 
 
-def health(name=None):
+def _pillar_bonds(key):
+    """The bond names this minion's pillar gives under ``key`` (nothing when it gives none)."""
+    value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, key, None))
+    bonds = value.get("bonds") if isinstance(value, dict) else None
+    return sorted(str(name) for name in bonds) if isinstance(bonds, dict) else []
+
+
+def health(name=None, key="bonding"):
     """
-    ``ok``, ``degraded`` or ``down`` for each bond with the reasons, and the
-    worst of them as ``status``. ``salt-call`` exits non-zero unless every bond
-    is ok, so this can drive a monitoring check.
+    ``ok``, ``degraded``, ``unknown`` or ``down`` for each bond with the
+    reasons, and the worst of them as ``status``. ``salt-call`` exits non-zero
+    unless every bond is ok, so this can drive a monitoring check.
+
+    A bond that this minion's pillar gives (under ``key``) but the kernel does
+    not have is ``down``: with no bonding driver loaded at all, a host that
+    should have bonds is not "ok". A host whose pillar gives none, and that has
+    none, is ok.
 
     name
         Only this bond. An unknown name is an error listing the bonds there are.
+    key
+        The pillar key of this minion's bonds (default ``bonding``, as for
+        ``bond.reconciled``).
 
     CLI Example:
 
@@ -111,9 +168,17 @@ def health(name=None):
 
         salt '*' bond.health
         salt-call bond.health bond0 || echo "bond trouble"
+        salt '*' bond.health key=storage
     """
-    healths = {bond: entry["health"] for bond, entry in _read(name).items()}
-    verdict = _health.overall(healths)
+    expected = _pillar_bonds(key)
+    if name is not None and str(name) in expected and str(name) not in list_():
+        healths = _health.missing([str(name)], key)
+    else:
+        healths = {bond: entry["health"] for bond, entry in _read(name).items()}
+        if name is None:
+            healths.update(_health.missing(
+                [bond for bond in expected if bond not in healths], key))
+    verdict = _health.overall(dict(sorted(healths.items())))
     if verdict["status"] != "ok":
         __context__["retcode"] = 1
     return verdict

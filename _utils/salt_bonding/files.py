@@ -33,6 +33,7 @@ import tempfile
 from dataclasses import dataclass
 
 from .errors import FilesError, UserError
+from .regular import NotRegularFile, read_regular
 from .render import modprobe
 
 FILE_MODE = 0o644
@@ -60,26 +61,19 @@ def read_current(path):
         return {"kind": "symlink", "text": None, "mode": None, "link": os.readlink(path)}
     if not stat.S_ISREG(info.st_mode):
         return {"kind": "other", "text": None, "mode": None, "link": None}
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    with open(fd, **_ENCODING, newline="") as f:
-        text = f.read()
+    try:
+        text = read_regular(path, follow=False).decode(**_ENCODING)
+    except NotRegularFile:  # replaced by a FIFO or a directory since lstat
+        return {"kind": "other", "text": None, "mode": None, "link": None}
     return {"kind": "file", "text": text, "mode": stat.S_IMODE(info.st_mode), "link": None}
 
 
 def _first_line(path):
     """First line of a regular file, None when it is not one or cannot be read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        head = read_regular(path, limit=_FIRST_LINE_MAX, follow=False)
     except OSError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        head = os.read(fd, _FIRST_LINE_MAX)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     return head.decode(**_ENCODING).split("\n", 1)[0]
 
 

@@ -45,6 +45,13 @@ def judge(statuses):
     return statuses
 
 
+def missing(names, pillar_key):
+    """``{bond: health}`` of bonds that pillar ``pillar_key`` gives but the kernel does not have."""
+    return {name: {"status": DOWN, "problems": [
+        f"not in the kernel, but pillar '{pillar_key}' gives it (is the bonding driver loaded? "
+        "was the bond brought up?)"]} for name in names}
+
+
 def overall(healths):
     """``{"status": worst verdict, "bonds": healths}``; no bonds at all is ok."""
     worst = max((h["status"] for h in healths.values()), key=SEVERITY.index, default=OK)

@@ -20,6 +20,7 @@ import os
 
 from .errors import TreeError, UnknownBondError
 from .modes import ACTIVE_SLAVE_MODES, PROCFS_MODE_NAMES, mode_number
+from .regular import NotRegularFile, read_regular
 from .values import DECIMAL, ON_OFF
 
 PROCFS_ROOT = "/proc/net/bonding"
@@ -269,8 +270,10 @@ class _Sysfs:
     def read(self, *parts):
         path = os.path.join(self.root, *parts)
         try:
-            with open(path) as f:
-                return f.read().strip()
+            return read_regular(path).decode("utf-8").strip()
+        except NotRegularFile as exc:
+            self.warnings.append(f"{path}: {exc.strerror}")
+            return None
         except OSError as exc:
             if exc.errno not in IGNORABLE_ERRNOS:
                 self.warnings.append(f"{path}: {exc.strerror or exc}")
@@ -377,8 +380,7 @@ def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     """
     path = os.path.join(procfs_root, name)
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
+        text = read_regular(path).decode("utf-8")
         status = status_from_proc(text)
     except FileNotFoundError:
         return None

@@ -2,6 +2,8 @@
 
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -77,7 +79,8 @@ def test_misconfigured_root_and_numeric_name_are_clear_errors(tmp_path):
     proc = salt_call_raw(misconfigured, "bond.list")
     assert proc.returncode != 0
     assert proc.stderr.strip() == (
-        f"Error running 'bond.list': cannot list bonds in {root}: Not a directory")
+        f"Error running 'bond.list': minion option bond.procfs is '{root}', which is not a "
+        "directory; it must be the /proc/net/bonding directory (a file per bond)")
     # salt-call parses "0" as an int; it is still just a name that is not there.
     numeric = sandbox(tmp_path / "b", **capture_roots("no-slaves"))
     proc = salt_call_raw(numeric, "bond.status", "0")
@@ -86,15 +89,65 @@ def test_misconfigured_root_and_numeric_name_are_clear_errors(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("layout", ["absent", "empty"])
-def test_no_bonding_driver(tmp_path, layout):
+def test_no_bonds_is_ok_only_where_pillar_gives_none(tmp_path):
     procfs = tmp_path / "proc" / "net" / "bonding"
-    if layout == "empty":
-        procfs.mkdir(parents=True)
+    procfs.mkdir(parents=True)
+    (tmp_path / "sys").mkdir()
     salt = sandbox(tmp_path, **{"bond.procfs": str(procfs), "bond.sysfs": str(tmp_path / "sys")})
     assert salt.run("bond.list") == (0, [])
     assert salt.run("bond.status") == (0, {})
     assert salt.run("bond.health") == (0, {"status": "ok", "bonds": {}})
+    # The same empty kernel on a host whose pillar gives it bonds: the worst failure.
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {}, "bond1": {}}},
+                     "storage": {"bonds": {"bond7": {}}}})
+    down = {"status": "down", "problems": [
+        "not in the kernel, but pillar 'bonding' gives it (is the bonding driver loaded? was "
+        "the bond brought up?)"]}
+    assert salt.run("bond.health") == (1, {"status": "down",
+                                           "bonds": {"bond0": down, "bond1": down}})
+    assert salt.run("bond.health", "bond1") == (1, {"status": "down", "bonds": {"bond1": down}})
+    rc, other = salt.run("bond.health", "key=storage")
+    assert (rc, list(other["bonds"]), other["status"]) == (1, ["bond7"], "down")
+    assert "pillar 'storage'" in other["bonds"]["bond7"]["problems"][0]
+
+
+@pytest.mark.parametrize("option", ["bond.procfs", "bond.sysfs"])
+@pytest.mark.parametrize("problem", ["does not exist", "is not a directory"])
+def test_a_configured_root_that_is_not_there_is_an_error(tmp_path, option, problem):
+    roots = capture_roots("active-backup-healthy")
+    wrong = tmp_path / "wrong"
+    if problem == "is not a directory":
+        wrong.write_text("")
+    roots[option] = str(wrong)
+    salt = sandbox(tmp_path, **roots)
+    for function in ("bond.list", "bond.status", "bond.health"):
+        proc = salt_call_raw(salt, function)
+        assert proc.returncode != 0, (function, proc.stdout)
+        assert f"minion option {option} is '{wrong}', which {problem}; it must be the " in (
+            proc.stderr), proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_fifos_in_the_tree_never_hang_a_check(tmp_path):
+    """A FIFO where a status file should be: reported, not read (a read would block forever)."""
+    base = CAPTURES / "active-backup-healthy"
+    procfs, sysfs = tmp_path / "proc", tmp_path / "sys"
+    shutil.copytree(base / "proc/net/bonding", procfs)
+    shutil.copytree(base / "sys/class/net", sysfs, symlinks=True)
+    os.mkfifo(procfs / "bond9")
+    miimon = sysfs / "bond0" / "bonding" / "miimon"
+    text = (procfs / "bond0").read_text()
+    (procfs / "bond0").write_text(text.replace("MII Polling Interval (ms): 100\n", ""))
+    miimon.unlink()
+    os.mkfifo(miimon)
+    salt = sandbox(tmp_path, **{"bond.procfs": str(procfs), "bond.sysfs": str(sysfs)})
+    rc, status = salt.run("bond.status")
+    assert rc == 1
+    assert status["bond9"]["error"] == f"cannot read {procfs}/bond9: is a FIFO, not a regular file"
+    assert status["bond0"]["miimon"] is None
+    assert f"{miimon}: is a FIFO, not a regular file" in status["bond0"]["warnings"]
+    rc, verdict = salt.run("bond.health")
+    assert (rc, verdict["status"], verdict["bonds"]["bond0"]["status"]) == (1, "unknown", "ok")
 
 
 def test_broken_tree_reports_each_bond_and_never_a_traceback(tmp_path):
@@ -105,10 +158,11 @@ def test_broken_tree_reports_each_bond_and_never_a_traceback(tmp_path):
     (procfs / "truncated").write_text(good[:good.index("Slave Interface: vb") + 25])
     (procfs / "garbled").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (procfs / "unreadable").mkdir()  # we are root: a directory is what cannot be read
+    (tmp_path / "empty-sysfs").mkdir()
     salt = sandbox(tmp_path, **{"bond.procfs": str(procfs),
-                                "bond.sysfs": str(tmp_path / "missing-sysfs")})
+                                "bond.sysfs": str(tmp_path / "empty-sysfs")})
     proc = salt_call_raw(salt, "bond.status")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # bonds carry errors: scripts must see it
     assert "Traceback" not in proc.stdout + proc.stderr
     status = json.loads(proc.stdout)["local"]
     assert sorted(status) == ["bond0", "garbled", "truncated", "unreadable"]
@@ -130,6 +184,7 @@ def test_procfs_alone_gives_the_full_status(tmp_path):
     """A capture's procfs with no sysfs at all: every root-read field is still there."""
     roots = capture_roots("802.3ad-lacp-partner")
     with_sysfs = health.judge(read_status(roots["bond.procfs"], roots["bond.sysfs"]))
+    (tmp_path / "no-sysfs").mkdir()
     salt = sandbox(tmp_path, **{"bond.procfs": roots["bond.procfs"],
                                 "bond.sysfs": str(tmp_path / "no-sysfs")})
     assert salt.run("bond.status") == (0, with_sysfs)
