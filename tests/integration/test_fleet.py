@@ -337,15 +337,23 @@ def test_bond_status_reports_each_minions_own_bonds(synced, fleet):
 def test_bond_health_gives_each_minion_its_own_verdict(synced, fleet):
     ret = fleet.salt("bond.health", "--out=json")
     assert set(ret.data) == set(fleet.minions), ret
-    assert ret.returncode != 0, ret  # app1 is not ok: monitoring sees a failure
+    assert ret.returncode != 0, ret  # app1 and db1 are not ok: monitoring sees a failure
     verdicts = {minion_id: ret.data[minion_id]["status"] for minion_id in fleet.minions}
-    # web1 and db1 captured healthy bonds; app1's active slave lost its link.
-    assert verdicts == {"web1": "ok", "db1": "ok", "app1": "degraded"}, \
+    # Each minion reads a capture as its kernel. web1's holds its pillar's bond0, healthy.
+    # db1's holds two healthy 802.3ad bonds, but not the bond0 its pillar gives: down.
+    # app1's bond0 lost its active slave's link, and its pillar's bond1 is not there.
+    assert verdicts == {"web1": "ok", "db1": "down", "app1": "down"}, \
         json.dumps(ret.data, indent=1)
-    assert set(ret.data["db1"]["bonds"]) == {"bond1", "bond2"}
+    assert set(ret.data["db1"]["bonds"]) == {"bond0", "bond1", "bond2"}
+    missing = {"status": "down", "problems": [
+        "not in the kernel, but pillar 'bonding' gives it (is the bonding driver loaded? was "
+        "the bond brought up?)"]}
+    assert ret.data["db1"]["bonds"]["bond0"] == missing
+    assert ret.data["app1"]["bonds"]["bond1"] == missing
     app1 = ret.data["app1"]["bonds"]["bond0"]
     assert app1["status"] == "degraded"
     assert any("va" in problem for problem in app1["problems"]), app1
-    for minion_id in ("web1", "db1"):
-        for bond, health in ret.data[minion_id]["bonds"].items():
+    for minion_id, bonds in (("web1", ["bond0"]), ("db1", ["bond1", "bond2"])):
+        for bond in bonds:
+            health = ret.data[minion_id]["bonds"][bond]
             assert health == {"status": "ok", "problems": []}, (minion_id, bond, health)
