@@ -238,8 +238,40 @@ def plan(desired, remove=(), is_ours=None, modes=None):
 
 
 def plan_wanted(wanted, destination):
-    """``plan`` of a :class:`Wanted`, removals checked against ``destination``'s marks."""
-    return plan(wanted.write, wanted.remove, is_ours=destination.owns, modes=wanted.modes)
+    """``plan`` of a :class:`Wanted`, removals checked against ``destination``'s marks,
+    and every write checked to have a place to go (:func:`check_writable`)."""
+    changes = plan(wanted.write, wanted.remove, is_ours=destination.owns, modes=wanted.modes)
+    check_writable(changes)
+    return changes
+
+
+def _no_place_for(path, change):
+    """Why ``change`` cannot be written at ``path`` whatever the permissions, or None."""
+    if change.old_kind == "other":
+        return ("it is a directory, not a file" if os.path.isdir(path)
+                else "it is not a regular file")
+    directory = os.path.dirname(path)
+    if os.path.isdir(directory):
+        return None
+    if os.path.lexists(directory):
+        return f"{directory} is not a directory"
+    if not os.path.isdir(os.path.dirname(directory)):
+        return f"neither {directory} nor its parent exists"
+    return None  # created by apply
+
+
+def check_writable(changes):
+    """FilesError (nothing changed) for a write ``apply`` could not even attempt.
+
+    Run while planning, so that ``test=True`` fails the same way, with the
+    same message, as the real run would.
+    """
+    for path, change in sorted(changes.items()):
+        if change.new is None:
+            continue
+        reason = _no_place_for(path, change)
+        if reason:
+            raise FilesError(path, "write", reason)
 
 
 # -- writing --------------------------------------------------------------------

@@ -65,7 +65,7 @@ def sourced(salt):
 def snapshot(salt):
     """``{path: (mtime_ns, text)}`` of every file the state may touch."""
     paths = [*salt.ifcfg_dir.iterdir(), salt.modprobe_conf]
-    return {str(p): (p.stat().st_mtime_ns, p.read_text()) for p in paths if p.exists()}
+    return {str(p): (p.stat().st_mtime_ns, p.read_text()) for p in paths if p.is_file()}
 
 
 @pytest.fixture
@@ -463,3 +463,29 @@ def test_a_bond_in_two_states_is_refused_at_the_first_run(db, tmp_path, test_mod
         assert refused["result"] is False and "written by bond.reconciled:bonding" in (
             refused["comment"])
         assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("layout, reason", [
+    ("directory at a target", "it is a directory, not a file"),
+    ("ifcfg dir is a file", "is not a directory"),
+    ("no parent at all", "nor its parent exists"),
+])
+def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
+    if layout == "directory at a target":
+        (db.ifcfg_dir / "ifcfg-eno1").mkdir()
+    elif layout == "ifcfg dir is a file":
+        db.ifcfg_dir.rmdir()
+        db.ifcfg_dir.write_text("not a directory\n")
+    else:
+        db.configure(**{"bond.ifcfg_dir": str(tmp_path / "no" / "such" / "network-scripts")})
+    before = snapshot(db) if db.ifcfg_dir.is_dir() else None
+    rc, predicted = apply(db, "test=True")
+    rc_real, real = apply(db)
+    assert rc != 0 and rc_real != 0
+    assert predicted["result"] is False and real["result"] is False, (predicted, real)
+    assert predicted["comment"] == real["comment"], (predicted, real)
+    assert reason in real["comment"] and "nothing had been changed" in real["comment"]
+    assert predicted["changes"] == real["changes"] == {}
+    if before is not None:
+        assert snapshot(db) == before
+    assert not db.modprobe_conf.exists()
