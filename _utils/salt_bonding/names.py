@@ -13,6 +13,10 @@ IFNAMSIZ = 16  # including the NUL: names are 1-15 characters
 _IFNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # Names the kernel cannot register: they are /proc/sys/net/*/conf/ entries.
 _RESERVED_IFNAMES = ("all", "default")
+LOOPBACK = "lo"
+# How network cards are named (kernel ethN, systemd's en*/wl*/ww*/ib*, biosdevname
+# em1/p1p1): legal for a bond, but whoever reads `ip link` will take it for a card.
+_NIC_LIKE = re.compile(r"(eth|en[a-z]|em|p[0-9]+p|wl|ww|ib)[A-Za-z0-9_]*[0-9]")
 
 
 def ifname_problem(name):
@@ -21,15 +25,16 @@ def ifname_problem(name):
         return f"expected an interface name (a string), got {type(name).__name__}"
     if not name:
         return "an interface name cannot be empty"
-    if len(name) >= IFNAMSIZ:
-        return f"interface name {describe(name)} is {len(name)} characters; Linux allows at most 15"
     if name in (".", ".."):
         return f"{describe(name)} is not a valid interface name"
+    # The characters first: a name with '/' is refused for the '/', whatever its length.
     if not _IFNAME.fullmatch(name):
         return (
             f"interface name {describe(name)} may contain only letters, digits, '_', '.' and '-' "
             "and cannot start with '.' or '-'"
         )
+    if len(name) >= IFNAMSIZ:
+        return f"interface name {describe(name)} is {len(name)} characters; Linux allows at most 15"
     if name in _RESERVED_IFNAMES:
         return f"{describe(name)} is reserved by the kernel (/proc/sys/net/*/conf/{name})"
     return None
@@ -45,11 +50,41 @@ def bond_name_problem(name):
     problem = ifname_problem(name)
     if problem:
         return problem
+    if name == LOOPBACK:
+        return f"{name!r} is the loopback interface, never a bond"
     if "." in name:
         return (
             f"bond name {name!r} contains '.'; initscripts read <device>.<number> as a VLAN, "
             "so bond names have none"
         )
+    return None
+
+
+def slave_name_problem(name, bond_name):
+    """Why ``name`` cannot be a slave of bond ``bond_name``, or None."""
+    problem = ifname_problem(name)
+    if problem:
+        return problem
+    if name == LOOPBACK:
+        return f"{name!r} is the loopback interface; it cannot be a bond's slave"
+    if name == bond_name:
+        return f"bond {bond_name} cannot be its own slave"
+    if vlan_parent(name) == bond_name:
+        return f"{name} is a VLAN on bond {bond_name} itself; a bond cannot enslave its own VLAN"
+    return None
+
+
+def vlan_parent(name):
+    """``eth0`` for a VLAN device name ``eth0.100``; None for a name that is no VLAN's."""
+    parent, dot, vid = name.rpartition(".")
+    return parent if dot and parent and vid.isascii() and vid.isdigit() else None
+
+
+def bond_name_warning(name):
+    """Why a legal bond name may mislead, or None."""
+    if _NIC_LIKE.fullmatch(name):
+        return (f"bond name {name} looks like a network card's; it works, but whoever reads "
+                "`ip link` will take it for one (bond0, bond1, ... are the usual names)")
     return None
 
 

@@ -25,7 +25,14 @@ import ipaddress
 from . import modes
 from .errors import UserError
 from .model import Bond, Config, Vlan
-from .names import bond_name_problem, ifname_problem, vlan_device
+from .names import (
+    bond_name_problem,
+    bond_name_warning,
+    ifname_problem,
+    slave_name_problem,
+    vlan_device,
+    vlan_parent,
+)
 from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
 from .render.ifcfg import extra_key_problem
 from .values import (
@@ -277,11 +284,9 @@ def _slaves(bond_value, name, path, findings):
         return [], False
     result = []
     for index, slave in enumerate(slaves):
-        problem = ifname_problem(slave)
+        problem = slave_name_problem(slave, name)
         if problem:
             findings.error(f"{path}:{index}", problem)
-        elif slave == name:
-            findings.error(f"{path}:{index}", f"bond {name} cannot be its own slave")
         elif slave in result:
             findings.error(f"{path}:{index}", f"slave {slave} is listed twice")
         else:
@@ -430,6 +435,8 @@ def _bond(name, bond_value, path, findings):
     if problem:
         findings.error(path, problem)
         name = str(name)
+    elif bond_name_warning(name):
+        findings.warn(path, bond_name_warning(name))
     what = "a mapping of bond settings (mode, slaves, ...)"
     if _mapping(bond_value, path, findings, what) is None:
         return None
@@ -500,6 +507,21 @@ def _cross_bond_rules(bonds, bonds_value, path, findings):
                 )
             else:
                 owner[slave] = name
+    # A VLAN on a card that one of these bonds enslaves carries nothing: the card's
+    # frames go to the bond.
+    for name, bond in bonds.items():
+        for slave in bond.slaves:
+            parent = vlan_parent(slave)
+            if slave in vlan_devices or slave in bonds:
+                continue  # said above
+            if parent in owner or parent in bonds:
+                index = bonds_value[name]["slaves"].index(slave)
+                whose = f"a slave of bond {owner[parent]}" if parent in owner else "a bond"
+                findings.error(
+                    f"{path}:{name}:slaves:{index}",
+                    f"slave {slave} is a VLAN on {parent}, which is {whose} here; a VLAN "
+                    "on an enslaved card carries no traffic (put the VLAN on the bond: vlans)",
+                )
 
 
 def _modprobe_warnings(bonds, path, findings):

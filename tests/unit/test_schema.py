@@ -593,3 +593,45 @@ def test_no_bonds_is_an_error_unless_said_explicitly(value, message):
     assert text.startswith(message)
     assert text.endswith("to remove every bond this module manages on purpose, set bonds: {}")
     assert validate({"bonds": {}}).bonds == {}
+
+
+@pytest.mark.parametrize("bonds, path, message", [
+    ({"lo": {"mode": 1, "slaves": ["eth0"]}}, "bonding:bonds:lo",
+     "'lo' is the loopback interface, never a bond"),
+    ({"bond0": {"mode": 1, "slaves": ["eth0", "lo"]}}, "bonding:bonds:bond0:slaves:1",
+     "'lo' is the loopback interface; it cannot be a bond's slave"),
+    ({"bond0": {"mode": 1, "slaves": ["bond0.100"]}}, "bonding:bonds:bond0:slaves:0",
+     "bond0.100 is a VLAN on bond bond0 itself; a bond cannot enslave its own VLAN"),
+    ({"bond0": {"mode": 1, "slaves": ["eth0", "eth1"]},
+      "bond1": {"mode": 1, "slaves": ["eth0.100"]}}, "bonding:bonds:bond1:slaves:0",
+     "slave eth0.100 is a VLAN on eth0, which is a slave of bond bond0 here; a VLAN on an "
+     "enslaved card carries no traffic (put the VLAN on the bond: vlans)"),
+    ({"bond0": {"mode": 1, "slaves": ["eth0"]}, "bond1": {"mode": 1, "slaves": ["bond0.7"]}},
+     "bonding:bonds:bond1:slaves:0",
+     "slave bond0.7 is a VLAN on bond0, which is a bond here; a VLAN on an enslaved card "
+     "carries no traffic (put the VLAN on the bond: vlans)"),
+    ({"bond0": {"mode": 1, "slaves": ["x/../../etc/passwd-and-more"]}},
+     "bonding:bonds:bond0:slaves:0", "may contain only letters, digits"),
+])
+def test_names_that_can_never_be_what_they_are_declared_as(bonds, path, message):
+    for bond in bonds.values():
+        bond["miimon"] = 100
+    with pytest.raises(UserError) as caught:
+        validate({"bonds": bonds})
+    said = [text for where, text in caught.value.errors if where == path]
+    assert len(said) == 1 and message in said[0], caught.value.errors
+
+
+def test_a_vlan_as_slave_of_a_bond_is_legal_where_it_can_work():
+    result = validate({"bonds": {"bond1": {"mode": 1, "miimon": 100, "slaves": ["eth3.100"]}}})
+    assert result.bonds["bond1"].slaves == ["eth3.100"]
+
+
+@pytest.mark.parametrize("name", ["eth5", "ens1f0", "eno1", "enp3s0", "em1", "p1p1", "wlan0"])
+def test_a_bond_named_like_a_card_is_a_warning(name):
+    result = validate({"bonds": {name: {"mode": 1, "miimon": 100, "slaves": ["x0"]}}})
+    assert result.warnings == [
+        f"bonding:bonds:{name}: bond name {name} looks like a network card's; it works, but "
+        "whoever reads `ip link` will take it for one (bond0, bond1, ... are the usual names)"]
+    assert validate({"bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["x0"]}}}
+                    ).warnings == []
