@@ -21,6 +21,7 @@ class Interface:
     gateway: str | None = None
     mtu: int | None = None
     ifcfg: dict = field(default_factory=dict)  # extra ifcfg keys -> text
+    ifcfg_site: dict = field(default_factory=dict)  # site keys (read by your own scripts)
 
 
 @dataclass(frozen=True, kw_only=True)

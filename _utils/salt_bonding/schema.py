@@ -34,7 +34,7 @@ from .names import (
     vlan_parent,
 )
 from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
-from .render.ifcfg import extra_key_problem
+from .render.ifcfg import extra_key_problem, site_key_problem
 from .values import (
     InvalidValue,
     describe,
@@ -51,7 +51,8 @@ from .values import (
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
 TOP_KEYS = ("networkmanager", "modprobe_options", "bonds")
-INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg")
+INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg",
+                  "ifcfg_site")
 BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
@@ -156,13 +157,13 @@ def _netmask(value, path, findings):
     return mask
 
 
-def _ifcfg_extras(value, path, findings):
+def _ifcfg_extras(value, path, findings, key_problem=extra_key_problem):
     """Extra ifcfg keys: names like ETHTOOL_OPTS, values free text (bools as yes/no)."""
     extras = _optional_mapping(value, path, findings, "a mapping of extra ifcfg keys to values")
     result = {}
     for key, raw in _present(extras).items():
         key_path = _key_path(path, key)
-        problem = extra_key_problem(key)
+        problem = key_problem(key)
         if problem:
             findings.error(key_path, problem)
             continue
@@ -208,6 +209,8 @@ def _interface(settings, path, findings):
         **addressing,
         "mtu": mtu,
         "ifcfg": _ifcfg_extras(settings.get("ifcfg"), f"{path}:ifcfg", findings),
+        "ifcfg_site": _ifcfg_extras(settings.get("ifcfg_site"), f"{path}:ifcfg_site", findings,
+                                    site_key_problem),
     }
 
 

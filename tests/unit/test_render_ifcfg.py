@@ -324,3 +324,15 @@ def test_validated_pillar_renders_and_bash_reads_it(tmp_path):
     assert sourced["ifcfg-eth0"]["MASTER"] == "bond0"
     text = modprobe.render_modprobe(None, config, options.MODULE_PARAMS)
     assert "options netdev-bond0 mode=active-backup miimon=100 primary=eth0\n" in text
+
+
+def test_site_keys_are_written_after_the_known_ones_and_bash_reads_them(tmp_path):
+    config = schema.validate({"bonds": {"bond0": {
+        "mode": 1, "miimon": 100, "slaves": ["eth0"],
+        "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"},
+        "ifcfg_site": {"RACK_POSITION": "r12 u3", "TENANT": "$(touch pwned)"}}}})
+    text = render_files(config)["ifcfg-bond0"]
+    assert text.splitlines()[-3:] == [
+        'ETHTOOL_OPTS="-K bond0 gro off"', 'RACK_POSITION="r12 u3"', 'TENANT="\\$(touch pwned)"']
+    sourced = write_and_source(tmp_path, {"ifcfg-bond0": text})["ifcfg-bond0"]
+    assert (sourced["RACK_POSITION"], sourced["TENANT"]) == ("r12 u3", "$(touch pwned)")

@@ -389,11 +389,11 @@ bonding:
                 "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
                 "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
                 "gateway": "192.0.2.1", "mtu": 9000,
-                "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"},
+                "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"}, "ifcfg_site": {},
                 "vlans": {100: {
                     "vid": 100, "device": "bond0.100", "onboot": True, "bootproto": "static",
                     "ipaddr": "198.51.100.10", "prefix": 24, "netmask": None, "gateway": None,
-                    "mtu": None, "ifcfg": {},
+                    "mtu": None, "ifcfg": {}, "ifcfg_site": {},
                 }},
             }
         },
@@ -449,19 +449,20 @@ def test_bonds_are_sorted_by_name():
 def test_interface_defaults_and_conversions():
     result = validate(pillar(bond(
         ipaddr="192.0.2.10", netmask="255.255.255.0", mtu="9000",
-        ifcfg={"IPV6INIT": False, "ZONE": "public", "USERCTL": True, "TXQLEN": 5000},
+        ifcfg={"IPV6INIT": False, "ZONE": "public", "USERCTL": True, "LINKDELAY": 5},
         vlans={"200": None, 100: {"bootproto": "DHCP", "onboot": False}},
     ))).bonds["bond0"]
     assert (result.bootproto, result.prefix, result.netmask, result.mtu) == (
         "static", None, "255.255.255.0", 9000)
     assert result.onboot is True
     assert result.ifcfg == {"IPV6INIT": "no", "ZONE": "public", "USERCTL": "yes",
-                            "TXQLEN": "5000"}
+                            "LINKDELAY": "5"}
     assert list(result.vlans) == [100, 200]
     assert result.vlans[100].bootproto == "dhcp" and result.vlans[100].onboot is False
     assert dataclasses.asdict(result.vlans[200]) == {
         "vid": 200, "device": "bond0.200", "onboot": True, "bootproto": "none", "ipaddr": None,
         "prefix": None, "netmask": None, "gateway": None, "mtu": None, "ifcfg": {},
+        "ifcfg_site": {},
     }
 
 
@@ -635,3 +636,37 @@ def test_a_bond_named_like_a_card_is_a_warning(name):
         "whoever reads `ip link` will take it for one (bond0, bond1, ... are the usual names)"]
     assert validate({"bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["x0"]}}}
                     ).warnings == []
+
+
+@pytest.mark.parametrize("key, message", [
+    ("ETHTOOL_OPT", "unknown ifcfg key ETHTOOL_OPT: neither initscripts nor NetworkManager reads "
+                    "it (a key only your own scripts read, such as ifup-local, goes under "
+                    "ifcfg_site); did you mean 'ETHTOOL_OPTS'?"),
+    ("EXECIGNORE", "EXECIGNORE is not an ifcfg key: it would change the shell that sources the "
+                   "file"),
+    ("FUNCNEST", "FUNCNEST is not an ifcfg key: it would change the shell that sources the file"),
+    ("UID", "UID is not an ifcfg key: it would change the shell that sources the file"),
+    ("CONFIG", "CONFIG is not an ifcfg key: it would change the shell that sources the file"),
+    ("TXQLEN", "unknown ifcfg key TXQLEN: neither initscripts nor NetworkManager reads it"),
+])
+def test_ifcfg_takes_only_keys_initscripts_or_networkmanager_read(key, message):
+    with pytest.raises(UserError) as caught:
+        validate(pillar(bond(ifcfg={key: "x"})))
+    [(path, text)] = caught.value.errors
+    assert path == f"{B}:ifcfg:{key}" and text.startswith(message), text
+
+
+def test_ifcfg_site_holds_what_only_the_sites_own_scripts_read():
+    result = validate(pillar(bond(ifcfg_site={"RACK_POSITION": "r12u3", "TXQLEN": 5000},
+                                  vlans={100: {"ifcfg_site": {"TENANT": "blue"}}})))
+    assert result.bonds["bond0"].ifcfg_site == {"RACK_POSITION": "r12u3", "TXQLEN": "5000"}
+    assert result.bonds["bond0"].vlans[100].ifcfg_site == {"TENANT": "blue"}
+    for key, message in (("ETHTOOL_OPTS", "is an ifcfg key initscripts or NetworkManager read: "
+                                          "give it under ifcfg"),
+                         ("EXECIGNORE", "would change the shell that sources the file"),
+                         ("DEVICE", "is written by this module"),
+                         ("lower", "expected [A-Z][A-Z0-9_]*")):
+        with pytest.raises(UserError) as caught:
+            validate(pillar(bond(ifcfg_site={key: "x"})))
+        [(path, text)] = caught.value.errors
+        assert path == f"{B}:ifcfg_site:{key}" and message in text, text

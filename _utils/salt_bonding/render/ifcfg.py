@@ -14,7 +14,8 @@ import re
 
 from ..model import Mark
 from ..names import check_ifname, vlan_device
-from ..values import describe
+from ..values import describe, suggest
+from .ifcfg_keys import KNOWN_KEYS, SHELL_NAMES, is_known
 from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
 
 FILE_PREFIX = "ifcfg-"
@@ -49,16 +50,37 @@ OPTION_NAME = re.compile(r"[a-z][a-z0-9_]*")
 OPTION_VALUE = re.compile(r"[A-Za-z0-9_.,:+@%-]+")
 
 
-def extra_key_problem(key):
-    """Why ``key`` cannot be an extra ``ifcfg`` key, or None (validation and rendering)."""
+def _key_problem(key):
+    """What no extra key may be, known or site-specific."""
     if not isinstance(key, str) or not IFCFG_KEY.fullmatch(key):
         return f"invalid ifcfg key {describe(key)}: expected [A-Z][A-Z0-9_]*"
     if key in RESERVED_KEYS:
         return (f"ifcfg key {key} is written by this module; set it through its pillar key "
                 "(mode, slaves, ipaddr, mtu, ...) instead")
-    if SHELL_KEYS.fullmatch(key):
+    if SHELL_KEYS.fullmatch(key) or key in SHELL_NAMES:
         return f"{key} is not an ifcfg key: it would change the shell that sources the file"
     return None
+
+
+def extra_key_problem(key):
+    """Why ``key`` cannot be an extra ``ifcfg`` key, or None (validation and rendering).
+
+    Only keys that initscripts or NetworkManager read (``ifcfg_keys``).
+    """
+    problem = _key_problem(key)
+    if problem is None and not is_known(key):
+        problem = (f"unknown ifcfg key {key}: neither initscripts nor NetworkManager reads it "
+                   "(a key only your own scripts read, such as ifup-local, goes under "
+                   f"ifcfg_site){suggest(key, KNOWN_KEYS)}")
+    return problem
+
+
+def site_key_problem(key):
+    """Why ``key`` cannot be an ``ifcfg_site`` key (one only the site's own scripts read)."""
+    problem = _key_problem(key)
+    if problem is None and is_known(key):
+        problem = f"{key} is an ifcfg key initscripts or NetworkManager read: give it under ifcfg"
+    return problem
 
 
 def read_mark(text):
@@ -93,11 +115,13 @@ def _ip_keys(interface):
 
 def _extra_keys(owner, interface):
     pairs = []
-    for key in sorted(interface.ifcfg):
-        problem = extra_key_problem(key)
-        if problem:
-            raise ValueError(f"{owner}: {problem}")
-        pairs.append((key, interface.ifcfg[key]))
+    for extras, key_problem in ((interface.ifcfg, extra_key_problem),
+                                (interface.ifcfg_site, site_key_problem)):
+        for key in sorted(extras):
+            problem = key_problem(key)
+            if problem:
+                raise ValueError(f"{owner}: {problem}")
+            pairs.append((key, extras[key]))
     return pairs
 
 
