@@ -95,6 +95,8 @@ def _run(name, make_plan, done_comment, extra=None):
         ret["comment"] = f"No files changed. {_errors.UserError(clashes)}"
         return ret
     changes = plan.changes
+    if plan.warnings:  # Salt's outputters highlight these; the comment repeats them
+        ret["warnings"] = list(plan.warnings)
     notes = [f"Warning: {w}" for w in plan.warnings]
     ret["changes"] = _plan.report(changes)
     if not changes:

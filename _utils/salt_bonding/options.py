@@ -24,6 +24,7 @@ from .values import (
     parse_ipv4,
     suggest,
     switch_number,
+    yaml_bool_hint,
 )
 
 INT_MAX = 2**31 - 1
@@ -80,7 +81,8 @@ class BondOption:
 
 
 def _invalid(option, value, hint=""):
-    return OptionValueError(f"invalid value {describe(value)}: expected {option.allowed()}{hint}")
+    return OptionValueError(f"invalid value {describe(value)}: expected {option.allowed()}"
+                            f"{hint}{yaml_bool_hint(value)}")
 
 
 def _parse_int(option, value):

@@ -112,7 +112,7 @@ def plan_reconciled(pillar_value, pillar_key, destination):
     return _plan(config, destination, state, scope=None, path=f"{pillar_key}:bonds")
 
 
-def plan_managed(name, settings, destination, path="bond.managed"):
+def plan_managed(name, settings, destination, path=None):
     """One bond from state arguments; other bonds' files are left alone.
 
     ``settings``: the same keys as one bond in pillar (mode, slaves, options,
@@ -121,6 +121,7 @@ def plan_managed(name, settings, destination, path="bond.managed"):
     removed.
     """
     warnings = []
+    path = path or f"{name}:bond.managed"
     bond = schema.validate_bond(name, settings, path, warnings)
     config = Config(bonds={name: bond}, warnings=warnings)
     plan = _plan(config, destination, state_id("managed", name), scope=[name], path=path)

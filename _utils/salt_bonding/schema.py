@@ -42,14 +42,22 @@ from .values import (
     is_contiguous_netmask,
     is_int,
     parse_decimal,
+    parse_flag,
     parse_ipv4,
     suggest,
     text_problem,
     type_name,
+    yaml_bool_hint,
 )
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
+# Interface keys people reach for that this version does not take yet, and why
+# (so that ipv6addr is not "corrected" to ipaddr).
+KEYS_NOT_YET = {
+    key: "IPv6 settings come with NetworkManager keyfile support"
+    for key in ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
+} | {key: "DNS settings come with NetworkManager keyfile support" for key in ("dns", "domain")}
 TOP_KEYS = ("networkmanager", "modprobe_options", "bonds")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg",
                   "ifcfg_site")
@@ -86,6 +94,9 @@ def _check_keys(mapping, allowed, path, findings, word="key"):
             reason = NOT_SUPPORTED[key]
             findings.error(f"{path}:{key}", f"option '{key}' is not supported here: {reason}")
             continue
+        if key in KEYS_NOT_YET:
+            findings.error(f"{path}:{key}", f"{key} is not supported yet: {KEYS_NOT_YET[key]}")
+            continue
         if not isinstance(key, str):
             findings.error(
                 _key_path(path, key),
@@ -117,7 +128,8 @@ def _mapping(value, path, findings, what):
     """``value`` when it is a dict; otherwise report it and return None."""
     if isinstance(value, dict):
         return value
-    findings.error(path, f"expected {what}, got {type_name(value)} {describe(value)}")
+    got = "nothing (null)" if value is None else f"{type_name(value)} {describe(value)}"
+    findings.error(path, f"expected {what}, got {got}")
     return None
 
 
@@ -189,10 +201,12 @@ def _ifcfg_extras(value, path, findings, key_problem=extra_key_problem):
 
 def _interface(settings, path, findings):
     """The IP, MTU, onboot and extra-key settings shared by a bond and its VLANs."""
-    onboot = settings.get("onboot", True)
-    if not isinstance(onboot, bool):
+    onboot = parse_flag(settings.get("onboot", True))
+    if onboot is None:
         findings.error(
-            f"{path}:onboot", f"invalid onboot {describe(onboot)}: expected true or false"
+            f"{path}:onboot",
+            f"invalid onboot {describe(settings['onboot'])}: expected true or false "
+            "(or yes/no, on/off, 1/0)",
         )
         onboot = True
 
@@ -471,14 +485,16 @@ def _bond(name, bond_value, path, findings):
     return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans, **interface)
 
 
-def validate_bond(name, bond_value, path="bonding:bonds", warnings=None):
+def validate_bond(name, bond_value, path=None, warnings=None):
     """One bond's settings as a :class:`~salt_bonding.model.Bond`, or UserError.
 
     For ``bond.managed``: the same rules as :func:`validate` without the
-    cross-bond ones. Warnings are appended to ``warnings`` when a list is given.
+    cross-bond ones. ``path``: where the bond's settings are, for messages
+    (default ``bonding:bonds:<name>``). Warnings are appended to ``warnings``
+    when a list is given.
     """
     findings = _Findings()
-    bond = _bond(name, bond_value, f"{path}:{name}", findings)
+    bond = _bond(name, bond_value, path or f"bonding:bonds:{name}", findings)
     findings.raise_if_any()
     if warnings is not None:
         warnings.extend(findings.warnings)
@@ -591,15 +607,17 @@ def validate(pillar_value, pillar_key="bonding"):
             f"{path}:networkmanager",
             f"invalid value {describe(networkmanager)}: expected one of "
             + ", ".join(NETWORKMANAGER_CHOICES)
-            + suggest(choice, NETWORKMANAGER_CHOICES),
+            + suggest(choice, NETWORKMANAGER_CHOICES)
+            + yaml_bool_hint(networkmanager),
         )
         choice = "unmanaged"
 
-    modprobe_options = top.get("modprobe_options", False)
-    if not isinstance(modprobe_options, bool):
+    modprobe_options = parse_flag(top.get("modprobe_options", False))
+    if modprobe_options is None:
         findings.error(
             f"{path}:modprobe_options",
-            f"invalid value {describe(modprobe_options)}: expected true or false",
+            f"invalid value {describe(top['modprobe_options'])}: expected true or false "
+            "(or yes/no, on/off, 1/0)",
         )
         modprobe_options = False
 

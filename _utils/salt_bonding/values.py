@@ -91,6 +91,24 @@ def mac_octets(value):
     return bytes.fromhex(value.replace(":", ""))
 
 
+# Words for a yes/no setting, everywhere one is taken (onboot, modprobe_options).
+YES_NO = {"no": 0, "yes": 1, "off": 0, "on": 1, "false": 0, "true": 1}
+
+
+def parse_flag(value):
+    """True/False from a YAML bool, 0/1, or yes/no, on/off, true/false (any case); else None."""
+    number = switch_number(value, YES_NO)
+    return None if number is None else bool(number)
+
+
+def yaml_bool_hint(value):
+    """A hint when YAML turned an unquoted word into a bool, else ""."""
+    if isinstance(value, bool):
+        return (" (YAML reads an unquoted on/off/yes/no as true/false: quote the word, "
+                "e.g. 'off')")
+    return ""
+
+
 def switch_number(value, names):
     """0/1 from a YAML bool, a number or a word in ``names`` ({word: number}), else None."""
     if isinstance(value, bool):  # YAML reads unquoted on/off/yes/no as bools

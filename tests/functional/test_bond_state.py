@@ -284,6 +284,21 @@ def test_warnings_do_not_fail_the_run(salt_call):
     assert rc == 0 and state["result"] is True
     assert "active-backup" in state["comment"]  # the VLAN-over-balance-rr advice
     assert "every bond" in state["comment"]  # module options apply to every bond
+    # Salt's own place for them, which its outputters highlight:
+    assert sorted(w.split(": ", 1)[0] for w in state["warnings"]) == [
+        "bonding:bonds:bond0:vlans", "bonding:modprobe_options"], state
+    rc, text = salt_call.run("state.apply", "bonding", out="highstate")
+    assert "    Warnings: bonding:" in text and "\nWarnings:  1\n" in text, text
+
+
+def test_managed_names_its_arguments_once_and_takes_yes_for_true(salt_call):
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
+                           'slaves=["eth0"]', "miimon=x", "onboot=yes")
+    (state,) = ret.values()
+    assert state["result"] is False
+    assert "bond0:bond.managed:miimon: invalid value 'x'" in state["comment"], state
+    assert "bond.managed:bond0" not in state["comment"]
+    assert "onboot" not in state["comment"]
 
 
 def test_networkmanager_disabled_is_reported_where_there_is_none(salt_call):

@@ -189,7 +189,7 @@ BOND_RULES = [
      "did you mean 'dhcp'?"),
     ("mtu-low", bond(mtu=67), bond(mtu=68), "mtu", "invalid mtu 67: expected an integer 68-65535"),
     ("mtu-high", bond(mtu="65536"), bond(mtu="65535"), "mtu", "68-65535"),
-    ("onboot", bond(onboot="yes"), bond(onboot=True), "onboot", "expected true or false"),
+    ("onboot", bond(onboot="maybe"), bond(onboot="yes"), "onboot", "expected true or false"),
     ("ifcfg-key-case", bond(ifcfg={"ethtool_opts": "-K bond0 gro off"}),
      bond(ifcfg={"ETHTOOL_OPTS": "-K bond0 gro off"}), "ifcfg:ethtool_opts",
      "expected [A-Z][A-Z0-9_]*"),
@@ -310,7 +310,7 @@ def test_slave_that_is_a_vlan_device_of_another_bond():
          "bonding:networkmanager", "expected one of unmanaged, disabled"),
         (pillar(networkmanager="Unmanagd"), pillar(networkmanager="Unmanaged"),
          "bonding:networkmanager", "did you mean 'unmanaged'?"),
-        (pillar(modprobe_options="yes"), pillar(modprobe_options=True),
+        (pillar(modprobe_options="sometimes"), pillar(modprobe_options="yes"),
          "bonding:modprobe_options", "expected true or false"),
         (pillar(bond={}), pillar(), "bonding:bond",
          "unknown key 'bond' in bonding; did you mean 'bonds'?"),
@@ -523,8 +523,9 @@ def test_validate_bond_returns_one_bond_and_skips_cross_bond_rules():
 
 def test_validate_bond_raises_with_paths_under_the_given_path():
     with pytest.raises(UserError) as caught:
-        validate_bond("bond0", bond(miimon="x"), path="bond.managed")
-    assert caught.value.errors[0][0] == "bond.managed:bond0:miimon"
+        validate_bond("bond0", bond(miimon="x"), path="bond0:bond.managed")
+    # The bond's own path, its name once (not bond0:bond.managed:bond0:miimon).
+    assert caught.value.errors[0][0] == "bond0:bond.managed:miimon"
 
 
 def test_is_valid_ifname():
@@ -670,3 +671,35 @@ def test_ifcfg_site_holds_what_only_the_sites_own_scripts_read():
             validate(pillar(bond(ifcfg_site={key: "x"})))
         [(path, text)] = caught.value.errors
         assert path == f"{B}:ifcfg_site:{key}" and message in text, text
+
+
+@pytest.mark.parametrize("value, opposite", [
+    (True, False), ("yes", "no"), ("Yes", "No"), ("on", "off"), ("true", "false"), (1, 0),
+    ("1", "0"),
+])
+def test_yes_no_settings_take_the_same_words_as_switch_options(value, opposite):
+    assert validate(pillar(bond(onboot=value))).bonds["bond0"].onboot is True
+    assert validate(pillar(modprobe_options=value)).modprobe_options is True
+    assert validate(pillar(bond(onboot=opposite))).bonds["bond0"].onboot is False
+
+
+def test_messages_that_used_to_read_oddly():
+    with pytest.raises(UserError) as caught:
+        validate({"bonds": {"bond0": None}})
+    assert caught.value.errors == [(
+        "bonding:bonds:bond0",
+        "expected a mapping of bond settings (mode, slaves, ...), got nothing (null)")]
+    with pytest.raises(UserError) as caught:
+        validate(pillar(bond(ipv6addr="2001:db8::10/64", dns=["192.0.2.53"])))
+    assert sorted(caught.value.errors) == [
+        (f"{B}:dns", "dns is not supported yet: DNS settings come with NetworkManager keyfile "
+                     "support"),
+        (f"{B}:ipv6addr", "ipv6addr is not supported yet: IPv6 settings come with "
+                          "NetworkManager keyfile support")]
+    with pytest.raises(UserError) as caught:  # YAML turned `lacp_rate: off` into False
+        validate(pillar(bond(mode="802.3ad", primary=None, lacp_rate=False)))
+    assert caught.value.errors[0][1].endswith(
+        "(YAML reads an unquoted on/off/yes/no as true/false: quote the word, e.g. 'off')")
+    with pytest.raises(UserError) as caught:
+        validate(pillar(networkmanager=False))
+    assert "quote the word" in caught.value.errors[0][1]
