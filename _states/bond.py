@@ -27,7 +27,10 @@ The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 ``plan.py`` and its siblings); this module only wires it to Salt.
 """
 
+import os
+
 import salt.utils.data
+import salt.utils.files
 
 try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
@@ -106,6 +109,7 @@ def _run(name, make_plan, done_comment, extra=None):
         ret["comment"] = _plan.summary(plan, test=True)
     else:
         try:
+            _backup(_plan.taken_over(plan), notes)
             _plan.apply(plan)
         except _errors.SystemFailure as exc:
             ret["result"] = False
@@ -117,6 +121,20 @@ def _run(name, make_plan, done_comment, extra=None):
         extra(ret, test, notes, plan)
     ret["comment"] = "\n".join([ret["comment"], *notes])
     return ret
+
+
+def _backup(paths, notes):
+    """Back up files Salt did not write before replacing them, as ``file.managed`` does
+    with ``backup: minion`` (``salt-call file.list_backups <path>`` lists them)."""
+    if not paths:
+        return
+    root = os.path.join(__opts__["cachedir"], "file_backup")
+    for path in paths:
+        try:
+            salt.utils.files.backup_minion(path, root)
+        except OSError as exc:
+            raise _errors.FilesError(path, "back up", exc.strerror or str(exc)) from exc
+    notes.append(f"Backed up before replacing them: {', '.join(paths)} (under {root}).")
 
 
 def _networkmanager(ret, test, notes, plan):

@@ -30,7 +30,7 @@ import errno
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import FilesError, UserError
 from .regular import NotRegularFile, read_regular
@@ -108,6 +108,7 @@ class Wanted:
     remove: list
     modes: dict
     foreign: dict
+    warnings: list = field(default_factory=list)  # what on disk works against this run
 
 
 def may_take(mark, state):
@@ -150,7 +151,8 @@ def desired_files(config, destination, state, scope=None):
         modes[conf] = FILE_MODE
     elif existing is not None:
         ours.append(conf)
-    return Wanted(write=write, remove=sorted(ours), modes=modes, foreign=foreign)
+    return Wanted(write=write, remove=sorted(ours), modes=modes, foreign=foreign,
+                  warnings=modprobe.defeating_lines(existing, set(config.bonds), conf))
 
 
 # -- planning -------------------------------------------------------------------
@@ -232,7 +234,9 @@ def plan(desired, remove=(), is_ours=None, modes=None):
             old_kind=current["kind"],
             old_mode=current["mode"],
             old_link=current["link"],
-            mode=modes.get(path, FILE_MODE),
+            # A file that was stricter (0600, 0640) stays as strict.
+            mode=modes.get(path, FILE_MODE) & (current["mode"] if current["kind"] == "file"
+                                               else 0o7777),
         )
     return changes
 

@@ -71,6 +71,7 @@ def _plan(config, destination, state, scope, path):
                         f"per bond: {_way_out(mark.state, mark.bond)}")
             for file_path, mark in sorted(taken.items())
         ])
+    warnings = list(config.warnings) + wanted.warnings + _taken_over(changes, destination)
     touched = set(config.bonds) | {
         mark.bond for file_path, change in changes.items()
         if (mark := destination.mark(file_path, change.old)) is not None
@@ -82,8 +83,35 @@ def _plan(config, destination, state, scope, path):
         state=state,
         touched=sorted(touched | set(scope or ())),
         networkmanager=config.networkmanager,
-        warnings=list(config.warnings),
+        warnings=warnings,
     )
+
+
+def _replaces_theirs(path, change, destination):
+    """Whether ``change`` writes over a regular file Salt did not write (not the modprobe file,
+    whose administrator's lines are kept)."""
+    return (change.new is not None and change.old_kind == "file"
+            and path != destination.modprobe_conf and not destination.owns(path, change.old))
+
+
+def _taken_over(changes, destination):
+    """Warnings for files Salt did not write that this run replaces: what they lose."""
+    notes = []
+    for path, change in sorted(changes.items()):
+        if not _replaces_theirs(path, change, destination):
+            continue
+        renderer = destination.renderer
+        dropped = sorted(renderer.keys(change.old) - renderer.keys(change.new))
+        if dropped:
+            notes.append(f"{path}: not written by Salt; taking it over drops "
+                         f"{', '.join(dropped)}")
+    return notes
+
+
+def taken_over(plan):
+    """Paths of regular files Salt did not write that the plan replaces (to back up first)."""
+    return [path for path, change in sorted(plan.changes.items())
+            if _replaces_theirs(path, change, plan.destination)]
 
 
 def claim(claims, plan):
@@ -175,17 +203,16 @@ def summary(plan, test):
     # ifcfg-eth0, say): replacing them is needed to enslave, but worth saying.
     # (Not the modprobe file: its administrator's lines are kept, not replaced.)
     destination = plan.destination
-    taken_over = [os.path.basename(p) for p, c in changes.items()
-                  if c.new is not None and p != destination.modprobe_conf
-                  and (c.old_kind == "symlink"
-                       or (c.old_kind == "file" and not destination.owns(p, c.old)))]
+    replaced = [os.path.basename(p) for p, c in changes.items()
+                if _replaces_theirs(p, c, destination)
+                or (c.old_kind == "symlink" and p != destination.modprobe_conf)]
     verb = ("would be " if test else "")
     parts = []
     if written:
         parts.append(f"{len(written)} file(s) {verb}written: {', '.join(written)}")
     if removed:
         parts.append(f"{len(removed)} file(s) {verb}removed: {', '.join(removed)}")
-    if taken_over:
+    if replaced:
         parts.append(f"{verb or 'now '}managed by Salt, replacing files it did not write: "
-                     f"{', '.join(taken_over)}")
+                     f"{', '.join(replaced)}")
     return "; ".join(parts)

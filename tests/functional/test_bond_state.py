@@ -504,3 +504,45 @@ def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
     if before is not None:
         assert snapshot(db) == before
     assert not db.modprobe_conf.exists()
+
+
+INSTALLERS_SLAVE = """# Created by anaconda
+TYPE=Ethernet
+BOOTPROTO=none
+DEFROUTE=yes
+NAME=ens1f0
+DEVICE=ens1f0
+ONBOOT=yes
+IPADDR=192.0.2.77
+PREFIX=24
+DNS1=192.0.2.53
+"""
+
+
+def test_taking_over_an_installers_file_says_what_it_drops_and_keeps_a_backup(db):
+    theirs = db.ifcfg_dir / "ifcfg-ens1f0"
+    theirs.write_text(INSTALLERS_SLAVE)
+    theirs.chmod(0o600)
+    db.modprobe_conf.write_text("blacklist bonding\ninstall bonding /bin/true\n"
+                                "alias netdev-bond1 e1000e\noptions dummy numdummies=0\n")
+    backups = db.root / "salt" / "var" / "cache" / "salt" / "minion" / "file_backup"
+    for extra in (("test=True",), ()):
+        rc, state = apply(db, *extra)
+        assert rc == 0, state
+        warnings = "\n".join(state["warnings"])
+        assert (f"{theirs}: not written by Salt; taking it over drops DEFROUTE, DNS1, IPADDR, "
+                "PREFIX") in warnings, warnings
+        assert f"{db.modprobe_conf}: 'blacklist bonding': modprobe will not load the driver" in (
+            warnings)
+        assert "'install bonding /bin/true': modprobe runs that command instead" in warnings
+        assert ("'alias netdev-bond1 e1000e' outside Salt's block: a second alias for bond1"
+                in warnings)
+        if extra:
+            assert theirs.read_text() == INSTALLERS_SLAVE and not backups.exists()
+    assert "Backed up before replacing them: " + str(theirs) in state["comment"]
+    [backup] = (backups / str(db.ifcfg_dir)[1:]).iterdir()
+    assert backup.name.startswith("ifcfg-ens1f0_") and backup.read_text() == INSTALLERS_SLAVE
+    assert oct(theirs.stat().st_mode & 0o777) == "0o600"  # it was stricter: it stays so
+    assert "MASTER=bond0" in theirs.read_text()
+    rc, listed = db.run("file.list_backups", str(theirs))
+    assert rc == 0 and len(listed) == 1, listed

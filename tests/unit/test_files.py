@@ -106,7 +106,7 @@ def test_plan_refuses_a_path_both_written_and_removed(tmp_path):
 
 
 # -- apply ---------------------------------------------------------------------------
-def test_apply_writes_atomically_with_mode_0644(tmp_path):
+def test_apply_writes_atomically_with_mode_0644_or_the_stricter_one_there(tmp_path):
     existing = tmp_path / "ifcfg-eth0"
     existing.write_text("old\n")
     existing.chmod(0o600)
@@ -119,8 +119,12 @@ def test_apply_writes_atomically_with_mode_0644(tmp_path):
         os.umask(old_umask)
     assert existing.read_text() == "new\n"
     assert existing.stat().st_ino != old_inode  # renamed into place, not rewritten in place
-    for path in tmp_path.iterdir():
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    # The umask does not widen or narrow ours; a file that was 0600 stays 0600.
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "ifcfg-eth1").stat().st_mode) == 0o644
+    existing.chmod(0o755)
+    files.apply(files.plan({str(existing): "newer\n"}))
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o644  # never wider than ours
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ifcfg-eth0", "ifcfg-eth1"]
 
 

@@ -45,6 +45,10 @@ class Renderer:
         """The settings in a file of ours, ``{key: value}``."""
         raise NotImplementedError
 
+    def keys(self, text):
+        """The setting names in any file of this format, ours or not (read leniently)."""
+        raise NotImplementedError
+
     def refusals(self, config, path):
         """``[(pillar path, message)]``: what ``config`` asks that this format cannot write.
 
@@ -82,6 +86,9 @@ class IfcfgRenderer(Renderer):
 
     def read(self, text):
         return ifcfg.parse(text)
+
+    def keys(self, text):
+        return ifcfg.keys_of(text)
 
 
 RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(),)}

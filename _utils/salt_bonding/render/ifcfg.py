@@ -96,6 +96,14 @@ def managed_owner(text):
     return mark.bond if mark else None
 
 
+_ANY_ASSIGNMENT = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.M)
+
+
+def keys_of(text):
+    """The variables a file assigns, read leniently: an installer's file need not be ours."""
+    return set(_ANY_ASSIGNMENT.findall(text))
+
+
 def _yes_no(flag):
     return "yes" if flag else "no"
 

@@ -26,6 +26,40 @@ def is_managed(text):
     return text.split("\n", 1)[0] == MODPROBE_MARK
 
 
+_DEFEATING = (
+    (re.compile(r"blacklist\s+bonding\b.*"),
+     "modprobe will not load the driver through an alias, so the bonds do not come up at boot"),
+    (re.compile(r"install\s+bonding\s+(?P<command>.*)"),
+     "modprobe runs that command instead of loading the driver"),
+)
+_ALIAS = re.compile(r"alias\s+netdev-(?P<bond>\S+)\s+(?P<target>\S+).*")
+
+
+def defeating_lines(existing_text, bond_names, path="the modprobe file"):
+    """Warnings for the administrator's lines that defeat our block (``[str]``).
+
+    ``blacklist bonding``, ``install bonding <command>``, and an alias of one of
+    ``bond_names`` outside our block.
+    """
+    if not existing_text:
+        return []
+    try:
+        unmanaged, _, _, _ = _split_modprobe(existing_text, path)
+    except UserError:
+        return []  # a damaged block is refused on its own
+    found = []
+    for line in unmanaged:
+        stripped = line.strip()
+        for pattern, effect in _DEFEATING:
+            if pattern.fullmatch(stripped):
+                found.append(f"{path}: '{stripped}': {effect}")
+        alias = _ALIAS.fullmatch(stripped)
+        if alias and alias["bond"] in bond_names:
+            found.append(f"{path}: '{stripped}' outside Salt's block: a second alias for "
+                         f"{alias['bond']} (Salt's says bonding)")
+    return found
+
+
 def _damaged(path, problem):
     return UserError([(path, f"{problem}; not touching the file: mend or remove the block")])
 
