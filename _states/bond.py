@@ -240,10 +240,18 @@ def managed(name, mode, slaves, **settings):
     return _run(name, make_plan, lambda plan: f"Bond {name} files are already as stated.")
 
 
-def absent(name):
+def absent(name, force=False):
     """
     Remove bond ``name``: its ifcfg files (only those carrying this module's
     mark) and its modprobe alias.
+
+    name
+        The bond device.
+    force
+        Also remove files that another state of this module wrote for the bond
+        (a ``bond.reconciled`` whose pillar still has it would write them
+        again): for when that state is gone. Default ``False``: refused, with
+        the way out.
 
     .. code-block:: yaml
 
@@ -253,6 +261,6 @@ def absent(name):
     destination = _destination()
 
     def make_plan():
-        return _plan.plan_absent(name, destination)
+        return _plan.plan_absent(name, destination, force=bool(force))
 
     return _run(name, make_plan, lambda plan: f"Bond {name} has no files to remove.")

@@ -111,12 +111,13 @@ class Wanted:
     warnings: list = field(default_factory=list)  # what on disk works against this run
 
 
-def may_take(mark, state):
-    """Whether ``state`` may rewrite or remove a file carrying ``mark``: its own, or owner-less."""
-    return mark.state is None or mark.state == state
+def may_take(mark, state, take_any=False):
+    """Whether ``state`` may rewrite or remove a file carrying ``mark``: its own, or owner-less
+    (or any, with ``take_any``: ``bond.absent`` with ``force``)."""
+    return take_any or mark.state is None or mark.state == state
 
 
-def desired_files(config, destination, state, scope=None):
+def desired_files(config, destination, state, scope=None, take_any=False):
     """The :class:`Wanted` files of one state run, ``state`` (``plan.state_id``).
 
     ``scope``: the bond names this run decides about (``bond.managed``: the
@@ -136,7 +137,7 @@ def desired_files(config, destination, state, scope=None):
     run_bonds = set(config.bonds) if in_scope is None else in_scope
     ours, foreign, others = [], {}, set()
     for path, mark in find_managed(destination.directory, renderer).items():
-        if not may_take(mark, state):
+        if not may_take(mark, state, take_any and mark.bond in (scope or ())):
             others.add(mark.bond)
             if mark.bond in run_bonds or path in write:
                 foreign[path] = mark

@@ -33,8 +33,10 @@ def _way_out(state, bond):
     """How to give ``bond`` back from ``state`` (a Mark's state)."""
     function, _, name = state.partition(":")
     if function == "bond.reconciled":
-        return f"remove {bond} from pillar '{name}', or that state, first"
-    return f"remove the bond.managed state of {name} first"
+        way = f"remove {bond} from pillar '{name}', or that state, first"
+    else:
+        way = f"remove the bond.managed state of {name} first"
+    return f"{way} (once that state is gone, bond.absent with force: true removes its files)"
 
 
 @dataclass
@@ -50,12 +52,13 @@ class Plan:
     warnings: list = field(default_factory=list)
 
 
-def _plan(config, destination, state, scope, path):
+def _plan(config, destination, state, scope, path, take_any=False):
     refusals = destination.renderer.refusals(config, path)
     if refusals:
         raise UserError(refusals)
     try:
-        wanted = files.desired_files(config, destination, state, scope=scope)
+        wanted = files.desired_files(config, destination, state, scope=scope,
+                                     take_any=take_any)
         changes = files.plan_wanted(wanted, destination)
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
@@ -63,7 +66,7 @@ def _plan(config, destination, state, scope, path):
     taken = dict(wanted.foreign)
     for file_path, change in changes.items():
         mark = destination.mark(file_path, change.old)
-        if mark is not None and not files.may_take(mark, state):
+        if mark is not None and not files.may_take(mark, state, take_any):
             taken[file_path] = mark
     if taken:
         raise UserError([
@@ -174,13 +177,18 @@ def _refuse_other_bonds_files(plan, name, path):
         raise UserError(taken)
 
 
-def plan_absent(name, destination):
-    """Remove the files marked for bond ``name`` and its modprobe alias."""
+def plan_absent(name, destination, force=False):
+    """Remove the files marked for bond ``name`` and its modprobe alias.
+
+    What ``bond.managed`` wrote for it may go; what another state (a
+    ``bond.reconciled``) wrote is refused unless ``force``: that state would
+    write them again on its next run.
+    """
     problem = bond_name_problem(name)
     if problem:
         raise UserError([("name", problem)])
-    # What bond.managed wrote for it may go; what a bond.reconciled wrote is refused.
-    return _plan(Config(), destination, state_id("managed", name), scope=[name], path="name")
+    return _plan(Config(), destination, state_id("managed", name), scope=[name], path="name",
+                 take_any=force)
 
 
 def apply(plan):

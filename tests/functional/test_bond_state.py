@@ -400,7 +400,12 @@ def test_managed_and_absent_leave_other_bonds_alone(db):
     assert "alias netdev-bond7 bonding" in db.modprobe_conf.read_text()
     assert "alias netdev-bond0 bonding" in db.modprobe_conf.read_text()
 
+    # bond0's files were written by the formula's bond.reconciled: refused, with the way out.
     _, ret = db.run("state.single", "bond.absent", "name=bond0")
+    (state,) = ret.values()
+    assert state["result"] is False and state["changes"] == {}, state
+    assert "bond.absent with force: true removes its files" in state["comment"]
+    _, ret = db.run("state.single", "bond.absent", "name=bond0", "force=True")
     (state,) = ret.values()
     assert state["result"] is True
     names = sorted(p.name for p in db.ifcfg_dir.iterdir())

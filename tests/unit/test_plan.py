@@ -94,7 +94,8 @@ def test_managed_may_not_take_a_file_of_another_bond(dirs):
                           destination(ifcfg, modprobe), path="bond1:bond.managed")
     assert str(info.value) == (
         f"{ifcfg / 'ifcfg-eth1'}: belongs to bond bond0, written by bond.reconciled:bonding; "
-        "one state per bond: remove bond0 from pillar 'bonding', or that state, first")
+        "one state per bond: remove bond0 from pillar 'bonding', or that state, first (once "
+        "that state is gone, bond.absent with force: true removes its files)")
     assert sorted(p.name for p in ifcfg.iterdir()) == ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]
 
 
@@ -204,7 +205,8 @@ def test_a_bond_in_two_states_is_refused_with_the_way_out(dirs):
         str(ifcfg / "ifcfg-bond0"), str(ifcfg / "ifcfg-eth0"), str(ifcfg / "ifcfg-eth1")]
     assert info.value.errors[0][1] == (
         "belongs to bond bond0, written by bond.reconciled:bonding; one state per bond: "
-        "remove bond0 from pillar 'bonding', or that state, first")
+        "remove bond0 from pillar 'bonding', or that state, first (once that state is gone, "
+        "bond.absent with force: true removes its files)")
     with pytest.raises(errors.UserError, match="written by bond.reconciled:bonding"):
         plan.plan_absent("bond0", destination(ifcfg, modprobe))
     with pytest.raises(errors.UserError, match="written by bond.reconciled:bonding"):
@@ -237,3 +239,15 @@ def test_claims_refuse_a_bond_handled_twice_in_one_run_whichever_comes_first(dir
         [(where, message)] = plan.claim(claims, second)
         assert where == second.state
         assert message.startswith(f"bond bond0 is also handled by {first.state} in this run")
+
+
+def test_absent_with_force_removes_what_another_state_wrote(dirs):
+    ifcfg, modprobe = dirs
+    plan.apply(plan.plan_reconciled(PILLAR, "bonding", destination(ifcfg, modprobe)))
+    plan.apply(plan.plan_managed("bond1", MANAGED_BOND1, destination(ifcfg, modprobe)))
+    planned = plan.plan_absent("bond0", destination(ifcfg, modprobe), force=True)
+    assert sorted(p.rsplit("/", 1)[1] for p in planned.changes) == [
+        "bonding.conf", "ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]
+    plan.apply(planned)
+    assert sorted(p.name for p in ifcfg.iterdir()) == ["ifcfg-bond1", "ifcfg-eth2"]
+    assert modprobe.read_text().count("alias netdev-") == 1
