@@ -44,3 +44,17 @@ def shared_fixtures():
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"{SHARED_FIXTURES} absent")
     return SHARED_FIXTURES
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close Salt's temporary log handler while pytest's streams are still open.
+
+    Salt queues log records in a deferred handler bound to the stderr of the
+    moment (pytest's capture stream) and flushes it at interpreter exit, when
+    that stream is closed: each queued record then printed a "--- Logging
+    error ---" traceback after the summary of a green run. Salt's own shutdown
+    hands the queue to the remaining handlers instead.
+    """
+    from salt._logging import impl
+
+    impl.shutdown_temp_handler()

@@ -551,3 +551,24 @@ def test_taking_over_an_installers_file_says_what_it_drops_and_keeps_a_backup(db
     assert "MASTER=bond0" in theirs.read_text()
     rc, listed = db.run("file.list_backups", str(theirs))
     assert rc == 0 and len(listed) == 1, listed
+
+
+def test_names_and_keys_that_cannot_work_are_refused_through_salt(salt_call):
+    salt_call.set_pillar({"bonding": {"bonds": {
+        "bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0", "lo"],
+                  "ifcfg": {"EXECIGNORE": "*", "ETHTOOL_OPT": "-K bond0 gro off"},
+                  "vlans": {100: {"ifcfg": {"FUNCNEST": 1}}}},
+        "lo": {"mode": 1, "miimon": 100, "slaves": ["eth9"]}}}})
+    rc, state = apply(salt_call)
+    assert rc != 0 and state["result"] is False
+    for said in (
+        "bonding:bonds:bond0:slaves:1: 'lo' is the loopback interface; it cannot be a bond's "
+        "slave",
+        "bonding:bonds:lo: 'lo' is the loopback interface, never a bond",
+        "bonding:bonds:bond0:ifcfg:EXECIGNORE: EXECIGNORE is not an ifcfg key: it would change "
+        "the shell that sources the file",
+        "bonding:bonds:bond0:vlans:100:ifcfg:FUNCNEST: FUNCNEST is not an ifcfg key",
+        "did you mean 'ETHTOOL_OPTS'?",
+    ):
+        assert said in state["comment"], state["comment"]
+    assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()

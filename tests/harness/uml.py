@@ -273,7 +273,7 @@ class Uml:
             '{self.python}' '{HARNESS / "agent.py"}' '{work / "job.json"}' '{results_path}'
             echo "agent exited $?"
             sync
-            halt -f
+            halt -f -d  # -d: no shutdown record in the host's /var/log/wtmp
             """).replace("{unhide}", self._unhide_lines(work, extra_paths)))
         script.chmod(0o755)
         return script
