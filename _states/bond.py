@@ -22,7 +22,11 @@ Files go to the minion options ``bond.ifcfg_dir`` (default
 ``/etc/sysconfig/network-scripts``) and ``bond.modprobe_conf`` (default
 ``/etc/modprobe.d/bonding.conf``). The whole input is validated before
 anything is read or written; the files of one run are written atomically and
-all or nothing; files are removed only when they carry this module's mark.
+all or nothing; files are removed only when they carry this module's mark,
+and only by the state that wrote them (the mark names it), so
+``bond.reconciled`` and ``bond.managed`` can share a host; a bond given to two
+states is refused. Runs on one host take turns on a lock beside the modprobe
+file (minion option ``bond.lock_timeout``, default 120 s).
 The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 ``plan.py`` and its siblings); this module only wires it to Salt.
 """
@@ -37,6 +41,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import errors as _errors
+    from salt_bonding import lock as _lock
     from salt_bonding import plan as _plan
     from salt_bonding import render as _render
 except ImportError as _exc:
@@ -57,6 +62,7 @@ __virtualname__ = "bond"
 DEFAULT_IFCFG_DIR = "/etc/sysconfig/network-scripts"
 DEFAULT_MODPROBE_CONF = "/etc/modprobe.d/bonding.conf"
 NETWORKMANAGER_SERVICE = "NetworkManager"
+DEFAULT_LOCK_TIMEOUT = 120  # seconds a run waits for another run of these states
 
 
 def __virtual__():
@@ -77,14 +83,29 @@ def _destination():
     )
 
 
-def _run(name, make_plan, done_comment, extra=None):
+def _run(name, holder, destination, make_plan, done_comment, extra=None):
     """The shared path of every state: plan, report or apply, say what happened.
 
-    ``extra`` (optional) adds changes beyond files (NetworkManager); it is
-    called with the plan once the plan is known to be valid.
+    A real run plans, writes and runs ``extra`` under the host's lock (one
+    run of these states at a time; see ``salt_bonding.lock``), so its plan is
+    never older than the files it changes. ``holder`` names the run in the
+    lock. ``extra`` (optional) adds changes beyond files (NetworkManager); it
+    is called with the plan once the plan is known to be valid.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    test = __opts__["test"]
+    if __opts__["test"]:  # writes nothing: no lock to wait for
+        return _plan_and_apply(ret, make_plan, done_comment, extra, test=True)
+    timeout = float(__salt__["config.get"]("bond.lock_timeout", DEFAULT_LOCK_TIMEOUT))
+    try:
+        with _lock.HostLock(_lock.lock_path(destination.modprobe_conf), holder, timeout):
+            return _plan_and_apply(ret, make_plan, done_comment, extra, test=False)
+    except _errors.SystemFailure as exc:  # the lock could not be taken
+        ret["result"] = False
+        ret["comment"] = str(exc)
+        return ret
+
+
+def _plan_and_apply(ret, make_plan, done_comment, extra, test):
     try:
         plan = make_plan()
     except _errors.BondingError as exc:  # bad input, a file we may not touch, a failed read
@@ -198,7 +219,8 @@ def reconciled(name="bonding"):
         bonds = ", ".join(plan.bonds) or "none"
         return f"Bond files already match pillar '{name}' (bonds: {bonds})."
 
-    return _run(name, make_plan, done, extra=_networkmanager)
+    return _run(name, f"bond.reconciled {name}", destination, make_plan, done,
+                extra=_networkmanager)
 
 
 def managed(name, mode, slaves, **settings):
@@ -237,7 +259,8 @@ def managed(name, mode, slaves, **settings):
     def make_plan():
         return _plan.plan_managed(name, bond_settings, destination, path=f"{name}:bond.managed")
 
-    return _run(name, make_plan, lambda plan: f"Bond {name} files are already as stated.")
+    return _run(name, f"bond.managed {name}", destination, make_plan,
+                lambda plan: f"Bond {name} files are already as stated.")
 
 
 def absent(name, force=False):
@@ -263,4 +286,5 @@ def absent(name, force=False):
     def make_plan():
         return _plan.plan_absent(name, destination, force=bool(force))
 
-    return _run(name, make_plan, lambda plan: f"Bond {name} has no files to remove.")
+    return _run(name, f"bond.absent {name}", destination, make_plan,
+                lambda plan: f"Bond {name} has no files to remove.")

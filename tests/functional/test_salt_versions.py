@@ -183,3 +183,26 @@ def test_a_long_running_minion_uses_the_core_synced_last(synced, tmp_path):
     assert seen["before"]["bonds"]["bond1"]["problems"] == [], (line, seen)
     assert "judged by the resynced core" in seen["after"]["bonds"]["bond1"]["problems"], (
         line, seen)
+
+
+@pytest.mark.parametrize("line", sorted(SALT_LINES))
+def test_modules_find_the_package_where_an_installation_puts_it(tmp_path, line):
+    """Installed (on sys.path, as pip puts it), not synced: no utils_dirs, no extmods."""
+    salt_call = SALT_LINES[line]
+    if not salt_call.exists():
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"{salt_call} is missing")
+    site = tmp_path / "site-packages"
+    shutil.copytree(REPO / "_utils" / "salt_bonding", site / "salt_bonding",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    salt = SaltCall(tmp_path / "minion", salt_call=salt_call, utils_dirs=[],
+                    **{"bond.procfs": str(CAPTURE / "proc/net/bonding"),
+                       "bond.sysfs": str(CAPTURE / "sys/class/net")})
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run(salt.argv("bond.list"), capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["local"] == ["bond1", "bond2"]
+    proc = subprocess.run(salt.argv("bond.list"), capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0, "without the package anywhere the module must not load"
+    assert ("The bond execution module needs the salt_bonding package from _utils "
+            "(saltutil.sync_all): No module named 'salt_bonding'") in proc.stderr, proc.stderr

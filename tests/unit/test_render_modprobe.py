@@ -96,5 +96,9 @@ def test_modprobe_file_without_our_mark_and_no_bonds_is_untouched(existing):
     ("# END bond state (managed by Salt)\n", "without its BEGIN"),
 ])
 def test_modprobe_damaged_block_is_an_error_not_a_guess(existing, message):
-    with pytest.raises(errors.UserError, match=message):
-        modprobe.render_modprobe(existing, make_config(BOND0), MODULE_PARAMS)
+    with pytest.raises(errors.UserError, match=message) as caught:
+        modprobe.render_modprobe(existing, make_config(BOND0), MODULE_PARAMS,
+                                 path="/etc/modprobe.d/bonding.conf")
+    [(where, text)] = caught.value.errors
+    assert where == "/etc/modprobe.d/bonding.conf"  # the message names the file
+    assert text.endswith("not touching the file: mend or remove the block")
