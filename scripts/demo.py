@@ -51,6 +51,21 @@ def apply_pillar(host, sandbox):
     return salt, rc
 
 
+def nothing_lost_when_renamed(salt, host):
+    """The same machine under a minion id that matches no host entry: refused, files kept."""
+    before = {p: p.read_bytes() for p in salt.ifcfg_dir.iterdir()}
+    salt.configure(id=f"{host}-renamed")
+    heading(f"the same machine as minion {host}-renamed (no host entry in top.sls matches): "
+            "state.apply bonding")
+    rc, text = salt.run("state.apply", "bonding", out="highstate")
+    print(text.rstrip())
+    kept = {p: p.read_bytes() for p in salt.ifcfg_dir.iterdir()} == before
+    print(f"exit code {rc}; the {len(before)} files written above are "
+          f"{'all still there, unchanged' if kept else 'CHANGED'}")
+    salt.configure(id=host)
+    return kept
+
+
 def pillar_bonds(salt):
     """The host's bonds, validated as the state saw them."""
     from salt_bonding import schema
@@ -129,6 +144,8 @@ def main():
     if rc != 0:
         print(f"\nstate.apply failed (exit code {rc})", file=sys.stderr)
         return rc
+    if not nothing_lost_when_renamed(salt, args.host):
+        return 1
     if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):
         status_from(salt, HOST_PROCFS, "/sys/class/net", "this machine's own bonds")
     elif uml_harness.unavailable_reason() is None:

@@ -589,7 +589,8 @@ def validate(pillar_value, pillar_key="bonding"):
     if pillar_value is None:
         findings.error(
             path,
-            f"no pillar data; expected a mapping with 'bonds' ({REMOVE_ALL_HINT})",
+            "no pillar data for this minion (does its minion id match a host entry in the "
+            f"pillar top file?); expected a mapping with 'bonds' ({REMOVE_ALL_HINT})",
         )
         findings.raise_if_any()
     top = _mapping(pillar_value, path, findings, "a mapping with networkmanager, "

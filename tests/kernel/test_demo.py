@@ -21,6 +21,9 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
     assert written == ["ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond0.200", "ifcfg-ens1f0",
                        "ifcfg-ens1f1", "ifcfg-ens2f0", "ifcfg-ens2f1"]
     assert f"--- {sandbox}/etc/sysconfig/network-scripts/ifcfg-bond0" in out
+    renamed = out.split("=== the same machine as minion db1-renamed")[1]
+    assert "bonding: no pillar data" in renamed and "set bonds: {}" in renamed
+    assert "exit code 1; the 7 files written above are all still there, unchanged" in renamed
     assert "user-mode-linux kernel" in out  # says which bonds it shows
     health, after = out.split("=== bond.health   (salt-call exit code 0) ===")[1].split(
         "=== bond.health after the peer of ens1f0 went down   (salt-call exit code 1) ===")
