@@ -53,6 +53,9 @@ class BondOption:
     minimum: int | None = None
     maximum: int | None = None
     module_param: bool = True  # also a `bonding` module parameter (modprobe options)
+    # NetworkManager 1.42 keeps it in a keyfile's [bond] section (it drops the others
+    # with a log line only: checked with `nmcli --offline`, tests/unit/test_render_keyfile.py)
+    networkmanager: bool = True
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
     unit: str = ""
@@ -233,6 +236,7 @@ TABLE = (
     BondOption(
         "arp_missed_max", "int", "ARP monitor checks that must fail before a slave is down.",
         "2", modes=ARP_MODES, minimum=1, maximum=255, module_param=False, needs="arp_interval",
+        networkmanager=False,
     ),
     BondOption(
         "primary", "ifname", "The slave that is active whenever it is up.",
@@ -262,7 +266,7 @@ TABLE = (
     ),
     BondOption(
         "lacp_active", "switch", "Send LACPDUs periodically (on) or only when spoken to (off).",
-        "1", modes=_LACP, values=SWITCH_VALUES, module_param=False,
+        "1", modes=_LACP, values=SWITCH_VALUES, module_param=False, networkmanager=False,
     ),
     BondOption(
         "ad_select", "enum", "802.3ad aggregator selection logic.",
@@ -364,8 +368,9 @@ def _modes_text(option):
 def markdown_table():
     """The option table as Markdown, for the README and pillar.example docs."""
     lines = [
-        "| Option | Values | Default | Modes | Module parameter | Description |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Option | Values | Default | Modes | Module parameter | NetworkManager 1.42 | "
+        "Description |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for option in TABLE:
         default = "unset" if option.default is None else f"`{option.default}`"
@@ -375,6 +380,7 @@ def markdown_table():
             default,
             _modes_text(option),
             "yes" if option.module_param else "no",
+            "yes" if option.networkmanager else "no (dropped)",
             option.doc,
         )
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")

@@ -1,7 +1,7 @@
 """Renderers: a validated bond -> the files of one configuration format.
 
 Each format is one sibling module with one :class:`Renderer` subclass
-(``ifcfg`` today); adding a format is adding a file and a line in
+(``ifcfg``, ``keyfile``); adding a format is adding a file and a line in
 :data:`RENDERERS`, never an ``if format == ...`` elsewhere. The modprobe
 alias file is written in every format (``modprobe.py``).
 
@@ -19,7 +19,7 @@ and the modprobe file, chosen once per run by the state module.
 import os
 from dataclasses import dataclass
 
-from . import ifcfg, modprobe
+from . import ifcfg, keyfile, modprobe
 
 
 class Renderer:
@@ -91,7 +91,32 @@ class IfcfgRenderer(Renderer):
         return ifcfg.keys_of(text)
 
 
-RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(),)}
+class KeyfileRenderer(Renderer):
+    """NetworkManager keyfiles (``*.nmconnection``), RHEL 9 and later."""
+
+    format = "keyfile"
+    file_mode = 0o600  # NetworkManager ignores group- or world-readable keyfiles
+
+    def render(self, bond, state):
+        return keyfile.render_bond(bond, state)
+
+    def is_candidate(self, file_name):
+        return file_name.endswith(keyfile.FILE_SUFFIX)
+
+    def read_mark(self, text):
+        return keyfile.read_mark(text)
+
+    def read(self, text):
+        raise NotImplementedError("keyfiles are read back by NetworkManager itself")
+
+    def keys(self, text):
+        return keyfile.keys_of(text)
+
+    def refusals(self, config, path):
+        return keyfile.refusals(config, path)
+
+
+RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), KeyfileRenderer())}
 
 
 @dataclass(frozen=True)

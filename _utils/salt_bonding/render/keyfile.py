@@ -1,0 +1,149 @@
+"""A validated bond -> NetworkManager keyfiles (RHEL 9 and later, Fedora).
+
+One profile per interface in ``/etc/NetworkManager/system-connections``:
+``<bond>.nmconnection`` (``type=bond``), ``<slave>.nmconnection`` per port
+(``master=<bond>``, ``slave-type=bond``: NetworkManager 1.42 ignores the newer
+``controller=``/``port-type=``) and ``<bond>.<vid>.nmconnection`` per VLAN.
+Files are mode 0600 (NetworkManager refuses others as insecure) and start
+with the same mark as the ifcfg files; a profile's UUID is derived from its
+interface name, so every run writes the same bytes.
+
+Values. A keyfile is a GKeyFile ini file. Every value written here comes from
+validation (names, numbers, addresses, option words), and ``_value`` still
+escapes what GKeyFile gives meaning to (backslash, newline, tab, carriage
+return, a leading blank) and refuses NUL, so no value can start a line, a
+section or a key.
+
+NetworkManager drops bond options it does not know with only a log line and
+keeps the profile: options the option table marks ``networkmanager=False``
+are refused in ``refusals``, never silently lost.
+"""
+
+import re
+import uuid
+
+from ..names import check_ifname, vlan_device
+from ..options import OPTIONS
+from .ifcfg import STATE_ID, check_state, option_words, read_mark  # noqa: F401 (read_mark)
+
+FILE_SUFFIX = ".nmconnection"
+MARK_FORMAT = ("# Managed by Salt (bond state, {bond}; owner {state})."
+               " Local changes will be overwritten.")
+# Profile UUIDs: uuid5 of the interface name in this namespace (stable across runs).
+UUID_NAMESPACE = uuid.UUID("6c1f3a52-2d3e-4f0a-9a57-3d1c8f0b4a10")
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_KEY_LINE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=")
+
+
+def profile_uuid(interface):
+    """The UUID of the profile of ``interface``: the same on every run."""
+    return str(uuid.uuid5(UUID_NAMESPACE, interface))
+
+
+def _value(value):
+    """``value`` as GKeyFile text that reads back as exactly ``value``."""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if "\0" in text:
+        raise ValueError(f"{text!r}: a NUL character cannot be stored in a keyfile")
+    escaped = "".join(_ESCAPES.get(char, char) for char in text)
+    return "\\s" + escaped[1:] if escaped.startswith(" ") else escaped
+
+
+def _render(bond_name, state, sections):
+    lines = [MARK_FORMAT.format(bond=bond_name, state=check_state(state))]
+    for section, pairs in sections:
+        pairs = [(key, value) for key, value in pairs if value is not None]
+        if not pairs:
+            continue
+        lines += ["", f"[{section}]"] + [f"{key}={_value(value)}" for key, value in pairs]
+    return "\n".join(lines) + "\n"
+
+
+def _connection(interface, kind, onboot, *extra):
+    # Written as NetworkManager 1.42 writes a profile: defaults left out (autoconnect
+    # is true unless said otherwise), so the file is what NetworkManager would keep.
+    return ("connection", [("id", interface), ("uuid", profile_uuid(interface)),
+                           ("type", kind), ("interface-name", interface),
+                           ("autoconnect", None if onboot else False), *extra])
+
+
+def _ipv4(interface):
+    if interface.bootproto == "dhcp":
+        return ("ipv4", [("method", "auto")])
+    if interface.ipaddr is None:
+        return ("ipv4", [("method", "disabled")])
+    prefix = interface.prefix
+    if prefix is None and interface.netmask is not None:
+        prefix = bin(int.from_bytes(bytes(int(o) for o in interface.netmask.split(".")),
+                                    "big")).count("1")
+    address = interface.ipaddr if prefix is None else f"{interface.ipaddr}/{prefix}"
+    if interface.gateway is not None:  # 1.42's own form: address1=<address>,<gateway>
+        address = f"{address},{interface.gateway}"
+    return ("ipv4", [("method", "manual"), ("address1", address)])
+
+
+# IPv6 is left as the kernel has it, as the ifcfg files (no IPV6INIT) leave it.
+_IPV6 = ("ipv6", [("method", "ignore")])
+
+
+def render_bond(bond, state):
+    """``{file name: text}`` for one bond: its profile, one per port, one per VLAN."""
+    name = check_ifname(bond.name)
+    files = {}
+    files[f"{name}{FILE_SUFFIX}"] = _render(name, state, [
+        _connection(name, "bond", bond.onboot),
+        ("ethernet", [("mtu", bond.mtu)]),
+        ("bond", option_words(bond)),
+        _ipv4(bond),
+        _IPV6,
+    ])
+    for slave in bond.slaves:
+        check_ifname(slave)
+        files[f"{slave}{FILE_SUFFIX}"] = _render(name, state, [
+            _connection(slave, "ethernet", bond.onboot, ("master", name),
+                        ("slave-type", "bond")),
+        ])
+    for vid in sorted(bond.vlans):
+        vlan = bond.vlans[vid]
+        device = vlan_device(name, vid)
+        if vlan.device != device:
+            raise ValueError(f"{name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
+        check_ifname(device)
+        files[f"{device}{FILE_SUFFIX}"] = _render(name, state, [
+            _connection(device, "vlan", vlan.onboot),
+            ("ethernet", [("mtu", vlan.mtu)]),
+            ("vlan", [("id", vid), ("parent", name)]),
+            _ipv4(vlan),
+            _IPV6,
+        ])
+    return files
+
+
+def keys_of(text):
+    """``section.key`` names a keyfile sets, read leniently (an installer's file too)."""
+    keys, section = set(), ""
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        elif (match := _KEY_LINE.match(line)) and not stripped.startswith("#"):
+            keys.add(f"{section}.{match[1]}")
+    return keys
+
+
+def refusals(config, path):
+    """Options NetworkManager would drop, and extra ifcfg keys a keyfile cannot hold."""
+    found = []
+    for name, bond in config.bonds.items():
+        for option in bond.options:
+            if not OPTIONS[option].networkmanager:
+                found.append((f"{path}:{name}:{option}",
+                              f"NetworkManager 1.42 drops bond option {option} from a keyfile "
+                              "(with a log line only): leave it out, or write ifcfg files"))
+        for where, interface in [(f"{path}:{name}", bond)] + [
+                (f"{path}:{name}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]:
+            for key in ("ifcfg", "ifcfg_site"):
+                if getattr(interface, key):
+                    found.append((f"{where}:{key}", f"{key} keys are for ifcfg files; a "
+                                                    "keyfile has no place for them"))
+    return found

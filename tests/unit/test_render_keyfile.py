@@ -1,0 +1,144 @@
+"""keyfile: every profile we write, read back by the real NetworkManager (nmcli --offline).
+
+Each property we write must come back from NetworkManager with the same value:
+nothing dropped (NetworkManager drops what it does not know with a log line
+only), nothing reinterpreted.
+"""
+
+import dataclasses
+import os
+import stat
+
+import pytest
+from salt_bonding import errors, plan, schema
+from salt_bonding.modes import MODES
+from salt_bonding.options import TABLE
+from salt_bonding.render import RENDERERS, Destination, keyfile
+
+from tests.harness import nm
+from tests.harness.golden import HOSTS, host_pillar
+
+pytestmark = pytest.mark.unit
+STATE = "bond.reconciled:bonding"
+RENDERER = RENDERERS["keyfile"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nmcli():
+    if nm.NMCLI is None:
+        message = "nmcli is missing: scripts/setup installs network-manager"
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(message)
+
+
+def without_extras(config):
+    """The example hosts without their ifcfg-only extra keys (refused for keyfiles)."""
+    bonds = {name: dataclasses.replace(bond, ifcfg={}, ifcfg_site={},
+                                       vlans={vid: dataclasses.replace(v, ifcfg={})
+                                              for vid, v in bond.vlans.items()})
+             for name, bond in config.bonds.items()}
+    return dataclasses.replace(config, bonds=bonds)
+
+
+def assert_networkmanager_keeps_everything(text):
+    rc, normalised, stderr = nm.normalise(text)
+    assert rc == 0, (text, stderr)
+    ours, theirs = nm.settings(text), nm.settings(normalised)
+    missing = {key: value for key, value in ours.items() if theirs.get(key) != value}
+    assert missing == {}, (missing, normalised)
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_every_profile_of_the_example_hosts_is_kept_whole(host):
+    config = without_extras(schema.validate(host_pillar(host)))
+    files = RENDERER.render_all(config, STATE)
+    assert files and all(name.endswith(".nmconnection") for name in files)
+    for text in files.values():
+        assert keyfile.read_mark(text).state == STATE
+        assert_networkmanager_keeps_everything(text)
+
+
+def sample(option):
+    if option.kind == "int":
+        return "200" if option.miimon_multiple else str(max(option.minimum, 1) + 1)
+    if option.kind in ("enum", "switch"):
+        return option.values[-1][0]
+    return {"ipv4_list": "192.0.2.1,192.0.2.2", "ifname": "eth0",
+            "mac": "02:00:00:00:00:01"}[option.kind]
+
+
+def test_every_option_networkmanager_takes_survives_in_every_mode():
+    checked = 0
+    for option in TABLE[1:]:
+        if not option.networkmanager:
+            continue
+        for mode in option.modes:
+            given = {"mode": mode, "slaves": ["eth0", "eth1"], option.name: sample(option)}
+            if option.needs == "arp_interval" or option.name.startswith("arp_"):
+                given.update(arp_interval=100, arp_ip_target="192.0.2.1", miimon=0)
+                given[option.name] = sample(option)
+            else:
+                given.setdefault("miimon", 100)
+            if option.name == "primary_reselect":
+                given["primary"] = "eth0"
+            bond = schema.validate_bond("bond0", given)
+            text = keyfile.render_bond(bond, STATE)["bond0.nmconnection"]
+            assert f"\n{option.name}=" in text
+            assert_networkmanager_keeps_everything(text)
+            checked += 1
+    assert checked > 60
+
+
+@pytest.mark.parametrize("option", [o.name for o in TABLE if not o.networkmanager])
+def test_what_networkmanager_would_drop_is_refused_naming_it(tmp_path, option):
+    spec = next(o for o in TABLE if o.name == option)
+    mode = spec.modes[0]
+    bond = {"mode": mode, "slaves": ["eth0"], option: sample(spec)}
+    if spec.needs == "arp_interval":
+        bond.update(arp_interval=100, arp_ip_target="192.0.2.1")
+    else:
+        bond["miimon"] = 100
+    # The oracle first: NetworkManager really drops it.
+    text = keyfile.render_bond(schema.validate_bond("bond0", bond), STATE)["bond0.nmconnection"]
+    rc, normalised, _ = nm.normalise(text)
+    assert rc == 0 and f"\n{option}=" not in normalised
+    destination = Destination("keyfile", str(tmp_path / "nm"), str(tmp_path / "bonding.conf"))
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", destination)
+    assert caught.value.errors == [(
+        f"bonding:bonds:bond0:{option}",
+        f"NetworkManager 1.42 drops bond option {option} from a keyfile (with a log line "
+        "only): leave it out, or write ifcfg files")]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["a\nb", "[connection]", "k=v", "a;b", "# not a comment",
+                                   "back\\slash", " leading", "tab\there", "mixed\\n\n"])
+def test_any_value_reads_back_exactly_and_cannot_start_a_line(value):
+    text = keyfile._render("bond0", STATE, [
+        ("connection", [("id", value), ("uuid", keyfile.profile_uuid("bond0")),
+                        ("type", "bond"), ("interface-name", "bond0")]),
+        ("bond", [("mode", "active-backup")])])
+    assert len([line for line in text.split("\n") if line.startswith("[")]) == 2
+    rc, normalised, stderr = nm.normalise(text)
+    assert rc == 0, stderr
+    # What NetworkManager read is the value itself, and what it keeps reads the same.
+    assert nm.decode(nm.settings(text)["connection.id"]) == value
+    assert nm.decode(nm.settings(normalised)["connection.id"]) == value
+
+
+def test_keyfiles_are_written_0600_with_the_modprobe_alias(tmp_path):
+    (tmp_path / "system-connections").mkdir()
+    destination = Destination("keyfile", str(tmp_path / "system-connections"),
+                              str(tmp_path / "bonding.conf"))
+    pillar = {"bonds": {"bond0": {"mode": "802.3ad", "miimon": 100, "slaves": ["eth0", "eth1"],
+                                  "vlans": {100: {"ipaddr": "192.0.2.5", "prefix": 24}}}}}
+    plan.apply(plan.plan_reconciled(pillar, "bonding", destination))
+    written = sorted(p.name for p in (tmp_path / "system-connections").iterdir())
+    assert written == ["bond0.100.nmconnection", "bond0.nmconnection", "eth0.nmconnection",
+                       "eth1.nmconnection"]
+    for name in written:
+        mode = (tmp_path / "system-connections" / name).stat().st_mode
+        assert stat.S_IMODE(mode) == 0o600
+    assert "alias netdev-bond0 bonding" in (tmp_path / "bonding.conf").read_text()
+    assert plan.plan_reconciled(pillar, "bonding", destination).changes == {}
+    assert MODES  # the option table's modes are what the kernel calls them
