@@ -60,6 +60,7 @@ except ImportError:  # older Salt: pillar is plain data
 __virtualname__ = "bond"
 
 DEFAULT_IFCFG_DIR = "/etc/sysconfig/network-scripts"
+DEFAULT_KEYFILE_DIR = "/etc/NetworkManager/system-connections"
 DEFAULT_MODPROBE_CONF = "/etc/modprobe.d/bonding.conf"
 NETWORKMANAGER_SERVICE = "NetworkManager"
 DEFAULT_LOCK_TIMEOUT = 120  # seconds a run waits for another run of these states
@@ -74,13 +75,20 @@ def __virtual__():
     return __virtualname__
 
 
-def _destination():
-    """Where this run writes: chosen once, from the minion options."""
-    return _render.Destination(
-        format="ifcfg",
-        directory=__salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
+def _locations():
+    """Where each format goes on this minion, from the minion options; the run's format
+    (pillar ``format``, default ``auto``: from the grains) picks one."""
+    return _render.Locations(
+        directories={
+            "ifcfg": __salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
+            "keyfile": __salt__["config.get"]("bond.keyfile_dir", DEFAULT_KEYFILE_DIR),
+        },
         modprobe_conf=__salt__["config.get"]("bond.modprobe_conf", DEFAULT_MODPROBE_CONF),
     )
+
+
+def _grains():
+    return {key: __grains__.get(key) for key in ("os", "os_family", "osmajorrelease")}
 
 
 def _run(name, holder, destination, make_plan, done_comment, extra=None):
@@ -209,11 +217,11 @@ def reconciled(name="bonding"):
         bonding:
           bond.reconciled: []
     """
-    destination = _destination()
+    destination = _locations()
     pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
 
     def make_plan():
-        return _plan.plan_reconciled(pillar_value, name, destination)
+        return _plan.plan_reconciled(pillar_value, name, destination, grains=_grains())
 
     def done(plan):
         bonds = ", ".join(plan.bonds) or "none"
@@ -252,18 +260,20 @@ def managed(name, mode, slaves, **settings):
             - miimon: 100
             - lacp_rate: fast
     """
-    destination = _destination()
+    destination = _locations()
     bond_settings = {k: v for k, v in settings.items() if not k.startswith("__")}
     bond_settings.update(mode=mode, slaves=slaves)
+    file_format = bond_settings.pop("format", "auto")
 
     def make_plan():
-        return _plan.plan_managed(name, bond_settings, destination, path=f"{name}:bond.managed")
+        return _plan.plan_managed(name, bond_settings, destination, path=f"{name}:bond.managed",
+                                  file_format=file_format, grains=_grains())
 
     return _run(name, f"bond.managed {name}", destination, make_plan,
                 lambda plan: f"Bond {name} files are already as stated.")
 
 
-def absent(name, force=False):
+def absent(name, force=False, format="auto"):  # noqa: A002 (the state argument's name)
     """
     Remove bond ``name``: its ifcfg files (only those carrying this module's
     mark) and its modprobe alias.
@@ -281,10 +291,12 @@ def absent(name, force=False):
         bond9:
           bond.absent: []
     """
-    destination = _destination()
+    destination = _locations()
+    file_format = format
 
     def make_plan():
-        return _plan.plan_absent(name, destination, force=bool(force))
+        return _plan.plan_absent(name, destination, force=bool(force), file_format=file_format,
+                                 grains=_grains())
 
     return _run(name, f"bond.absent {name}", destination, make_plan,
                 lambda plan: f"Bond {name} has no files to remove.")

@@ -60,6 +60,7 @@ class Mark:
 class Config:
     """A whole run's configuration: every bond (sorted by name) and the host-wide choices."""
 
+    format: str = "auto"  # auto | ifcfg | keyfile (platform.resolve makes it concrete)
     networkmanager: str = "unmanaged"  # unmanaged | disabled
     modprobe_options: bool = False
     bonds: dict = field(default_factory=dict)  # name -> Bond

@@ -21,6 +21,7 @@ from . import files, schema
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
+from .platform import FORMATS, resolve
 from .render.ifcfg import STATE_ID
 
 
@@ -133,17 +134,31 @@ def claim(claims, plan):
     return clashes
 
 
-def plan_reconciled(pillar_value, pillar_key, destination):
-    """Every bond of the pillar value; marked files of bonds no longer there go."""
+def _destination(where, requested, grains, path):
+    """The Destination of this run: ``where`` (Locations, or a fixed Destination) for the
+    format ``requested`` (auto, ifcfg, keyfile) resolved for the minion's ``grains``."""
+    if requested not in FORMATS:
+        raise UserError([(path, f"invalid format {requested!r}: expected one of "
+                                f"{', '.join(FORMATS)}")])
+    return where.choose(resolve(requested, grains, path))
+
+
+def plan_reconciled(pillar_value, pillar_key, where, grains=None):
+    """Every bond of the pillar value; marked files of bonds no longer there go.
+
+    ``where``: ``render.Locations`` (the format follows pillar ``format`` and
+    the minion's ``grains``) or a fixed ``render.Destination``.
+    """
     state = state_id("reconciled", pillar_key)
     if not STATE_ID.fullmatch(state):
         raise UserError([("name", f"pillar key {pillar_key!r} may contain only letters, "
                                   "digits, '_', '.', ':' and '-'")])
     config = schema.validate(pillar_value, pillar_key)
+    destination = _destination(where, config.format, grains, f"{pillar_key}:format")
     return _plan(config, destination, state, scope=None, path=f"{pillar_key}:bonds")
 
 
-def plan_managed(name, settings, destination, path=None):
+def plan_managed(name, settings, where, path=None, file_format="auto", grains=None):
     """One bond from state arguments; other bonds' files are left alone.
 
     ``settings``: the same keys as one bond in pillar (mode, slaves, options,
@@ -153,6 +168,7 @@ def plan_managed(name, settings, destination, path=None):
     """
     warnings = []
     path = path or f"{name}:bond.managed"
+    destination = _destination(where, file_format, grains, f"{path}:format")
     bond = schema.validate_bond(name, settings, path, warnings)
     config = Config(bonds={name: bond}, warnings=warnings)
     plan = _plan(config, destination, state_id("managed", name), scope=[name], path=path)
@@ -177,7 +193,7 @@ def _refuse_other_bonds_files(plan, name, path):
         raise UserError(taken)
 
 
-def plan_absent(name, destination, force=False):
+def plan_absent(name, where, force=False, file_format="auto", grains=None):
     """Remove the files marked for bond ``name`` and its modprobe alias.
 
     What ``bond.managed`` wrote for it may go; what another state (a
@@ -187,6 +203,7 @@ def plan_absent(name, destination, force=False):
     problem = bond_name_problem(name)
     if problem:
         raise UserError([("name", problem)])
+    destination = _destination(where, file_format, grains, "format")
     return _plan(Config(), destination, state_id("managed", name), scope=[name], path="name",
                  take_any=force)
 

@@ -34,6 +34,7 @@ from .names import (
     vlan_parent,
 )
 from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
+from .platform import FORMATS
 from .render.ifcfg import extra_key_problem, site_key_problem
 from .values import (
     InvalidValue,
@@ -58,7 +59,7 @@ KEYS_NOT_YET = {
     key: "IPv6 settings come with NetworkManager keyfile support"
     for key in ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
 } | {key: "DNS settings come with NetworkManager keyfile support" for key in ("dns", "domain")}
-TOP_KEYS = ("networkmanager", "modprobe_options", "bonds")
+TOP_KEYS = ("format", "networkmanager", "modprobe_options", "bonds")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg",
                   "ifcfg_site")
 BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
@@ -642,5 +643,11 @@ def validate(pillar_value, pillar_key="bonding"):
         _modprobe_warnings(bonds, path, findings)
 
     findings.raise_if_any()
-    return Config(networkmanager=choice, modprobe_options=modprobe_options, bonds=bonds,
+    file_format = top.get("format", "auto")
+    if file_format not in FORMATS:
+        findings.error(f"{path}:format", f"invalid value {describe(file_format)}: expected one of "
+                                         f"{', '.join(FORMATS)}{suggest(file_format, FORMATS)}")
+        file_format = "auto"
+    return Config(format=file_format, networkmanager=choice, modprobe_options=modprobe_options,
+                  bonds=bonds,
                   warnings=findings.warnings)

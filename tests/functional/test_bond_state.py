@@ -572,3 +572,35 @@ def test_names_and_keys_that_cannot_work_are_refused_through_salt(salt_call):
     ):
         assert said in state["comment"], state["comment"]
     assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+
+
+@pytest.mark.parametrize("major, written", [
+    (7, ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]),
+    (9, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
+    (10, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
+])
+def test_the_minions_rhel_generation_decides_the_files(salt_call, tmp_path, major, written):
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    salt_call.configure(grains={"os": "RedHat", "os_family": "RedHat",
+                                "osmajorrelease": major},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    salt_call.set_pillar({"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "miimon": 100, "slaves": ["eth0", "eth1"]}}}})
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True, state
+    found = sorted(p.name for p in [*salt_call.ifcfg_dir.iterdir(), *keyfiles.iterdir()])
+    assert found == written
+    for path in keyfiles.iterdir():
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert "alias netdev-bond0 bonding" in salt_call.modprobe_conf.read_text()
+    rc, state = apply(salt_call)
+    assert state["changes"] == {}, state
+    if major >= 9:  # and the choice that cannot work there is refused, nothing written
+        salt_call.set_pillar({"bonding": {"format": "ifcfg", "bonds": {"bond0": {
+            "mode": "active-backup", "miimon": 100, "slaves": ["eth0", "eth1"]}}}})
+        rc, state = apply(salt_call)
+        assert rc != 0 and state["result"] is False
+        assert (f"bonding:format: ifcfg files do nothing on RedHat {major}: its network stack "
+                "reads only keyfile") in state["comment"]
+        assert list(salt_call.ifcfg_dir.iterdir()) == []

@@ -380,6 +380,7 @@ bonding:
         100: {ipaddr: 198.51.100.10, prefix: 24}
 """
     assert dataclasses.asdict(validate(yaml.safe_load(text)["bonding"])) == {
+        "format": "auto",
         "networkmanager": "unmanaged",
         "modprobe_options": False,
         "bonds": {
@@ -568,7 +569,7 @@ def test_validate_raises_only_user_error(pillar_value):
                    for path, message in exc.errors)
     else:
         assert set(dataclasses.asdict(result)) == {
-            "networkmanager", "modprobe_options", "bonds", "warnings"}
+            "format", "networkmanager", "modprobe_options", "bonds", "warnings"}
 
 
 @settings(max_examples=200, deadline=None)

@@ -120,6 +120,17 @@ RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), Keyfile
 
 
 @dataclass(frozen=True)
+class Locations:
+    """Where each format goes on a minion (its options); ``choose`` makes a Destination."""
+
+    directories: dict  # format -> directory
+    modprobe_conf: str
+
+    def choose(self, file_format):
+        return Destination(file_format, self.directories[file_format], self.modprobe_conf)
+
+
+@dataclass(frozen=True)
 class Destination:
     """Where one run writes: ``format``'s files into ``directory``, and the modprobe file."""
 
@@ -133,6 +144,10 @@ class Destination:
 
     def path(self, file_name):
         return os.path.join(self.directory, file_name)
+
+    def choose(self, file_format):
+        """This destination: it was fixed by whoever made it (tests, tools)."""
+        return self
 
     def owns(self, path, text):
         """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
