@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from .errors import FilesError, UserError
 from .regular import NotRegularFile, read_regular
-from .render import modprobe
+from .render import RENDERERS, modprobe
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -136,7 +136,11 @@ def desired_files(config, destination, state, scope=None, take_any=False):
     in_scope = None if scope is None else set(scope) | set(config.bonds)
     run_bonds = set(config.bonds) if in_scope is None else in_scope
     ours, foreign, others = [], {}, set()
-    for path, mark in find_managed(destination.directory, renderer).items():
+    marks = find_managed(destination.directory, renderer)
+    for file_format, directory in destination.sweep:  # files of the formats not written now
+        if os.path.normpath(directory) != os.path.normpath(destination.directory):
+            marks.update(find_managed(directory, RENDERERS[file_format]))
+    for path, mark in marks.items():
         if not may_take(mark, state, take_any and mark.bond in (scope or ())):
             others.add(mark.bond)
             if mark.bond in run_bonds or path in write:

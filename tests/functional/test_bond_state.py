@@ -604,3 +604,29 @@ def test_the_minions_rhel_generation_decides_the_files(salt_call, tmp_path, majo
         assert (f"bonding:format: ifcfg files do nothing on RedHat {major}: its network stack "
                 "reads only keyfile") in state["comment"]
         assert list(salt_call.ifcfg_dir.iterdir()) == []
+
+
+def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call, tmp_path):
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    rhel = {"os": "RedHat", "os_family": "RedHat"}
+    salt_call.configure(grains={**rhel, "osmajorrelease": 8},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    salt_call.set_pillar({"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "miimon": 100, "slaves": ["eth0", "eth1"]}}}})
+    (salt_call.ifcfg_dir / "ifcfg-eth9").write_text("DEVICE=eth9\n")  # the administrator's
+    apply(salt_call)
+    assert sorted(p.name for p in salt_call.ifcfg_dir.iterdir()) == [
+        "ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1", "ifcfg-eth9"]
+    salt_call.configure(grains={**rhel, "osmajorrelease": 9})
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True, state
+    actions = {os.path.basename(path): change["action"]
+               for path, change in state["changes"].items()}
+    assert actions == {"ifcfg-bond0": "removed", "ifcfg-eth0": "removed", "ifcfg-eth1": "removed",
+                       "bond0.nmconnection": "created", "eth0.nmconnection": "created",
+                       "eth1.nmconnection": "created"}, actions
+    assert [p.name for p in salt_call.ifcfg_dir.iterdir()] == ["ifcfg-eth9"]
+    assert "alias netdev-bond0 bonding" in salt_call.modprobe_conf.read_text()
+    rc, state = apply(salt_call)
+    assert state["changes"] == {}, state

@@ -127,20 +127,38 @@ class Locations:
     modprobe_conf: str
 
     def choose(self, file_format):
-        return Destination(file_format, self.directories[file_format], self.modprobe_conf)
+        others = tuple((other, directory) for other, directory in self.directories.items()
+                       if other != file_format)
+        return Destination(file_format, self.directories[file_format], self.modprobe_conf,
+                           sweep=others)
 
 
 @dataclass(frozen=True)
 class Destination:
-    """Where one run writes: ``format``'s files into ``directory``, and the modprobe file."""
+    """Where one run writes: ``format``'s files into ``directory``, and the modprobe file.
+
+    ``sweep``: ``((format, directory), ...)`` of the other formats, whose files
+    this run's state wrote earlier are removed (a host moved from ifcfg files
+    to keyfiles by an upgrade from RHEL 8 to 9 changes over in one run).
+    """
 
     format: str
     directory: str
     modprobe_conf: str
+    sweep: tuple = ()
 
     @property
     def renderer(self):
         return RENDERERS[self.format]
+
+    def renderer_for(self, path):
+        """The renderer of the format whose directory holds ``path``."""
+        directory = os.path.dirname(path)
+        for file_format, swept in self.sweep:
+            if os.path.normpath(swept) == os.path.normpath(directory) != os.path.normpath(
+                    self.directory):
+                return RENDERERS[file_format]
+        return self.renderer
 
     def path(self, file_name):
         return os.path.join(self.directory, file_name)
@@ -153,10 +171,10 @@ class Destination:
         """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
         if path == self.modprobe_conf:
             return modprobe.is_managed(text)
-        return self.renderer.read_mark(text) is not None
+        return self.renderer_for(path).read_mark(text) is not None
 
     def mark(self, path, text):
         """The Mark of a file of ours (None: not ours, absent, or the shared modprobe file)."""
         if path == self.modprobe_conf or text is None:
             return None
-        return self.renderer.read_mark(text)
+        return self.renderer_for(path).read_mark(text)
