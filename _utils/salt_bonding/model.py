@@ -20,6 +20,13 @@ class Interface:
     netmask: str | None = None  # only when no prefix was given
     gateway: str | None = None
     mtu: int | None = None
+    ipv6init: bool = False  # IPv6 configured at all (true when any IPv6 key is given)
+    ipv6addr: list = field(default_factory=list)  # "address/prefix", the first is primary
+    ipv6_defaultgw: str | None = None
+    ipv6_autoconf: bool | None = None  # SLAAC; None: not said
+    dhcpv6c: bool | None = None
+    dns: list = field(default_factory=list)  # IPv4 or IPv6 servers, at most 3
+    domain: list = field(default_factory=list)  # search domains
     ifcfg: dict = field(default_factory=dict)  # extra ifcfg keys -> text
     ifcfg_site: dict = field(default_factory=dict)  # site keys (read by your own scripts)
 

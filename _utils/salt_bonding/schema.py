@@ -39,12 +39,15 @@ from .render.ifcfg import extra_key_problem, site_key_problem
 from .values import (
     InvalidValue,
     describe,
+    domain_problem,
     host_address_problem,
     is_contiguous_netmask,
     is_int,
     parse_decimal,
     parse_flag,
+    parse_ip,
     parse_ipv4,
+    parse_ipv6_interface,
     suggest,
     text_problem,
     type_name,
@@ -53,15 +56,13 @@ from .values import (
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
-# Interface keys people reach for that this version does not take yet, and why
-# (so that ipv6addr is not "corrected" to ipaddr).
-KEYS_NOT_YET = {
-    key: "IPv6 settings come with NetworkManager keyfile support"
-    for key in ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
-} | {key: "DNS settings come with NetworkManager keyfile support" for key in ("dns", "domain")}
+# Interface keys people reach for that this version does not take yet, and why.
+KEYS_NOT_YET = {}
 TOP_KEYS = ("format", "networkmanager", "modprobe_options", "bonds")
-INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu", "ifcfg",
-                  "ifcfg_site")
+IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
+INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
+                  *IPV6_KEYS, "dns", "domain", "ifcfg", "ifcfg_site")
+MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
 BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
@@ -223,10 +224,92 @@ def _interface(settings, path, findings):
         "bootproto": bootproto,
         **addressing,
         "mtu": mtu,
+        **_ipv6(settings, path, findings),
+        **_dns(settings, path, findings),
         "ifcfg": _ifcfg_extras(settings.get("ifcfg"), f"{path}:ifcfg", findings),
         "ifcfg_site": _ifcfg_extras(settings.get("ifcfg_site"), f"{path}:ifcfg_site", findings,
                                     site_key_problem),
     }
+
+
+def _flag(settings, key, path, findings):
+    if key not in settings:
+        return None
+    value = parse_flag(settings[key])
+    if value is None:
+        findings.error(f"{path}:{key}", f"invalid {key} {describe(settings[key])}: expected "
+                                        "true or false (or yes/no, on/off, 1/0)")
+    return value
+
+
+def _listed(value):
+    """A list from one value or a list (a single address is given as a string)."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _ipv6(settings, path, findings):
+    """ipv6init, ipv6addr (primary first), ipv6_defaultgw, ipv6_autoconf, dhcpv6c."""
+    addresses = []
+    for index, raw in enumerate(_listed(settings["ipv6addr"]) if "ipv6addr" in settings else []):
+        where = f"{path}:ipv6addr" + (f":{index}" if isinstance(settings["ipv6addr"], list) else "")
+        try:
+            text = str(parse_ipv6_interface(raw))
+        except InvalidValue as exc:
+            findings.error(where, f"invalid ipv6addr: {exc}")
+            continue
+        if text in addresses:
+            findings.error(where, f"ipv6addr {text} is given twice")
+            continue
+        addresses.append(text)
+    gateway = None
+    if "ipv6_defaultgw" in settings:
+        try:
+            address = parse_ip(settings["ipv6_defaultgw"])
+            if address.version != 6 or address.is_multicast or address.is_unspecified:
+                raise InvalidValue(f"{describe(settings['ipv6_defaultgw'])} is not a unicast "
+                                   "IPv6 address")
+            gateway = str(address)
+        except InvalidValue as exc:
+            findings.error(f"{path}:ipv6_defaultgw", f"invalid ipv6_defaultgw: {exc}")
+    autoconf = _flag(settings, "ipv6_autoconf", path, findings)
+    dhcpv6c = _flag(settings, "dhcpv6c", path, findings)
+    given = [key for key in IPV6_KEYS[1:] if key in settings]
+    ipv6init = _flag(settings, "ipv6init", path, findings)
+    if ipv6init is False and given:
+        findings.error(f"{path}:ipv6init", f"ipv6init is false but {', '.join(given)} "
+                                           "configure IPv6: drop them or ipv6init")
+    if gateway and not addresses and not autoconf and not dhcpv6c:
+        findings.error(f"{path}:ipv6_defaultgw", "ipv6_defaultgw needs ipv6addr, ipv6_autoconf "
+                                                 "or dhcpv6c")
+    return {"ipv6init": bool(ipv6init or given), "ipv6addr": addresses,
+            "ipv6_defaultgw": gateway, "ipv6_autoconf": autoconf, "dhcpv6c": dhcpv6c}
+
+
+def _dns(settings, path, findings):
+    """dns: up to three IPv4/IPv6 servers; domain: search domains (a list or one string)."""
+    servers = []
+    raw_servers = _listed(settings["dns"]) if "dns" in settings else []
+    if len(raw_servers) > MAX_DNS:
+        findings.error(f"{path}:dns", f"{len(raw_servers)} servers: the resolver reads at most "
+                                      f"{MAX_DNS} (resolv.conf's MAXNS)")
+    for index, raw in enumerate(raw_servers[:MAX_DNS]):
+        try:
+            address = parse_ip(raw)
+        except InvalidValue as exc:
+            findings.error(f"{path}:dns:{index}", f"invalid dns: {exc}")
+            continue
+        servers.append(str(address))
+    domains = []
+    raw_domains = settings.get("domain", [])
+    if isinstance(raw_domains, str):
+        raw_domains = raw_domains.split()
+    for index, raw in enumerate(_listed(raw_domains)):
+        problem = domain_problem(raw)
+        if problem:
+            findings.error(f"{path}:domain:{index}", f"invalid domain: {problem}")
+        else:
+            domains.append(raw)
+    return {"dns": servers, "domain": domains}
 
 
 def _addressing(settings, path, findings):

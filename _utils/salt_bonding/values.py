@@ -78,6 +78,43 @@ def host_address_problem(address):
     return None
 
 
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def parse_ipv6_interface(value):
+    """An ``IPv6Interface`` from ``address/prefix``, or InvalidValue."""
+    if isinstance(value, str) and "/" in value:
+        try:
+            interface = ipaddress.IPv6Interface(value)
+        except ValueError:
+            pass
+        else:
+            if interface.ip.is_multicast or interface.ip.is_unspecified or interface.ip.is_loopback:
+                raise InvalidValue(f"{describe(value)} is not a unicast host address")
+            return interface
+    raise InvalidValue(f"{describe(value)} is not an IPv6 address with its prefix "
+                       "(e.g. 2001:db8::10/64)")
+
+
+def parse_ip(value):
+    """An IPv4 or IPv6 address (no prefix), or InvalidValue."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.ip_address(value)
+        except ValueError:
+            pass
+    raise InvalidValue(f"{describe(value)} is not an IP address (e.g. 192.0.2.53 or 2001:db8::53)")
+
+
+def domain_problem(value):
+    """Why ``value`` is not a DNS search domain, or None."""
+    if not isinstance(value, str) or not value or len(value) > 253:
+        return f"{describe(value)} is not a domain name"
+    if not all(_LABEL.fullmatch(label) for label in value.rstrip(".").split(".")):
+        return f"{describe(value)} is not a domain name (letters, digits, '-' between dots)"
+    return None
+
+
 def is_contiguous_netmask(mask):
     """Whether a netmask's one bits are contiguous (255.255.255.0, not 255.0.255.0)."""
     inverted = ~int(mask) & 0xFFFFFFFF

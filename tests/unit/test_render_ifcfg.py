@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from salt_bonding import model, options, schema
+from salt_bonding import errors, model, options, schema
 from salt_bonding.render import RENDERERS, ifcfg, modprobe, shell
 
 from tests.harness.shell import source_with_bash
@@ -336,3 +336,31 @@ def test_site_keys_are_written_after_the_known_ones_and_bash_reads_them(tmp_path
         'ETHTOOL_OPTS="-K bond0 gro off"', 'RACK_POSITION="r12 u3"', 'TENANT="\\$(touch pwned)"']
     sourced = write_and_source(tmp_path, {"ifcfg-bond0": text})["ifcfg-bond0"]
     assert (sourced["RACK_POSITION"], sourced["TENANT"]) == ("r12 u3", "$(touch pwned)")
+
+
+def test_ipv6_and_dns_keys_as_bash_reads_them(tmp_path):
+    config = schema.validate({"bonds": {"bond0": {
+        "mode": 1, "miimon": 100, "slaves": ["eth0"], "ipaddr": "192.0.2.10", "prefix": 24,
+        "ipv6addr": ["2001:db8::10/64", "2001:db8:1::10/64"], "ipv6_defaultgw": "2001:db8::1",
+        "ipv6_autoconf": False, "dns": ["192.0.2.53", "2001:db8::53"],
+        "domain": ["example.com", "corp.example.com"],
+        "vlans": {100: {"dhcpv6c": True}}}}})
+    files = render_files(config)
+    sourced = write_and_source(tmp_path, files)
+    bond0 = sourced["ifcfg-bond0"]
+    assert {key: bond0[key] for key in bond0 if key.startswith(("IPV6", "DNS", "DOMAIN"))} == {
+        "IPV6INIT": "yes", "IPV6ADDR": "2001:db8::10/64",
+        "IPV6ADDR_SECONDARIES": "2001:db8:1::10/64", "IPV6_DEFAULTGW": "2001:db8::1",
+        "IPV6_AUTOCONF": "no", "DNS1": "192.0.2.53", "DNS2": "2001:db8::53",
+        "DOMAIN": "example.com corp.example.com"}
+    assert (sourced["ifcfg-bond0.100"]["IPV6INIT"], sourced["ifcfg-bond0.100"]["DHCPV6C"]) == (
+        "yes", "yes")
+    assert "IPV6INIT" not in sourced["ifcfg-eth0"]
+
+
+@pytest.mark.parametrize("key", ["IPV6ADDR", "DNS1", "DOMAIN", "IPV6INIT"])
+def test_ipv6_and_dns_keys_are_set_through_their_pillar_keys(key):
+    with pytest.raises(errors.UserError) as caught:
+        schema.validate({"bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"],
+                                             "ifcfg": {key: "x"}}}})
+    assert f"ifcfg key {key} is written by this module" in str(caught.value)

@@ -142,3 +142,29 @@ def test_keyfiles_are_written_0600_with_the_modprobe_alias(tmp_path):
     assert "alias netdev-bond0 bonding" in (tmp_path / "bonding.conf").read_text()
     assert plan.plan_reconciled(pillar, "bonding", destination).changes == {}
     assert MODES  # the option table's modes are what the kernel calls them
+
+
+ADDRESSING = [
+    {"ipaddr": "192.0.2.10", "prefix": 24, "gateway": "192.0.2.1",
+     "ipv6addr": ["2001:db8::10/64", "2001:db8:1::10/64"], "ipv6_defaultgw": "2001:db8::1",
+     "dns": ["192.0.2.53", "2001:db8::53"], "domain": "example.com corp.example.com"},
+    {"bootproto": "dhcp", "dhcpv6c": True, "dns": ["192.0.2.53"], "domain": "example.com"},
+    {"ipv6_autoconf": True, "ipv6addr": "2001:db8::10/64", "dns": ["2001:db8::53"],
+     "domain": ["example.com"]},
+    {"ipv6init": True},
+    {"ipaddr": "192.0.2.10", "netmask": "255.255.255.0", "onboot": False, "mtu": 9000},
+]
+
+
+@pytest.mark.parametrize("addressing", ADDRESSING)
+def test_ipv4_ipv6_and_dns_are_kept_whole_on_bonds_and_vlans(addressing):
+    bond = schema.validate_bond("bond0", {"mode": "active-backup", "miimon": 100,
+                                          "slaves": ["eth0"], **addressing,
+                                          "vlans": {100: dict(addressing)}})
+    files = keyfile.render_bond(bond, STATE)
+    for name in ("bond0.nmconnection", "bond0.100.nmconnection"):
+        assert_networkmanager_keeps_everything(files[name])
+    settings = nm.settings(files["bond0.nmconnection"])
+    if bond.domain:  # the search domains once, with IPv4 when it is configured
+        assert [key for key in settings if key.endswith("dns-search")] == [
+            "ipv4.dns-search" if bond.ipaddr or bond.bootproto == "dhcp" else "ipv6.dns-search"]

@@ -15,6 +15,9 @@ from salt_bonding.schema import validate, validate_bond
 
 pytestmark = pytest.mark.unit
 
+NO_IPV6_OR_DNS = {"ipv6init": False, "ipv6addr": [], "ipv6_defaultgw": None,
+                  "ipv6_autoconf": None, "dhcpv6c": None, "dns": [], "domain": []}
+
 REPO = Path(__file__).resolve().parents[2]
 B = "bonding:bonds:bond0"
 DROP = object()  # a key to leave out
@@ -204,8 +207,8 @@ BOND_RULES = [
     ("ifcfg-path", bond(ifcfg={"PATH": "/tmp"}), bond(ifcfg={}), "ifcfg:PATH", "shell"),
     ("ifcfg-surrogate", bond(ifcfg={"ZONE": "a\ud800"}), bond(ifcfg={"ZONE": "a"}),
      "ifcfg:ZONE", "not valid text"),
-    ("ifcfg-list", bond(ifcfg={"DNS1": ["192.0.2.53"]}), bond(ifcfg={"DNS1": "192.0.2.53"}),
-     "ifcfg:DNS1", "expected a string, number or bool"),
+    ("ifcfg-list", bond(ifcfg={"ZONE": ["public"]}), bond(ifcfg={"ZONE": "public"}),
+     "ifcfg:ZONE", "expected a string, number or bool"),
     ("ifcfg-not-mapping", bond(ifcfg=["ZONE=public"]), bond(ifcfg={"ZONE": "public"}),
      "ifcfg", "expected a mapping of extra ifcfg keys"),
     ("vlan-id-zero", bond(vlans={0: {}}), bond(vlans={1: {}}), "vlans:0",
@@ -389,12 +392,12 @@ bonding:
                 "options": {"miimon": "100", "primary": "eth0"},
                 "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
                 "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
-                "gateway": "192.0.2.1", "mtu": 9000,
+                "gateway": "192.0.2.1", "mtu": 9000, **NO_IPV6_OR_DNS,
                 "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"}, "ifcfg_site": {},
                 "vlans": {100: {
                     "vid": 100, "device": "bond0.100", "onboot": True, "bootproto": "static",
                     "ipaddr": "198.51.100.10", "prefix": 24, "netmask": None, "gateway": None,
-                    "mtu": None, "ifcfg": {}, "ifcfg_site": {},
+                    "mtu": None, **NO_IPV6_OR_DNS, "ifcfg": {}, "ifcfg_site": {},
                 }},
             }
         },
@@ -450,20 +453,19 @@ def test_bonds_are_sorted_by_name():
 def test_interface_defaults_and_conversions():
     result = validate(pillar(bond(
         ipaddr="192.0.2.10", netmask="255.255.255.0", mtu="9000",
-        ifcfg={"IPV6INIT": False, "ZONE": "public", "USERCTL": True, "LINKDELAY": 5},
+        ifcfg={"ZONE": "public", "USERCTL": True, "LINKDELAY": 5},
         vlans={"200": None, 100: {"bootproto": "DHCP", "onboot": False}},
     ))).bonds["bond0"]
     assert (result.bootproto, result.prefix, result.netmask, result.mtu) == (
         "static", None, "255.255.255.0", 9000)
     assert result.onboot is True
-    assert result.ifcfg == {"IPV6INIT": "no", "ZONE": "public", "USERCTL": "yes",
-                            "LINKDELAY": "5"}
+    assert result.ifcfg == {"ZONE": "public", "USERCTL": "yes", "LINKDELAY": "5"}
     assert list(result.vlans) == [100, 200]
     assert result.vlans[100].bootproto == "dhcp" and result.vlans[100].onboot is False
     assert dataclasses.asdict(result.vlans[200]) == {
         "vid": 200, "device": "bond0.200", "onboot": True, "bootproto": "none", "ipaddr": None,
-        "prefix": None, "netmask": None, "gateway": None, "mtu": None, "ifcfg": {},
-        "ifcfg_site": {},
+        "prefix": None, "netmask": None, "gateway": None, "mtu": None, **NO_IPV6_OR_DNS,
+        "ifcfg": {}, "ifcfg_site": {},
     }
 
 
@@ -690,13 +692,9 @@ def test_messages_that_used_to_read_oddly():
     assert caught.value.errors == [(
         "bonding:bonds:bond0",
         "expected a mapping of bond settings (mode, slaves, ...), got nothing (null)")]
-    with pytest.raises(UserError) as caught:
-        validate(pillar(bond(ipv6addr="2001:db8::10/64", dns=["192.0.2.53"])))
-    assert sorted(caught.value.errors) == [
-        (f"{B}:dns", "dns is not supported yet: DNS settings come with NetworkManager keyfile "
-                     "support"),
-        (f"{B}:ipv6addr", "ipv6addr is not supported yet: IPv6 settings come with "
-                          "NetworkManager keyfile support")]
+    with pytest.raises(UserError) as caught:  # IPv6 keys are not "corrected" to IPv4 ones
+        validate(pillar(bond(ipv6adr="2001:db8::10/64")))
+    assert caught.value.errors[0][1].endswith("did you mean 'ipv6addr'?")
     with pytest.raises(UserError) as caught:  # YAML turned `lacp_rate: off` into False
         validate(pillar(bond(mode="802.3ad", primary=None, lacp_rate=False)))
     assert caught.value.errors[0][1].endswith(
@@ -704,3 +702,41 @@ def test_messages_that_used_to_read_oddly():
     with pytest.raises(UserError) as caught:
         validate(pillar(networkmanager=False))
     assert "quote the word" in caught.value.errors[0][1]
+
+
+def test_ipv6_and_dns_are_validated_and_normalised():
+    result = validate(pillar(bond(
+        ipv6addr=["2001:DB8::10/64", "2001:db8:1::10/64"], ipv6_defaultgw="2001:db8::1",
+        dns=["192.0.2.53", "2001:db8::53"], domain="example.com corp.example.com",
+        vlans={100: {"dhcpv6c": "yes", "ipv6_autoconf": False}}))).bonds["bond0"]
+    assert (result.ipv6init, result.ipv6addr, result.ipv6_defaultgw) == (
+        True, ["2001:db8::10/64", "2001:db8:1::10/64"], "2001:db8::1")
+    assert result.dns == ["192.0.2.53", "2001:db8::53"]
+    assert result.domain == ["example.com", "corp.example.com"]
+    assert (result.vlans[100].ipv6init, result.vlans[100].dhcpv6c,
+            result.vlans[100].ipv6_autoconf) == (True, True, False)
+    assert validate(pillar(bond())).bonds["bond0"].ipv6init is False
+
+
+@pytest.mark.parametrize("settings, path, message", [
+    ({"ipv6addr": "2001:db8::10"}, "ipv6addr", "is not an IPv6 address with its prefix"),
+    ({"ipv6addr": ["2001:db8::10/64", "ff02::1/64"]}, "ipv6addr:1",
+     "is not a unicast host address"),
+    ({"ipv6addr": ["2001:db8::10/64", "2001:db8::10/64"]}, "ipv6addr:1", "is given twice"),
+    ({"ipv6_defaultgw": "192.0.2.1", "ipv6_autoconf": True}, "ipv6_defaultgw",
+     "is not a unicast IPv6 address"),
+    ({"ipv6_defaultgw": "2001:db8::1"}, "ipv6_defaultgw",
+     "needs ipv6addr, ipv6_autoconf or dhcpv6c"),
+    ({"ipv6init": False, "ipv6addr": "2001:db8::10/64"}, "ipv6init",
+     "ipv6init is false but ipv6addr configure IPv6"),
+    ({"dns": ["192.0.2.53", "x"]}, "dns:1", "is not an IP address"),
+    ({"dns": ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]}, "dns",
+     "the resolver reads at most 3"),
+    ({"domain": ["example.com", "bad_domain!"]}, "domain:1", "is not a domain name"),
+    ({"dhcpv6c": "sometimes"}, "dhcpv6c", "expected true or false"),
+])
+def test_ipv6_and_dns_mistakes_name_their_pillar_path(settings, path, message):
+    with pytest.raises(UserError) as caught:
+        validate(pillar(bond(**settings)))
+    assert any(where == f"{B}:{path}" and message in text
+               for where, text in caught.value.errors), caught.value.errors

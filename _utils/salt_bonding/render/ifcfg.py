@@ -32,6 +32,8 @@ RESERVED_KEYS = frozenset({
     "DEVICE", "NAME", "TYPE", "BONDING_MASTER", "BONDING_OPTS", "ONBOOT", "BOOTPROTO",
     "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY", "GATEWAY0",
     "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
+    "IPV6INIT", "IPV6ADDR", "IPV6ADDR_SECONDARIES", "IPV6_DEFAULTGW", "IPV6_AUTOCONF",
+    "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN",
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
@@ -118,6 +120,15 @@ def _ip_keys(interface):
         ("NETMASK", interface.netmask if prefix is None else None),
         ("GATEWAY", interface.gateway),
         ("MTU", interface.mtu),
+        # IPv6 and DNS only when pillar gives them (initscripts' and ifcfg-rh's names).
+        ("IPV6INIT", True if interface.ipv6init else None),
+        ("IPV6ADDR", interface.ipv6addr[0] if interface.ipv6addr else None),
+        ("IPV6ADDR_SECONDARIES", " ".join(interface.ipv6addr[1:]) or None),
+        ("IPV6_DEFAULTGW", interface.ipv6_defaultgw),
+        ("IPV6_AUTOCONF", interface.ipv6_autoconf),
+        ("DHCPV6C", interface.dhcpv6c),
+        *((f"DNS{number}", server) for number, server in enumerate(interface.dns, 1)),
+        ("DOMAIN", " ".join(interface.domain) or None),
     ]
 
 

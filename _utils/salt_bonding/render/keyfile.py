@@ -69,7 +69,7 @@ def _connection(interface, kind, onboot, *extra):
 
 def _ipv4(interface):
     if interface.bootproto == "dhcp":
-        return ("ipv4", [("method", "auto")])
+        return ("ipv4", [("method", "auto"), *_dns(interface, 4, True)])
     if interface.ipaddr is None:
         return ("ipv4", [("method", "disabled")])
     prefix = interface.prefix
@@ -79,11 +79,41 @@ def _ipv4(interface):
     address = interface.ipaddr if prefix is None else f"{interface.ipaddr}/{prefix}"
     if interface.gateway is not None:  # 1.42's own form: address1=<address>,<gateway>
         address = f"{address},{interface.gateway}"
-    return ("ipv4", [("method", "manual"), ("address1", address)])
+    return ("ipv4", [("method", "manual"), ("address1", address), *_dns(interface, 4, True)])
 
 
-# IPv6 is left as the kernel has it, as the ifcfg files (no IPV6INIT) leave it.
-_IPV6 = ("ipv6", [("method", "ignore")])
+def _has_ipv4(interface):
+    return interface.bootproto == "dhcp" or interface.ipaddr is not None
+
+
+def _dns(interface, version, with_search):
+    """dns (the servers of this IP version) and, once, dns-search, as 1.42 writes them."""
+    servers = [s for s in interface.dns if (":" in s) == (version == 6)]
+    pairs = [("dns", "".join(f"{s};" for s in servers) or None)]
+    if with_search:
+        pairs.append(("dns-search", "".join(f"{d};" for d in interface.domain) or None))
+    return pairs
+
+
+def _ipv6(interface):
+    """IPv6 as pillar says; left as the kernel has it (ignore) when pillar says nothing,
+    as the ifcfg files (no IPV6INIT) leave it."""
+    if not interface.ipv6init:
+        return ("ipv6", [("method", "ignore")])
+    if interface.dhcpv6c:
+        method = "dhcp"
+    elif interface.ipv6_autoconf or (interface.ipv6_autoconf is None and not interface.ipv6addr):
+        method = "auto"
+    else:
+        method = "manual"
+    addresses = [(f"address{number}", address)
+                 for number, address in enumerate(interface.ipv6addr, 1)]
+    if addresses and interface.ipv6_defaultgw:
+        addresses[0] = (addresses[0][0], f"{addresses[0][1]},{interface.ipv6_defaultgw}")
+    elif interface.ipv6_defaultgw:
+        addresses.append(("gateway", interface.ipv6_defaultgw))
+    search_here = not _has_ipv4(interface)  # the domains go with IPv4 when it is configured
+    return ("ipv6", [*addresses, *_dns(interface, 6, search_here), ("method", method)])
 
 
 def render_bond(bond, state):
@@ -95,7 +125,7 @@ def render_bond(bond, state):
         ("ethernet", [("mtu", bond.mtu)]),
         ("bond", option_words(bond)),
         _ipv4(bond),
-        _IPV6,
+        _ipv6(bond),
     ])
     for slave in bond.slaves:
         check_ifname(slave)
@@ -114,7 +144,7 @@ def render_bond(bond, state):
             ("ethernet", [("mtu", vlan.mtu)]),
             ("vlan", [("id", vid), ("parent", name)]),
             _ipv4(vlan),
-            _IPV6,
+            _ipv6(vlan),
         ])
     return files
 
