@@ -7,8 +7,12 @@ Where things are::
     options.py      the bonding option table (data): validation, rendering, docs
     modes.py        the modes and the mode sets (ARP, active slave, LACP)
     names.py        interface names;  values.py: numbers, addresses, MACs, switches
-    render/         one renderer per file format (ifcfg.py; shell.py quoting), and
-                    modprobe.py, the alias file every format writes
+    render/         one renderer per file format (ifcfg.py with shell.py quoting and
+                    ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
+                    the alias file every format writes
+    platform.py     which format a minion's RHEL generation reads
+    lock.py         one run of the bond states at a time per host
+    regular.py      reading only regular files, never blocking
     files.py        plan against the disk, diff, atomic all-or-nothing apply, rollback
     plan.py         one state run: validate, render, plan, report
     activate/       activators (bringing changes live): the interface
