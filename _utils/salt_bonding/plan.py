@@ -155,6 +155,10 @@ def plan_reconciled(pillar_value, pillar_key, where, grains=None):
                                   "digits, '_', '.', ':' and '-'")])
     config = schema.validate(pillar_value, pillar_key)
     destination = _destination(where, config.format, grains, f"{pillar_key}:format")
+    if destination.format == "keyfile" and config.networkmanager == "disabled":
+        raise UserError([(f"{pillar_key}:networkmanager", (
+            "disabled, but this minion gets NetworkManager keyfiles and NetworkManager is "
+            "what reads them: nothing would bring the bonds up (leave networkmanager out)"))])
     return _plan(config, destination, state, scope=None, path=f"{pillar_key}:bonds")
 
 

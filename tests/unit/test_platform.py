@@ -31,3 +31,20 @@ def test_a_format_the_minion_does_not_read_is_refused_with_the_way_out():
         "ifcfg files do nothing on RedHat 10: its network stack reads only keyfile (use "
         "format: auto, or keyfile)"))]
     assert platform.resolve("keyfile", {**RHEL, "osmajorrelease": 7}, "x") == "keyfile"
+
+
+def test_disabling_networkmanager_where_it_reads_the_files_is_refused(tmp_path):
+    from salt_bonding import plan
+    from salt_bonding.render import Locations
+
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    pillar = {"networkmanager": "disabled",
+              "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}}
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 9})
+    assert caught.value.errors[0][0] == "bonding:networkmanager"
+    assert "NetworkManager is what reads them" in caught.value.errors[0][1]
+    rhel7 = plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 7})
+    assert rhel7.networkmanager == "disabled" and rhel7.destination.format == "ifcfg"
+    assert list(tmp_path.iterdir()) == []
