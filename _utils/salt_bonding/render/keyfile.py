@@ -24,11 +24,11 @@ import uuid
 
 from ..names import check_ifname, vlan_device
 from ..options import OPTIONS
-from .ifcfg import STATE_ID, check_state, option_words, read_mark  # noqa: F401 (read_mark)
+
+# The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
+from .ifcfg import MARK_FORMAT, check_state, option_words, read_mark  # noqa: F401 (read_mark)
 
 FILE_SUFFIX = ".nmconnection"
-MARK_FORMAT = ("# Managed by Salt (bond state, {bond}; owner {state})."
-               " Local changes will be overwritten.")
 # Profile UUIDs: uuid5 of the interface name in this namespace (stable across runs).
 UUID_NAMESPACE = uuid.UUID("6c1f3a52-2d3e-4f0a-9a57-3d1c8f0b4a10")
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
