@@ -93,6 +93,15 @@ def vlan_device(bond_name, vid):
     return f"{bond_name}.{int(vid)}"
 
 
+def checked_vlan_device(bond_name, vid, vlan):
+    """The device of VLAN ``vid`` (a model.Vlan) on ``bond_name``, checked as a renderer
+    must before the name becomes a file name; ValueError when it is not what it says."""
+    device = vlan_device(bond_name, vid)
+    if vlan.device != device:
+        raise ValueError(f"{bond_name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
+    return check_ifname(device)
+
+
 def check_ifname(name):
     """``name`` when it is a valid interface name, else ValueError.
 

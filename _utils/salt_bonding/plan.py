@@ -64,11 +64,11 @@ def _plan(config, destination, state, scope, path, take_any=False):
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
         raise SystemFailure(f"could not read{where}: {exc.strerror or exc}") from exc
+    marks = {file_path: mark for file_path, change in changes.items()
+             if (mark := destination.mark(file_path, change.old)) is not None}
     taken = dict(wanted.foreign)
-    for file_path, change in changes.items():
-        mark = destination.mark(file_path, change.old)
-        if mark is not None and not files.may_take(mark, state, take_any):
-            taken[file_path] = mark
+    taken.update({file_path: mark for file_path, mark in marks.items()
+                  if not files.may_take(mark, state, take_any)})
     if taken:
         raise UserError([
             (file_path, f"belongs to bond {mark.bond}, written by {mark.state}; one state "
@@ -76,10 +76,7 @@ def _plan(config, destination, state, scope, path, take_any=False):
             for file_path, mark in sorted(taken.items())
         ])
     warnings = list(config.warnings) + wanted.warnings + _taken_over(changes, destination)
-    touched = set(config.bonds) | {
-        mark.bond for file_path, change in changes.items()
-        if (mark := destination.mark(file_path, change.old)) is not None
-    }
+    touched = set(config.bonds) | {mark.bond for mark in marks.values()}
     return Plan(
         changes=changes,
         bonds=list(config.bonds),

@@ -56,8 +56,6 @@ from .values import (
 
 NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
-# Interface keys people reach for that this version does not take yet, and why.
-KEYS_NOT_YET = {}
 TOP_KEYS = ("format", "networkmanager", "modprobe_options", "bonds")
 IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
@@ -95,9 +93,6 @@ def _check_keys(mapping, allowed, path, findings, word="key"):
         if key in NOT_SUPPORTED and word == "option":
             reason = NOT_SUPPORTED[key]
             findings.error(f"{path}:{key}", f"option '{key}' is not supported here: {reason}")
-            continue
-        if key in KEYS_NOT_YET:
-            findings.error(f"{path}:{key}", f"{key} is not supported yet: {KEYS_NOT_YET[key]}")
             continue
         if not isinstance(key, str):
             findings.error(
@@ -203,14 +198,8 @@ def _ifcfg_extras(value, path, findings, key_problem=extra_key_problem):
 
 def _interface(settings, path, findings):
     """The IP, MTU, onboot and extra-key settings shared by a bond and its VLANs."""
-    onboot = parse_flag(settings.get("onboot", True))
-    if onboot is None:
-        findings.error(
-            f"{path}:onboot",
-            f"invalid onboot {describe(settings['onboot'])}: expected true or false "
-            "(or yes/no, on/off, 1/0)",
-        )
-        onboot = True
+    onboot = _flag(settings, "onboot", path, findings)
+    onboot = True if onboot is None else onboot
 
     addressing = _addressing(settings, path, findings)
     bootproto = _bootproto(settings, "ipaddr" in settings, path, findings)

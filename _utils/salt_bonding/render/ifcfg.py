@@ -13,7 +13,7 @@ removed, by the state that wrote them.
 import re
 
 from ..model import Mark
-from ..names import check_ifname, vlan_device
+from ..names import check_ifname, checked_vlan_device
 from ..values import describe, suggest
 from .ifcfg_keys import KNOWN_KEYS, SHELL_NAMES, is_known
 from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
@@ -219,10 +219,7 @@ def render_bond(bond, state):
         ])
     for vid in sorted(bond.vlans):
         vlan = bond.vlans[vid]
-        device = vlan_device(name, vid)
-        if vlan.device != device:
-            raise ValueError(f"{name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
-        check_ifname(device)
+        device = checked_vlan_device(name, vid, vlan)
         files[f"{FILE_PREFIX}{device}"] = _render(name, state, [
             ("DEVICE", device),
             ("NAME", device),

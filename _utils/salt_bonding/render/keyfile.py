@@ -19,10 +19,11 @@ keeps the profile: options the option table marks ``networkmanager=False``
 are refused in ``refusals``, never silently lost.
 """
 
+import ipaddress
 import re
 import uuid
 
-from ..names import check_ifname, vlan_device
+from ..names import check_ifname, checked_vlan_device
 from ..options import OPTIONS
 
 # The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
@@ -74,8 +75,7 @@ def _ipv4(interface):
         return ("ipv4", [("method", "disabled")])
     prefix = interface.prefix
     if prefix is None and interface.netmask is not None:
-        prefix = bin(int.from_bytes(bytes(int(o) for o in interface.netmask.split(".")),
-                                    "big")).count("1")
+        prefix = ipaddress.IPv4Network(f"0.0.0.0/{interface.netmask}").prefixlen
     address = interface.ipaddr if prefix is None else f"{interface.ipaddr}/{prefix}"
     if interface.gateway is not None:  # 1.42's own form: address1=<address>,<gateway>
         address = f"{address},{interface.gateway}"
@@ -135,10 +135,7 @@ def render_bond(bond, state):
         ])
     for vid in sorted(bond.vlans):
         vlan = bond.vlans[vid]
-        device = vlan_device(name, vid)
-        if vlan.device != device:
-            raise ValueError(f"{name}: VLAN {vid} device {vlan.device!r} is not {device!r}")
-        check_ifname(device)
+        device = checked_vlan_device(name, vid, vlan)
         files[f"{device}{FILE_SUFFIX}"] = _render(name, state, [
             _connection(device, "vlan", vlan.onboot),
             ("ethernet", [("mtu", vlan.mtu)]),
