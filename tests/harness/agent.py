@@ -5,6 +5,11 @@ Started by the init script that ``uml.py`` writes, as root, with /proc, /sys,
 modules loaded. Reads the job (JSON) written by the host, writes the results
 (JSON) after every scenario, so a crash still leaves what ran.
 
+The real NetworkManager can run inside too (``nm`` and ``nmcli`` steps, see
+:class:`NetworkManager`): on a D-Bus system bus of its own, with every file it
+reads or writes under /run (a tmpfs of this kernel) or in tmpfs mounts of its
+own mount namespace, never on the host's filesystem.
+
 Only the standard library: this runs with the host's Python, but before any
 assumption about the virtualenv holds.
 """
@@ -19,6 +24,50 @@ import traceback
 
 SYS_NET = "/sys/class/net"
 PROC_BONDING = "/proc/net/bonding"
+NM_RUN = "/run/bond-agent-nm"  # the private bus, config and logs of NetworkManager (tmpfs)
+NM_DBUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+NM_CONF = """[main]
+plugins=keyfile
+auth-polkit=false
+dhcp=internal
+dns=none
+rc-manager=unmanaged
+no-auto-default=*
+hostname-mode=none
+
+[keyfile]
+path={keyfile_dir}
+
+[device-managed]
+match-device=*
+managed=1
+"""
+# Run in a mount namespace of NetworkManager's own: a read-only /sys (so it does
+# without udev: with a writable /sys it waits for udev and manages nothing) with
+# /sys/devices writable (bonding options, MTU), and tmpfs over its state and
+# configuration directories (nothing of the host's read, nothing written there).
+NM_NAMESPACE_SCRIPT = """set -e
+mount --bind /sys/devices /sys/devices
+mount -o remount,bind,ro /sys
+mount -t tmpfs -o mode=755 tmpfs /var/lib/NetworkManager
+mount -t tmpfs -o mode=755 tmpfs /etc/NetworkManager
+cp -a "$1/." /var/lib/NetworkManager/
+shift
+exec "$@"
+"""
 # Options that the kernel accepts only while the bond is down or has no slaves.
 EARLY_OPTIONS = ("mode",)
 
@@ -56,10 +105,15 @@ class Scenario:
         self.name = spec["name"]
         self.created = []  # links to delete at teardown, in creation order
         self.netns = []
+        self.links_before = set(os.listdir(SYS_NET))
+        self.nm = NetworkManager()
         self.result = {"name": self.name, "steps": {}, "error": None}
 
     # -- building -----------------------------------------------------------
     def build(self):
+        for name, peer in self.spec.get("veths", []):  # pairs for steps (or NetworkManager)
+            ip("link", "add", name, "type", "veth", "peer", "name", peer)
+            self.created += [name, peer]
         for bond in self.spec.get("bonds", []):
             self._add_bond(bond)
         for bond in self.spec.get("bonds", []):
@@ -70,7 +124,8 @@ class Scenario:
             self.created.append(link["name"])
         for addr in self.spec.get("addresses", []):
             ip("addr", "add", addr["address"], "dev", addr["dev"])
-        self._neighbour(self.spec.get("neighbour"))
+        for neighbour in [self.spec.get("neighbour"), *self.spec.get("neighbours", [])]:
+            self._neighbour(neighbour)
         for name in self.created:
             if os.path.exists(os.path.join(SYS_NET, name)):
                 ip("link", "set", name, "up")
@@ -113,30 +168,51 @@ class Scenario:
     def _neighbour(self, spec):
         """Move the far ends of veth pairs into a namespace, bridged, with an address.
 
-        That gives the bond a neighbour that answers ARP and ping.
+        That gives the bond a neighbour that answers ARP and ping. With
+        ``"bond": {"mode": ..., "options": {...}}`` the far ends are enslaved to
+        a bond there instead (an 802.3ad partner that negotiates LACP); ``vlans``
+        (``[{"id": 100, "addresses": [...]}]``) adds VLANs on that device.
         """
         if not spec:
             return
         ns = spec.get("netns", "peer")
         ip("netns", "add", ns)
         self.netns.append(ns)
-        ip("-n", ns, "link", "add", "br0", "type", "bridge")
+        bond = spec.get("bond")
+        device = spec.get("device", "nbond0" if bond else "br0")
+        if bond:
+            options = [str(word) for key, value in (bond.get("options") or {}).items()
+                       for word in (key, value)]
+            ip("-n", ns, "link", "add", device, "type", "bond", "mode", bond["mode"], *options)
+        else:
+            ip("-n", ns, "link", "add", device, "type", "bridge")
         for peer in spec["peers"]:
             ip("link", "set", peer, "netns", ns)
             self.created.remove(peer)
-            ip("-n", ns, "link", "set", peer, "master", "br0")
+            ip("-n", ns, "link", "set", peer, "down")
+            ip("-n", ns, "link", "set", peer, "master", device)
             ip("-n", ns, "link", "set", peer, "up")
-        for address in spec.get("addresses", []):
-            ip("-n", ns, "addr", "add", address, "dev", "br0")
-        ip("-n", ns, "link", "set", "br0", "up")
+        ip("-n", ns, "link", "set", device, "up")
+        _add_addresses(ns, device, spec.get("addresses", []))
+        for vlan in spec.get("vlans", []):
+            name = f"{device}.{vlan['id']}"
+            ip("-n", ns, "link", "add", "link", device, "name", name, "type", "vlan",
+               "id", str(vlan["id"]))
+            ip("-n", ns, "link", "set", name, "up")
+            _add_addresses(ns, name, vlan.get("addresses", []))
         ip("-n", ns, "link", "set", "lo", "up")
 
     def teardown(self):
+        self.nm.stop()
         for ns in self.netns:
             ip("netns", "del", ns, check=False)
         for name in reversed(self.created):
             if os.path.exists(os.path.join(SYS_NET, name)):
                 ip("link", "del", name, check=False)
+        if self.nm.used:  # the bonds and VLANs NetworkManager made
+            for name in sorted(set(os.listdir(SYS_NET)) - self.links_before, reverse=True):
+                if os.path.exists(os.path.join(SYS_NET, name)):
+                    ip("link", "del", name, check=False)
 
     # -- steps --------------------------------------------------------------
     def run_steps(self):
@@ -170,6 +246,11 @@ class Scenario:
             return {"rc": 0}
         if "salt" in step:
             return self._salt(step)
+        if "nm" in step:
+            return self.nm.step(step)
+        if "nmcli" in step:
+            return _proc_result(sh(["nmcli", *step["nmcli"]], check=False, env=self.nm.env(),
+                                   timeout=step.get("timeout", 60)))
         if "run" in step:
             return _proc_result(sh(step["run"], check=False, user=step.get("user"),
                                    timeout=step.get("timeout", 300)))
@@ -184,6 +265,142 @@ class Scenario:
         env = dict(os.environ, HOME=self.job["home"], TMPDIR="/dev/shm")
         return _proc_result(sh(argv, check=False, user=user, env=env,
                                timeout=step.get("timeout", 300)))
+
+
+def _add_addresses(ns, device, addresses):
+    for address in addresses:
+        # IPv6: no duplicate address detection, the neighbour answers at once.
+        ip("-n", ns, "addr", "add", address, "dev", device, *(["nodad"] if ":" in address else []))
+
+
+class NetworkManager:
+    """The real NetworkManager (``/usr/sbin/NetworkManager``) for one scenario.
+
+    Steps::
+
+        {"nm": "start", "keyfile_dir": "/run/x",   # [keyfile] path: the profiles
+         "config": "[section]\\nkey=value\\n",      # appended to NetworkManager.conf
+         "state_files": {"timestamps": "..."},      # into /var/lib/NetworkManager
+         "timeout": 60}
+        {"id": "dev", "nmcli": ["-t", "device"]}     # nmcli on its bus
+        {"id": "log", "nm": "log"}                   # its log so far (stdout)
+        {"id": "stop", "nm": "stop"}                 # SIGTERM; stdout: the whole log
+
+    ``start`` starts a private ``dbus-daemon`` (a system bus under /run) and
+    NetworkManager on it, each with a private configuration, then waits until
+    nmcli gets an answer and NetworkManager reports its startup complete (the
+    profiles that autoconnect have been activated, or have failed). Its stdout
+    is ``nmcli general``; ``seconds`` how long the start took. While it runs,
+    ``DBUS_SYSTEM_BUS_ADDRESS`` is set for every step (``run`` steps with nmcli).
+    The scenario's teardown stops it and deletes the links it created.
+    """
+
+    def __init__(self):
+        self.used = False
+        self.dbus = None
+        self.daemon = None
+        self.log_path = None
+
+    @property
+    def bus(self):
+        return f"unix:path={NM_RUN}/system_bus_socket"
+
+    def env(self):
+        return dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
+
+    def step(self, step):
+        action = step["nm"]
+        if action == "start":
+            return self.start(step)
+        if action == "stop":
+            return {"rc": 0, "stdout": self.stop()}
+        if action == "log":
+            return {"rc": 0, "stdout": self.log()}
+        raise ValueError(f"unknown nm action {action!r}")
+
+    def start(self, step):
+        if self.daemon is not None:
+            raise RuntimeError("NetworkManager is already running in this scenario")
+        self.used = True
+        began = time.monotonic()
+        if os.path.exists(NM_RUN):
+            shutil.rmtree(NM_RUN)
+        state_dir = os.path.join(NM_RUN, "var-lib")
+        empty = os.path.join(NM_RUN, "empty")
+        for path in (state_dir, empty):
+            os.makedirs(path)
+        for name, text in (step.get("state_files") or {}).items():
+            with open(os.path.join(state_dir, name), "w") as f:
+                f.write(text)
+        conf = os.path.join(NM_RUN, "NetworkManager.conf")
+        with open(conf, "w") as f:
+            f.write(NM_CONF.format(keyfile_dir=step["keyfile_dir"]) + step.get("config", ""))
+        dbus_conf = os.path.join(NM_RUN, "dbus.conf")
+        socket = self.bus.split("=", 1)[1]
+        with open(dbus_conf, "w") as f:
+            f.write(NM_DBUS_CONF.format(socket=socket))
+        self.log_path = os.path.join(NM_RUN, "NetworkManager.log")
+        with open(os.path.join(NM_RUN, "dbus.log"), "w") as log:
+            self.dbus = subprocess.Popen(["dbus-daemon", f"--config-file={dbus_conf}", "--nofork"],
+                                         stdout=log, stderr=subprocess.STDOUT)
+        deadline = began + float(step.get("timeout", 60))
+        while not os.path.exists(socket):
+            if self.dbus.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"dbus-daemon did not start: {_read(NM_RUN + '/dbus.log')}")
+            time.sleep(0.05)
+        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                NM_NAMESPACE_SCRIPT, "-", state_dir,
+                "NetworkManager", "--no-daemon", "--debug",
+                f"--log-level={step.get('log_level', 'INFO')}",
+                f"--config={conf}", f"--config-dir={empty}", f"--system-config-dir={empty}",
+                f"--intern-config={NM_RUN}/NetworkManager-intern.conf",
+                f"--state-file={NM_RUN}/NetworkManager.state",
+                f"--pid-file={NM_RUN}/NetworkManager.pid"]
+        with open(self.log_path, "w") as log:
+            self.daemon = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                           env=self.env())
+        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.bus
+        while True:
+            general = sh(["nmcli", "-t", "general"], check=False, env=self.env(), timeout=30)
+            if general.returncode == 0:
+                break
+            if self.daemon.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"NetworkManager did not answer (exit {self.daemon.poll()}):\n"
+                                   f"{self.log()[-3000:]}")
+            time.sleep(0.1)
+        remaining = max(1, int(deadline - time.monotonic()))
+        online = sh(["nm-online", "--wait-for-startup", "--quiet", f"--timeout={remaining}"],
+                    check=False, env=self.env(), timeout=remaining + 10)
+        general = sh(["nmcli", "-t", "general"], check=False, env=self.env(), timeout=30)
+        return {"rc": online.returncode, "stdout": general.stdout,
+                "stderr": online.stderr, "seconds": round(time.monotonic() - began, 2)}
+
+    def log(self):
+        return _read(self.log_path) if self.log_path else ""
+
+    def stop(self):
+        """Stop NetworkManager and its bus (if running); NetworkManager's log."""
+        os.environ.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
+        for attr in ("daemon", "dbus"):
+            proc = getattr(self, attr)
+            if proc is None:
+                continue
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            setattr(self, attr, None)
+        return self.log()
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError as exc:
+        return str(exc)
 
 
 def wait_sysfs(spec):
@@ -269,6 +486,7 @@ def main(job_path, result_path):
     save()
     for spec in job["scenarios"]:
         scenario = Scenario(spec, job)
+        began = time.monotonic()
         try:
             scenario.build()
             scenario.run_steps()
@@ -279,6 +497,7 @@ def main(job_path, result_path):
                 scenario.teardown()
             except Exception:
                 scenario.result["teardown_error"] = traceback.format_exc()
+        scenario.result["seconds"] = round(time.monotonic() - began, 2)
         results["scenarios"][scenario.name] = scenario.result
         save()
     results["complete"] = True

@@ -35,6 +35,14 @@ A scenario is data::
         ],
     }
 
+More of the same: ``"veths": [["va", "pa"]]`` makes bare veth pairs (for bonds
+that something else builds); ``"neighbours": [...]`` takes several neighbours,
+each in its own ``netns``, with ``"vlans": [{"id": 100, "addresses": [...]}]``
+on it, or with ``"bond": {"mode": "802.3ad", "options": {...}}`` to enslave the
+far ends to a bond there (an LACP partner) instead of a bridge. ``nm`` and
+``nmcli`` steps run the real NetworkManager inside the kernel (see
+``agent.NetworkManager``; :func:`networkmanager_unavailable_reason`).
+
 Why the odd launch: see ``noxstate.py`` (hosts with AMX) and the
 GLIBC_TUNABLES below.
 """
@@ -57,6 +65,10 @@ HARNESS = Path(__file__).resolve().parent
 UML_BINARY = Path("/usr/bin/linux.uml")
 UML_MODULES = Path("/usr/lib/uml/modules")
 NEEDED_COMMANDS = ("ip", "modprobe", "setpriv", "ping")
+# For ``nm`` steps: the daemon, its client, a D-Bus daemon for its bus, and the
+# mount namespace it runs in (over these directories it gets tmpfs mounts).
+NM_COMMANDS = ("NetworkManager", "nmcli", "nm-online", "dbus-daemon", "unshare")
+NM_DIRECTORIES = ("/var/lib/NetworkManager", "/etc/NetworkManager")
 KERNEL_MODULES = ("veth", "dummy", "8021q", "bridge")
 NOBODY = 65534
 
@@ -83,6 +95,21 @@ def unavailable_reason():
             return f"command {command!r} missing (Debian packages kmod, iproute2, iputils-ping)"
     if os.geteuid() != 0:
         return "the harness runs as root (it shares the host filesystem read-write)"
+    return None
+
+
+def networkmanager_unavailable_reason():
+    """Why ``nm`` steps cannot run here (or the kernel itself cannot), or None."""
+    reason = unavailable_reason()
+    if reason:
+        return reason
+    for command in NM_COMMANDS:
+        if shutil.which(command, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+            return (f"command {command!r} missing (Debian packages network-manager, "
+                    "dbus-daemon, util-linux)")
+    for directory in NM_DIRECTORIES:
+        if not os.path.isdir(directory):
+            return f"{directory} missing (Debian package network-manager)"
     return None
 
 
@@ -128,6 +155,21 @@ class ScenarioResult:
                 f"(rc {step.get('rc')}):\n{step.get('stdout')}\n{step.get('stderr')}"
             ) from None
         return parsed["local"], step["rc"]
+
+    def stdout_ok(self, step_id):
+        """The stdout of a step that must have exited 0 (AssertionError with its output)."""
+        step = self.step(step_id)
+        if step.get("rc") != 0:
+            raise AssertionError(f"{self.name} step {step_id} exited {step.get('rc')}:\n"
+                                 f"{step.get('stdout')}\n{step.get('stderr')}")
+        return step.get("stdout", "")
+
+    def salt_ok(self, step_id):
+        """The return of a ``salt`` step that must have exited 0."""
+        value, rc = self.salt(step_id)
+        if rc != 0:
+            raise AssertionError(f"{self.name} step {step_id}: salt-call exited {rc}: {value}")
+        return value
 
     def capture(self, name):
         return Path(self.capture_root) / name

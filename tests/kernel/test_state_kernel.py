@@ -90,22 +90,10 @@ def config():
     return schema.validate(PILLAR["bonding"])
 
 
-def ok(salt_return):
-    value, rc = salt_return
-    assert rc == 0, value
-    return value
-
-
-def step_ok(result, step_id):
-    step = result.step(step_id)
-    assert step["rc"] == 0, f"{step_id}: {step.get('stdout')}\n{step.get('stderr')}"
-    return step.get("stdout", "")
-
-
 def test_apply_writes_the_files(result):
-    states = ok(result.salt("apply"))
+    states = result.salt_ok("apply")
     assert [s["result"] for s in states.values()] == [True], states
-    files = step_ok(result, "files")
+    files = result.stdout_ok("files")
     names = sorted({line.split(":", 1)[0] for line in files.splitlines()})
     assert names == ["ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond1", "ifcfg-va", "ifcfg-vb",
                      "ifcfg-vc", "ifcfg-vd"]
@@ -116,7 +104,7 @@ def test_apply_writes_the_files(result):
 @pytest.mark.parametrize("bond", ["bond0", "bond1"])
 def test_ifup_from_the_files(result, bond):
     """Every BONDING_OPTS write, enslavement and address of ifup_bond.sh succeeded."""
-    out = step_ok(result, f"ifup-{bond}")
+    out = result.stdout_ok(f"ifup-{bond}")
     assert f"+ echo {PILLAR['bonding']['bonds'][bond]['mode']} > /sys/class/net/{bond}/" \
            "bonding/mode" in out
     for slave in PILLAR["bonding"]["bonds"][bond]["slaves"]:
@@ -133,7 +121,7 @@ def status_value(status, name):
 
 @pytest.mark.parametrize("bond", ["bond0", "bond1"])
 def test_kernel_runs_the_pillars_options(result, config, bond):
-    status = ok(result.salt("status"))[bond]
+    status = result.salt_ok("status")[bond]
     wanted = config.bonds[bond]
     assert status["mode"] == wanted.mode
     assert {name: status_value(status, name) for name in wanted.options} == wanted.options
@@ -143,14 +131,14 @@ def test_kernel_runs_the_pillars_options(result, config, bond):
 
 def test_active_backup_primary(result):
     assert result.step("active")["rc"] == 0, result.step("active")
-    bond0 = ok(result.salt("status"))["bond0"]
+    bond0 = result.salt_ok("status")["bond0"]
     assert (bond0["primary"], bond0["active_slave"]) == ("vb", "vb")
     assert bond0["primary_reselect"] == "better"
     assert bond0["health"] == {"status": "ok", "problems": []}
 
 
 def test_lacp_negotiated_with_the_partner(result):
-    status = ok(result.salt("status"))
+    status = result.salt_ok("status")
     bond1, partner = status["bond1"]["ad"], status["bond9"]["ad"]
     assert (bond1["lacp_rate"], status["bond1"]["xmit_hash_policy"]) == ("fast", "layer3+4")
     assert bond1["partner_mac"] == partner["system_mac"] != "00:00:00:00:00:00"
@@ -158,13 +146,13 @@ def test_lacp_negotiated_with_the_partner(result):
     for name, slave in status["bond1"]["slaves"].items():
         assert (slave["actor_port_state"], slave["partner_port_state"]) == (63, 63), name
         assert slave["aggregator_id"] == bond1["aggregator_id"], name
-    health = ok(result.salt("health"))
+    health = result.salt_ok("health")
     assert health == {"status": "ok", "bonds": {
         name: {"status": "ok", "problems": []} for name in ("bond0", "bond1", "bond9")}}
 
 
 def addresses(result, step_id):
-    (link,) = json.loads(step_ok(result, step_id))
+    (link,) = json.loads(result.stdout_ok(step_id))
     return link, {f"{a['local']}/{a['prefixlen']}" for a in link["addr_info"]
                   if a["family"] == "inet"}
 
@@ -178,9 +166,9 @@ def test_addresses_mtu_and_vlan(result):
     assert vlan["link"] == "bond0" and vlan["mtu"] == 1400
     assert (vlan["linkinfo"]["info_kind"], vlan["linkinfo"]["info_data"]["id"]) == ("vlan", 100)
     assert vlan_addresses == {"198.51.100.10/24"}
-    assert sorted(ok(result.salt("status"))) == ["bond0", "bond1", "bond9"]  # not bond0.100
+    assert sorted(result.salt_ok("status")) == ["bond0", "bond1", "bond9"]  # not bond0.100
 
 
 def test_second_apply_changes_nothing(result):
-    states = ok(result.salt("again"))
+    states = result.salt_ok("again")
     assert [(s["result"], s["changes"]) for s in states.values()] == [(True, {})], states
