@@ -1,4 +1,5 @@
-"""Bonded interfaces as RHEL ifcfg files and the modprobe alias, from pillar.
+"""Bonded interfaces as RHEL ifcfg files or NetworkManager keyfiles, and the modprobe
+alias, from pillar.
 
 .. code-block:: yaml
 
@@ -18,9 +19,18 @@
     bond9:
       bond.absent: []
 
+Which files, and who reads them, follows the minion (RHEL 6/7: ifcfg files for
+network-scripts; RHEL 8: ifcfg files NetworkManager reads, unless it runs
+network-scripts; RHEL 9 and later, Fedora: keyfiles) unless pillar ``format``
+(``auto``, ``ifcfg``, ``keyfile``) and ``networkmanager`` (``managed``,
+``unmanaged``, ``disabled``) say otherwise; the comment says which and why.
 Files go to the minion options ``bond.ifcfg_dir`` (default
-``/etc/sysconfig/network-scripts``) and ``bond.modprobe_conf`` (default
-``/etc/modprobe.d/bonding.conf``). The whole input is validated before
+``/etc/sysconfig/network-scripts``), ``bond.keyfile_dir`` (default
+``/etc/NetworkManager/system-connections``) and ``bond.modprobe_conf`` (default
+``/etc/modprobe.d/bonding.conf``). A running NetworkManager is made to load
+the files it reads (``nmcli connection load``, nothing activated) and checked;
+other profiles for the same devices are named, and beaten by our
+``autoconnect-priority`` or refused. The whole input is validated before
 anything is read or written; the files of one run are written atomically and
 all or nothing; files are removed only when they carry this module's mark,
 and only by the state that wrote them (the mark names it), so
@@ -33,8 +43,10 @@ The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 
 import os
 
+import salt.exceptions
 import salt.utils.data
 import salt.utils.files
+import salt.utils.path
 
 try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
@@ -42,7 +54,9 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import errors as _errors
     from salt_bonding import lock as _lock
+    from salt_bonding import networkmanager as _nm
     from salt_bonding import plan as _plan
+    from salt_bonding import platform as _platform
     from salt_bonding import render as _render
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -91,6 +105,13 @@ def _grains():
     return {key: __grains__.get(key) for key in ("os", "os_family", "osmajorrelease")}
 
 
+def _stack():
+    """What reads network files here: the ``bonding_stack`` grain (``_grains/bond.py``),
+    or the same probe when that grain is not synced."""
+    return (_platform.Stack.from_grain(__grains__.get("bonding_stack"))
+            or _platform.probe())
+
+
 def _run(name, holder, destination, make_plan, done_comment, extra=None):
     """The shared path of every state: plan, report or apply, say what happened.
 
@@ -136,20 +157,70 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
     elif test:
         ret["result"] = None
         ret["comment"] = _plan.summary(plan, test=True)
+        _load_into_networkmanager(ret, plan, notes, None)
     else:
         try:
             _backup(_plan.taken_over(plan), notes)
-            _plan.apply(plan)
+            applied = _plan.apply(plan)
         except _errors.SystemFailure as exc:
             ret["result"] = False
             ret["changes"] = {}
             ret["comment"] = str(exc)
             return ret
         ret["comment"] = _plan.summary(plan, test=False)
+        if not _load_into_networkmanager(ret, plan, notes, applied):
+            return ret
     if extra is not None:
         extra(ret, test, notes, plan)
-    ret["comment"] = "\n".join([ret["comment"], *notes])
+    files_line = f"Files: {plan.choice.describe()} ({plan.choice.reason})."
+    ret["comment"] = "\n".join([ret["comment"], files_line, *notes])
     return ret
+
+
+def _nmcli(argv):
+    return __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True,
+                                   output_loglevel="debug")
+
+
+def _load_into_networkmanager(ret, plan, notes, applied):
+    """Make a running NetworkManager read the files NetworkManager reads that the run
+    changed, without activating anything, and check that it did (``nmcli connection load``
+    exits 0 when it refused a file). Refused: the files are rolled back and reloaded,
+    ``ret`` says so and False is returned. ``applied`` None: test mode, say what would be.
+    """
+    written, removed = _nm.changed_files(plan)
+    if not (written or removed):
+        return True
+    names = ", ".join(os.path.basename(path) for path in written + removed)
+    if salt.utils.path.which(_nm.NMCLI) is None:
+        notes.append(f"NetworkManager: no nmcli on this minion; it reads {names} when it "
+                     "starts.")
+        return True
+    running = _nmcli(_nm.RUNNING_ARGV)
+    if not _nm.is_running(running["retcode"], running["stdout"]):
+        notes.append(f"NetworkManager is not running; it reads {names} when it starts.")
+        return True
+    if applied is None:
+        notes.append(f"NetworkManager would load {names} (nothing is activated).")
+        return True
+    loaded = _nmcli(_nm.load_argv(written + removed))
+    shown = _nmcli(_nm.SHOW_ARGV)
+    if shown["retcode"] != 0:
+        problems = [("nmcli", shown["stderr"].strip() or f"exit {shown['retcode']}")]
+    else:
+        problems = _nm.not_loaded(written, removed, shown["stdout"], loaded["stderr"])
+    if not problems:
+        notes.append(f"NetworkManager loaded {names} (nothing is activated).")
+        return True
+    restored, failed = applied.rollback()
+    _nmcli(_nm.load_argv(written + removed))  # back to the files as they were
+    said = "; ".join(f"{path}: {why}" for path, why in problems)
+    back = (f"rolled back {len(restored)} file(s) and reloaded them" if not failed else
+            "rollback failed for " + ", ".join(f"{p} ({why})" for p, why in failed.items()))
+    ret["result"] = False
+    ret["changes"] = {} if not failed else ret["changes"]
+    ret["comment"] = f"NetworkManager refused the new files: {said}; {back}."
+    return False
 
 
 def _backup(paths, notes):
@@ -173,11 +244,19 @@ def _networkmanager(ret, test, notes, plan):
     if "service.available" not in __salt__:
         notes.append("NetworkManager: no service manager on this minion; nothing to disable.")
         return
-    if not __salt__["service.available"](NETWORKMANAGER_SERVICE):
+    try:
+        available = __salt__["service.available"](NETWORKMANAGER_SERVICE)
+        running = available and __salt__["service.status"](NETWORKMANAGER_SERVICE)
+        enabled = available and __salt__["service.enabled"](NETWORKMANAGER_SERVICE)
+    except salt.exceptions.CommandExecutionError as exc:  # systemd not running (a chroot)
+        warning = (f"NetworkManager was not disabled: the service manager cannot be asked "
+                   f"({str(exc).strip()})")
+        ret.setdefault("warnings", []).append(warning)
+        notes.append(f"Warning: {warning}")
+        return
+    if not available:
         notes.append("NetworkManager is not installed; nothing to disable.")
         return
-    running = __salt__["service.status"](NETWORKMANAGER_SERVICE)
-    enabled = __salt__["service.enabled"](NETWORKMANAGER_SERVICE)
     if not running and not enabled:
         notes.append("NetworkManager is already stopped and disabled.")
         return
@@ -188,8 +267,11 @@ def _networkmanager(ret, test, notes, plan):
             ret["result"] = None
         notes.append("NetworkManager would be stopped and disabled.")
     else:
-        stopped = not running or __salt__["service.stop"](NETWORKMANAGER_SERVICE)
-        disabled = not enabled or __salt__["service.disable"](NETWORKMANAGER_SERVICE)
+        try:
+            stopped = not running or __salt__["service.stop"](NETWORKMANAGER_SERVICE)
+            disabled = not enabled or __salt__["service.disable"](NETWORKMANAGER_SERVICE)
+        except salt.exceptions.CommandExecutionError:
+            stopped = disabled = False
         if not (stopped and disabled):
             ret["result"] = False
             notes.append("NetworkManager could not be stopped and disabled.")
@@ -203,7 +285,8 @@ def reconciled(name="bonding"):
     Make this minion's bond files say exactly what ``pillar[name]`` says.
 
     Every bond under ``pillar[name]['bonds']`` gets ``ifcfg-<bond>``,
-    ``ifcfg-<slave>`` per slave, ``ifcfg-<bond>.<vid>`` per VLAN and an
+    ``ifcfg-<slave>`` per slave, ``ifcfg-<bond>.<vid>`` per VLAN (or the
+    ``<interface>.nmconnection`` keyfiles, see ``format``) and an
     ``alias netdev-<bond> bonding`` line in the modprobe file. Files this
     module wrote for bonds that are no longer in pillar are removed, and their
     aliases dropped. A missing pillar key is an error, not "no bonds": to
@@ -221,7 +304,8 @@ def reconciled(name="bonding"):
     pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
 
     def make_plan():
-        return _plan.plan_reconciled(pillar_value, name, destination, grains=_grains())
+        return _plan.plan_reconciled(pillar_value, name, destination, grains=_grains(),
+                                     stack=_stack())
 
     def done(plan):
         bonds = ", ".join(plan.bonds) or "none"
@@ -249,7 +333,9 @@ def managed(name, mode, slaves, **settings):
         Any kernel bonding option by its kernel name (``miimon``, ``primary``,
         ``lacp_rate``, ...), and ``onboot``, ``bootproto``, ``ipaddr``,
         ``prefix``/``netmask``, ``gateway``, ``mtu``, ``ifcfg`` (extra keys),
-        ``vlans`` — the same keys as a bond in pillar.
+        ``vlans`` — the same keys as a bond in pillar; and ``format``,
+        ``networkmanager`` as the pillar's top-level keys (default: from the
+        minion).
 
     .. code-block:: yaml
 
@@ -264,10 +350,12 @@ def managed(name, mode, slaves, **settings):
     bond_settings = {k: v for k, v in settings.items() if not k.startswith("__")}
     bond_settings.update(mode=mode, slaves=slaves)
     file_format = bond_settings.pop("format", "auto")
+    networkmanager = bond_settings.pop("networkmanager", None)
 
     def make_plan():
         return _plan.plan_managed(name, bond_settings, destination, path=f"{name}:bond.managed",
-                                  file_format=file_format, grains=_grains())
+                                  file_format=file_format, grains=_grains(), stack=_stack(),
+                                  networkmanager=networkmanager)
 
     return _run(name, f"bond.managed {name}", destination, make_plan,
                 lambda plan: f"Bond {name} files are already as stated.")
@@ -296,7 +384,7 @@ def absent(name, force=False, format="auto"):  # noqa: A002 (the state argument'
 
     def make_plan():
         return _plan.plan_absent(name, destination, force=bool(force), file_format=file_format,
-                                 grains=_grains())
+                                 grains=_grains(), stack=_stack())
 
     return _run(name, f"bond.absent {name}", destination, make_plan,
                 lambda plan: f"Bond {name} has no files to remove.")

@@ -68,7 +68,7 @@ class Config:
     """A whole run's configuration: every bond (sorted by name) and the host-wide choices."""
 
     format: str = "auto"  # auto | ifcfg | keyfile (platform.resolve makes it concrete)
-    networkmanager: str = "unmanaged"  # unmanaged | disabled
+    networkmanager: str | None = None  # managed | unmanaged | disabled; None: platform
     modprobe_options: bool = False
     bonds: dict = field(default_factory=dict)  # name -> Bond
     warnings: list = field(default_factory=list)

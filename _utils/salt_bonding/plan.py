@@ -14,14 +14,14 @@ disk across runs and from :func:`claim` within one run, so two states of
 this module on one host never undo each other on every run.
 """
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import files, schema
+from . import competing, files, platform, schema
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
-from .platform import FORMATS, resolve
 from .render.ifcfg import STATE_ID
 
 
@@ -49,11 +49,16 @@ class Plan:
     destination: object  # render.Destination: where the run writes
     state: str  # state_id of the state that runs it
     touched: list = field(default_factory=list)  # every bond whose files it writes or removes
-    networkmanager: str = "unmanaged"
+    choice: platform.Choice = None  # which files, read by what, and why
     warnings: list = field(default_factory=list)
 
+    @property
+    def networkmanager(self):
+        return self.choice.networkmanager if self.choice else None
 
-def _plan(config, destination, state, scope, path, take_any=False):
+
+def _plan(config, destination, choice, state, scope, path, take_any=False):
+    config = dataclasses.replace(config, networkmanager=choice.networkmanager)
     refusals = destination.renderer.refusals(config, path)
     if refusals:
         raise UserError(refusals)
@@ -61,9 +66,15 @@ def _plan(config, destination, state, scope, path, take_any=False):
         wanted = files.desired_files(config, destination, state, scope=scope,
                                      take_any=take_any)
         changes = files.plan_wanted(wanted, destination)
+        rivals, refusals = competing.find(
+            config, _read_at_boot(choice, destination),
+            lambda file_path, text: file_path in changes or destination.owns(file_path, text),
+            path)
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
         raise SystemFailure(f"could not read{where}: {exc.strerror or exc}") from exc
+    if refusals:
+        raise UserError(refusals)
     marks = {file_path: mark for file_path, change in changes.items()
              if (mark := destination.mark(file_path, change.old)) is not None}
     taken = dict(wanted.foreign)
@@ -75,7 +86,8 @@ def _plan(config, destination, state, scope, path, take_any=False):
                         f"per bond: {_way_out(mark.state, mark.bond)}")
             for file_path, mark in sorted(taken.items())
         ])
-    warnings = list(config.warnings) + wanted.warnings + _taken_over(changes, destination)
+    warnings = (list(config.warnings) + choice.warnings + wanted.warnings
+                + _taken_over(changes, destination) + rivals)
     touched = set(config.bonds) | {mark.bond for mark in marks.values()}
     return Plan(
         changes=changes,
@@ -83,9 +95,22 @@ def _plan(config, destination, state, scope, path, take_any=False):
         destination=destination,
         state=state,
         touched=sorted(touched | set(scope or ())),
-        networkmanager=config.networkmanager,
+        choice=choice,
         warnings=warnings,
     )
+
+
+def _read_at_boot(choice, destination):
+    """``[(format, directory, reader)]``: where other profiles for our devices would be read
+    at boot, and by what (see ``competing.find``)."""
+    if not choice.read_by_networkmanager:
+        formats, reader = ["ifcfg"], "network-scripts"
+    else:
+        formats, reader = ["keyfile"], "networkmanager"
+        if choice.networkmanager_reads_ifcfg or destination.format == "ifcfg":
+            formats.append("ifcfg")
+    return [(file_format, directory, reader) for file_format in formats
+            if (directory := destination.directory_of(file_format))]
 
 
 def _replaces_theirs(path, change, destination):
@@ -131,35 +156,39 @@ def claim(claims, plan):
     return clashes
 
 
-def _destination(where, requested, grains, path):
-    """The Destination of this run: ``where`` (Locations, or a fixed Destination) for the
-    format ``requested`` (auto, ifcfg, keyfile) resolved for the minion's ``grains``."""
-    if requested not in FORMATS:
-        raise UserError([(path, f"invalid format {requested!r}: expected one of "
-                                f"{', '.join(FORMATS)}")])
-    return where.choose(resolve(requested, grains, path))
+def _choose(where, requested_format, requested_networkmanager, grains, stack, pillar_key):
+    """``(platform.Choice, Destination)`` of this run: ``where`` (Locations, or a fixed
+    Destination) for what the minion (``grains``, ``stack``) reads and pillar asks."""
+    path = f"{pillar_key}:format" if pillar_key else "format"
+    if requested_format not in platform.FORMATS:
+        raise UserError([(path, f"invalid format {requested_format!r}: expected one of "
+                                f"{', '.join(platform.FORMATS)}")])
+    if requested_format == "auto" and where.fixed_format:
+        requested_format = where.fixed_format
+    choice = platform.choose(requested_format, requested_networkmanager, grains, stack,
+                             pillar_key)
+    return choice, where.choose(choice.format)
 
 
-def plan_reconciled(pillar_value, pillar_key, where, grains=None):
+def plan_reconciled(pillar_value, pillar_key, where, grains=None, stack=None):
     """Every bond of the pillar value; marked files of bonds no longer there go.
 
     ``where``: ``render.Locations`` (the format follows pillar ``format`` and
-    the minion's ``grains``) or a fixed ``render.Destination``.
+    ``networkmanager``, the minion's ``grains`` and its ``platform.Stack``) or a
+    fixed ``render.Destination``.
     """
     state = state_id("reconciled", pillar_key)
     if not STATE_ID.fullmatch(state):
         raise UserError([("name", f"pillar key {pillar_key!r} may contain only letters, "
                                   "digits, '_', '.', ':' and '-'")])
     config = schema.validate(pillar_value, pillar_key)
-    destination = _destination(where, config.format, grains, f"{pillar_key}:format")
-    if destination.format == "keyfile" and config.networkmanager == "disabled":
-        raise UserError([(f"{pillar_key}:networkmanager", (
-            "disabled, but this minion gets NetworkManager keyfiles and NetworkManager is "
-            "what reads them: nothing would bring the bonds up (leave networkmanager out)"))])
-    return _plan(config, destination, state, scope=None, path=f"{pillar_key}:bonds")
+    choice, destination = _choose(where, config.format, config.networkmanager, grains, stack,
+                                  pillar_key)
+    return _plan(config, destination, choice, state, scope=None, path=f"{pillar_key}:bonds")
 
 
-def plan_managed(name, settings, where, path=None, file_format="auto", grains=None):
+def plan_managed(name, settings, where, path=None, file_format="auto", grains=None,
+                 stack=None, networkmanager=None):
     """One bond from state arguments; other bonds' files are left alone.
 
     ``settings``: the same keys as one bond in pillar (mode, slaves, options,
@@ -169,10 +198,15 @@ def plan_managed(name, settings, where, path=None, file_format="auto", grains=No
     """
     warnings = []
     path = path or f"{name}:bond.managed"
-    destination = _destination(where, file_format, grains, f"{path}:format")
+    if networkmanager is not None and networkmanager not in platform.NETWORKMANAGER_CHOICES:
+        raise UserError([(f"{path}:networkmanager", (
+            f"invalid value {networkmanager!r}: expected one of "
+            f"{', '.join(platform.NETWORKMANAGER_CHOICES)}"))])
+    choice, destination = _choose(where, file_format, networkmanager, grains, stack, path)
     bond = schema.validate_bond(name, settings, path, warnings)
     config = Config(bonds={name: bond}, warnings=warnings)
-    plan = _plan(config, destination, state_id("managed", name), scope=[name], path=path)
+    plan = _plan(config, destination, choice, state_id("managed", name), scope=[name],
+                 path=path)
     _refuse_other_bonds_files(plan, name, path)
     return plan
 
@@ -194,7 +228,7 @@ def _refuse_other_bonds_files(plan, name, path):
         raise UserError(taken)
 
 
-def plan_absent(name, where, force=False, file_format="auto", grains=None):
+def plan_absent(name, where, force=False, file_format="auto", grains=None, stack=None):
     """Remove the files marked for bond ``name`` and its modprobe alias.
 
     What ``bond.managed`` wrote for it may go; what another state (a
@@ -204,9 +238,9 @@ def plan_absent(name, where, force=False, file_format="auto", grains=None):
     problem = bond_name_problem(name)
     if problem:
         raise UserError([("name", problem)])
-    destination = _destination(where, file_format, grains, "format")
-    return _plan(Config(), destination, state_id("managed", name), scope=[name], path="name",
-                 take_any=force)
+    choice, destination = _choose(where, file_format, None, grains, stack, None)
+    return _plan(Config(), destination, choice, state_id("managed", name), scope=[name],
+                 path="name", take_any=force)
 
 
 def apply(plan):

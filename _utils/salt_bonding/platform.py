@@ -1,24 +1,106 @@
-"""Which file format a minion's network stack reads, from its grains.
+"""What reads network files on a minion, and so which files a run writes.
 
 From Red Hat's release notes and NetworkManager's spec file (see
 ../shared/KERNEL.md in the development tree):
 
-- RHEL 6, 7 and 8 (and their rebuilds): ifcfg files. RHEL 8 reads them with
-  NetworkManager's ifcfg-rh plugin, or with network-scripts where installed.
-- RHEL 9: no network-scripts; NetworkManager still reads ifcfg files but
-  ignores ``NM_CONTROLLED=no`` ones (this module's ifcfg output), and keyfiles
-  are the default: keyfile.
+- RHEL 6 and 7: ifcfg files, brought up by network-scripts (the classic
+  recipe: ``NM_CONTROLLED=no``, NetworkManager out of the way).
+- RHEL 8: ifcfg files. NetworkManager (the default) reads them with its
+  ifcfg-rh plugin unless they say ``NM_CONTROLLED=no``; network-scripts are
+  deprecated and installed only on request.
+- RHEL 9: no network-scripts; NetworkManager still reads ifcfg files (not
+  ``NM_CONTROLLED=no`` ones), and keyfiles are the default: keyfile.
 - RHEL 10 and Fedora 41+: the ifcfg-rh plugin is not built, ifcfg files are
-  ignored entirely: keyfile, and ifcfg is refused. Older Fedora: keyfile.
-- Anything else (not RedHat-family): ifcfg, the classic recipe.
+  ignored entirely: keyfile only. Older Fedora: keyfile.
+- Anything else (not RedHat-family): ifcfg for network-scripts, the classic
+  recipe, with a warning that says so.
 
-``format: auto`` (the default) follows this; an explicit format that cannot
-work on the minion is refused before anything is written.
+``choose`` turns pillar ``format`` and ``networkmanager`` (either left out:
+from the platform) into a :class:`Choice`, or refuses a choice that cannot
+work on the minion, naming the pillar key and what would work. ``probe``
+reads the facts grains do not carry (is NetworkManager installed, enabled;
+are network-scripts installed).
 """
+
+import os
+from dataclasses import dataclass, field
 
 from .errors import UserError
 
 FORMATS = ("auto", "ifcfg", "keyfile")
+NETWORKMANAGER_CHOICES = ("managed", "unmanaged", "disabled")
+
+NETWORKMANAGER_BINARIES = ("usr/sbin/NetworkManager", "usr/bin/NetworkManager")
+NETWORKMANAGER_ENABLED = (  # systemd's wants link; SysV runlevel 3 (RHEL 6)
+    "etc/systemd/system/multi-user.target.wants/NetworkManager.service",
+    "etc/rc.d/rc3.d/S23NetworkManager",
+)
+# network-scripts' ifup for Ethernet, bonds and VLANs; RHEL 9's ifup (a wrapper
+# around nmcli) comes without it.
+NETWORK_SCRIPTS = "etc/sysconfig/network-scripts/ifup-eth"
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What can read network files on the minion (see :func:`probe`).
+
+    ``networkmanager``: ``enabled``, ``installed`` (not enabled) or ``absent``;
+    ``network_scripts``: whether initscripts' ifup for bonds is installed.
+    """
+
+    networkmanager: str = "absent"
+    network_scripts: bool = False
+
+    @classmethod
+    def from_grain(cls, value):
+        """A Stack from the ``bonding_stack`` grain (a mapping), None when it is not one."""
+        if not isinstance(value, dict):
+            return None
+        networkmanager = value.get("networkmanager")
+        if networkmanager not in ("enabled", "installed", "absent"):
+            return None
+        return cls(networkmanager, bool(value.get("network_scripts")))
+
+    def as_grain(self):
+        return {"networkmanager": self.networkmanager, "network_scripts": self.network_scripts}
+
+
+def probe(root="/"):
+    """The minion's :class:`Stack`, from the files its packages install under ``root``."""
+    def there(relative):
+        return os.path.lexists(os.path.join(root, relative))
+
+    if any(there(path) for path in NETWORKMANAGER_ENABLED):
+        networkmanager = "enabled"
+    elif any(there(path) for path in NETWORKMANAGER_BINARIES):
+        networkmanager = "installed"
+    else:
+        networkmanager = "absent"
+    return Stack(networkmanager, there(NETWORK_SCRIPTS))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a run writes: ``format`` (ifcfg, keyfile), read by NetworkManager or not
+    (``networkmanager``: managed, unmanaged, disabled), and why, in words."""
+
+    format: str
+    networkmanager: str
+    reason: str
+    warnings: list = field(default_factory=list)
+    networkmanager_reads_ifcfg: bool = False  # its ifcfg-rh plugin is there (RHEL 7-9)
+
+    @property
+    def read_by_networkmanager(self):
+        return self.networkmanager == "managed"
+
+    def describe(self):
+        """What the files are, for the comment: ``ifcfg files for network-scripts``..."""
+        if self.format == "keyfile":
+            return "NetworkManager keyfiles"
+        if self.read_by_networkmanager:
+            return "ifcfg files for NetworkManager (NM_CONTROLLED=yes)"
+        return "ifcfg files for network-scripts (NM_CONTROLLED=no)"
 
 
 def _major(grains):
@@ -32,19 +114,22 @@ def _describe(grains):
     return f"{grains.get('os', 'this OS')} {grains.get('osmajorrelease', '')}".strip()
 
 
+def _redhat(grains):
+    return grains.get("os_family") == "RedHat" or grains.get("os") == "Fedora"
+
+
 def reads(grains):
     """``(default format, formats its network stack reads)`` for a minion's grains."""
     grains = grains or {}
     major, is_fedora = _major(grains), grains.get("os") == "Fedora"
     if is_fedora:
         return "keyfile", ("keyfile",) if major >= 41 else ("keyfile", "ifcfg")
-    if grains.get("os_family") != "RedHat":
+    if not _redhat(grains):
         return "ifcfg", ("ifcfg", "keyfile")
     if major >= 10:
         return "keyfile", ("keyfile",)
-    if major == 9:
-        # NetworkManager ignores NM_CONTROLLED=no files and there is no ifup to read them.
-        return "keyfile", ("keyfile",)
+    if major == 9:  # ifcfg only through NetworkManager (no network-scripts)
+        return "keyfile", ("keyfile", "ifcfg")
     return "ifcfg", ("ifcfg", "keyfile")
 
 
@@ -58,3 +143,70 @@ def resolve(requested, grains, path):
             f"{requested} files do nothing on {_describe(grains)}: its network stack reads "
             f"only {', '.join(readable)} (use format: auto, or {readable[0]})"))])
     return requested
+
+
+def _has_network_scripts(grains, stack):
+    """Whether network-scripts can bring bonds up: always on RHEL 6 and 7 (initscripts is
+    part of the base system), never on RHEL 9+ or Fedora 41+, else as probed."""
+    major, is_fedora = _major(grains), grains.get("os") == "Fedora"
+    if is_fedora:
+        return major < 41 and stack.network_scripts
+    if 0 < major <= 7:
+        return True
+    return major < 9 and stack.network_scripts
+
+
+def _default_networkmanager(file_format, grains, stack):
+    """``(choice, why)`` when pillar leaves ``networkmanager`` out."""
+    if file_format == "keyfile":
+        return "managed", "NetworkManager reads keyfiles"
+    if not _redhat(grains):
+        return "unmanaged", "the classic recipe"
+    major = _major(grains)
+    if major and major <= 7 and grains.get("os") != "Fedora":
+        return "unmanaged", "network-scripts bring bonds up there"
+    if not _has_network_scripts(grains, stack):
+        return "managed", "no network-scripts are installed, NetworkManager reads ifcfg files"
+    if stack.networkmanager == "enabled":
+        return "managed", "NetworkManager is enabled and reads ifcfg files"
+    return "unmanaged", "network-scripts are installed and NetworkManager is not enabled"
+
+
+def choose(requested_format, requested_networkmanager, grains, stack, pillar_key):
+    """The :class:`Choice` for pillar ``format`` (a value of FORMATS) and ``networkmanager``
+    (one of NETWORKMANAGER_CHOICES, or None: from the platform) on a minion with ``grains``
+    and ``stack``; UserError naming ``<pillar_key>:format`` or ``:networkmanager`` when the
+    choice cannot work there."""
+    grains = grains or {}
+    stack = stack or Stack()
+    format_path = f"{pillar_key}:format" if pillar_key else "format"
+    nm_path = f"{pillar_key}:networkmanager" if pillar_key else "networkmanager"
+    file_format = resolve(requested_format, grains, format_path)
+    where = _describe(grains)
+    source = "format: auto" if requested_format == "auto" else f"pillar format: {file_format}"
+    warnings = []
+    if requested_networkmanager is None:
+        networkmanager, why = _default_networkmanager(file_format, grains, stack)
+    else:
+        networkmanager, why = requested_networkmanager, "pillar networkmanager"
+    if file_format == "keyfile" and networkmanager != "managed":
+        raise UserError([(nm_path, (
+            f"{networkmanager}, but this minion gets NetworkManager keyfiles and "
+            "NetworkManager is what reads them: nothing would bring the bonds up (use "
+            "networkmanager: managed, or leave it out)"))])
+    if (file_format == "ifcfg" and networkmanager != "managed" and _redhat(grains)
+            and not _has_network_scripts(grains, stack)):
+        raise UserError([(nm_path, (
+            f"{networkmanager} means network-scripts bring the bonds up, and {where} has "
+            "none (RHEL 9 and later ship none; on RHEL 8 the network-scripts package "
+            "installs them): nothing would read these files (use networkmanager: managed, "
+            "or leave networkmanager and format out for what this minion reads)"))])
+    if networkmanager == "managed" and stack.networkmanager == "absent" and _redhat(grains):
+        warnings.append(f"NetworkManager is not installed on this minion: nothing reads these "
+                        f"files until it is ({nm_path})")
+    if not _redhat(grains) and requested_format == "auto":
+        warnings.append(f"{where} is not RHEL-family: writing the classic recipe's ifcfg "
+                        f"files (set {format_path} to choose)")
+    reason = f"{where}, {source}, {why}"
+    reads_ifcfg = _redhat(grains) and "ifcfg" in reads(grains)[1]
+    return Choice(file_format, networkmanager, reason, warnings, reads_ifcfg)

@@ -34,7 +34,7 @@ from .names import (
     vlan_parent,
 )
 from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
-from .platform import FORMATS
+from .platform import FORMATS, NETWORKMANAGER_CHOICES
 from .render.ifcfg import extra_key_problem, site_key_problem
 from .values import (
     InvalidValue,
@@ -54,7 +54,6 @@ from .values import (
     yaml_bool_hint,
 )
 
-NETWORKMANAGER_CHOICES = ("unmanaged", "disabled")
 BOOTPROTOS = ("none", "static", "dhcp")
 TOP_KEYS = ("format", "networkmanager", "modprobe_options", "bonds")
 IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
@@ -674,9 +673,9 @@ def validate(pillar_value, pillar_key="bonding"):
     _no_accidental_removal(top, path, findings)
     top = _present(top)
 
-    networkmanager = top.get("networkmanager", "unmanaged")
+    networkmanager = top.get("networkmanager")  # None: the platform decides (platform.choose)
     choice = networkmanager.lower() if isinstance(networkmanager, str) else None
-    if choice not in NETWORKMANAGER_CHOICES:
+    if networkmanager is not None and choice not in NETWORKMANAGER_CHOICES:
         findings.error(
             f"{path}:networkmanager",
             f"invalid value {describe(networkmanager)}: expected one of "
@@ -684,7 +683,7 @@ def validate(pillar_value, pillar_key="bonding"):
             + suggest(choice, NETWORKMANAGER_CHOICES)
             + yaml_bool_hint(networkmanager),
         )
-        choice = "unmanaged"
+        choice = None
 
     modprobe_options = parse_flag(top.get("modprobe_options", False))
     if modprobe_options is None:

@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tests.harness.agent import wait_sysfs  # noqa: E402
+from tests.harness.saltcall import RHEL7_GRAINS  # noqa: E402
 from tests.harness.saltdaemons import SaltDaemons  # noqa: E402
 
 STATE_ROOT = "/run/fleet"  # a tmpfs inside UML; "state_root" in the plan overrides
@@ -71,6 +72,7 @@ def main(plan_path):
     daemons.add_minion(minion_id,
                        **{"bond.ifcfg_dir": str(state_root / "network-scripts"),
                           "bond.modprobe_conf": str(state_root / "modprobe.d" / "bonding.conf"),
+                          "grains": dict(RHEL7_GRAINS),
                           **plan.get("minion_opts", {})})
     try:
         daemons.start(timeout=float(plan.get("start_timeout", 600)))

@@ -13,9 +13,10 @@ NMCLI = shutil.which("nmcli")
 
 def normalise(text):
     """(exit code, NetworkManager's keyfile for ``text``, stderr)."""
-    # A modification is required; this one sets a property to its default (never printed).
+    # A modification is required; this one sets a property to its default (never printed,
+    # and never written by the renderers).
     proc = subprocess.run([NMCLI, "--offline", "connection", "modify",
-                           "connection.autoconnect-priority", "0"],
+                           "connection.lldp", "default"],
                           input=text, capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stdout, proc.stderr
 

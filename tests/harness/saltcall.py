@@ -16,6 +16,11 @@ SALT_CALL = Path(sys.executable).parent / "salt-call"
 SALT_CALL_3006 = REPO / ".venv-3006" / "bin" / "salt-call"
 
 
+# The sandbox minion says it is a RHEL 7 host (the classic recipe: ifcfg files for
+# network-scripts), whatever runs the tests; tests of other platforms set their grains.
+RHEL7_GRAINS = {"os": "CentOS", "os_family": "RedHat", "osmajorrelease": 7}
+
+
 def minion_config(root, minion_id="sandbox", **overrides):
     """The sandbox minion config (a dict) rooted at ``root``."""
     root = Path(root)
@@ -30,6 +35,7 @@ def minion_config(root, minion_id="sandbox", **overrides):
         "pillar_roots": {"base": [str(root / "pillar")]},
         "bond.ifcfg_dir": str(root / "network-scripts"),
         "bond.modprobe_conf": str(root / "modprobe.d" / "bonding.conf"),
+        "grains": dict(RHEL7_GRAINS),
         "grains_cache": False,
         "enable_fqdns_grains": False,
     }

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.harness.saltcall import RHEL7_GRAINS
 from tests.harness.saltdaemons import formula_root
 from tests.harness.shell import source_with_bash
 
@@ -63,6 +64,7 @@ class Minion:
             "bond.modprobe_conf": str(self.modprobe_conf),
             "bond.procfs": str(self.procfs),
             "bond.sysfs": str(self.sysfs),
+            "grains": dict(RHEL7_GRAINS),  # the classic recipe's hosts (ifcfg files)
         }
 
     def files(self):

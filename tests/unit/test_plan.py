@@ -127,14 +127,14 @@ def test_a_renderers_refusal_fails_the_run_before_anything_is_read(tmp_path, mon
     from salt_bonding import render
 
     class NoVlans(render.IfcfgRenderer):
-        format = "no-vlans"
+        """ifcfg, but a format that cannot write VLANs."""
 
         def refusals(self, config, path):
             return [(f"{path}:{name}:vlans", "this format cannot write VLANs")
                     for name, bond in config.bonds.items() if bond.vlans]
 
-    monkeypatch.setitem(render.RENDERERS, "no-vlans", NoVlans())
-    destination = render.Destination("no-vlans", str(tmp_path / "network-scripts"),
+    monkeypatch.setitem(render.RENDERERS, "ifcfg", NoVlans())
+    destination = render.Destination("ifcfg", str(tmp_path / "network-scripts"),
                                      str(tmp_path / "bonding.conf"))
     pillar = {"bonds": {"bond0": {"mode": "active-backup", "slaves": ["eth0"], "miimon": 100,
                                   "vlans": {100: {}}}}}

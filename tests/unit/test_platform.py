@@ -1,17 +1,24 @@
-"""platform: which format each RHEL generation reads; impossible choices refused."""
+"""platform: which files each RHEL generation gets, read by what; impossible choices refused."""
+
+import os
 
 import pytest
 from salt_bonding import errors, platform
+from salt_bonding.platform import Stack
 
 pytestmark = pytest.mark.unit
 
 RHEL = {"os": "RedHat", "os_family": "RedHat"}
+NM_ONLY = Stack("enabled", False)  # RHEL 8's default install
+SCRIPTS_ONLY = Stack("absent", True)  # RHEL 8 with network-scripts, NetworkManager removed
+BOTH_NM_OFF = Stack("installed", True)  # network-scripts installed, NetworkManager disabled
 
 
 @pytest.mark.parametrize("grains, default, readable", [
     ({**RHEL, "osmajorrelease": 7}, "ifcfg", ("ifcfg", "keyfile")),
     ({**RHEL, "osmajorrelease": 8}, "ifcfg", ("ifcfg", "keyfile")),
-    ({"os": "Rocky", "os_family": "RedHat", "osmajorrelease": "9"}, "keyfile", ("keyfile",)),
+    ({"os": "Rocky", "os_family": "RedHat", "osmajorrelease": "9"}, "keyfile",
+     ("keyfile", "ifcfg")),
     ({**RHEL, "osmajorrelease": 10}, "keyfile", ("keyfile",)),
     ({"os": "Fedora", "os_family": "RedHat", "osmajorrelease": 40}, "keyfile",
      ("keyfile", "ifcfg")),
@@ -24,16 +31,132 @@ def test_each_generation_gets_what_it_reads(grains, default, readable):
     assert platform.resolve("auto", grains, "bonding:format") == default
 
 
+# (grains, stack) -> what `auto` writes: the issue's table, one row per generation.
+@pytest.mark.parametrize("grains, stack, file_format, networkmanager", [
+    ({**RHEL, "osmajorrelease": 6}, NM_ONLY, "ifcfg", "unmanaged"),
+    ({**RHEL, "osmajorrelease": 7}, NM_ONLY, "ifcfg", "unmanaged"),
+    ({"os": "CentOS", "os_family": "RedHat", "osmajorrelease": 7}, SCRIPTS_ONLY, "ifcfg",
+     "unmanaged"),
+    ({**RHEL, "osmajorrelease": 8}, NM_ONLY, "ifcfg", "managed"),
+    ({**RHEL, "osmajorrelease": 8}, SCRIPTS_ONLY, "ifcfg", "unmanaged"),
+    ({**RHEL, "osmajorrelease": 8}, BOTH_NM_OFF, "ifcfg", "unmanaged"),
+    ({**RHEL, "osmajorrelease": 8}, Stack("enabled", True), "ifcfg", "managed"),
+    ({**RHEL, "osmajorrelease": 9}, NM_ONLY, "keyfile", "managed"),
+    ({**RHEL, "osmajorrelease": 10}, NM_ONLY, "keyfile", "managed"),
+    ({"os": "Fedora", "os_family": "RedHat", "osmajorrelease": 41}, NM_ONLY, "keyfile",
+     "managed"),
+    ({"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}, NM_ONLY, "ifcfg",
+     "unmanaged"),
+])
+def test_auto_follows_the_platform(grains, stack, file_format, networkmanager):
+    choice = platform.choose("auto", None, grains, stack, "bonding")
+    assert (choice.format, choice.networkmanager) == (file_format, networkmanager)
+    assert choice.reason.startswith(f"{grains['os']} {grains['osmajorrelease']}, format: auto")
+
+
+def test_the_reason_says_why_in_words():
+    choice = platform.choose("auto", None, {**RHEL, "osmajorrelease": 8}, NM_ONLY, "bonding")
+    assert choice.describe() == "ifcfg files for NetworkManager (NM_CONTROLLED=yes)"
+    assert choice.reason == ("RedHat 8, format: auto, no network-scripts are installed, "
+                             "NetworkManager reads ifcfg files")
+    choice = platform.choose("auto", None, {**RHEL, "osmajorrelease": 7}, NM_ONLY, "bonding")
+    assert choice.describe() == "ifcfg files for network-scripts (NM_CONTROLLED=no)"
+    assert choice.warnings == []
+    choice = platform.choose("keyfile", "managed", {**RHEL, "osmajorrelease": 9}, NM_ONLY, "b")
+    assert choice.describe() == "NetworkManager keyfiles"
+    assert choice.reason == "RedHat 9, pillar format: keyfile, pillar networkmanager"
+
+
+def test_outside_rhel_auto_keeps_the_classic_files_and_says_so():
+    debian = {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}
+    choice = platform.choose("auto", None, debian, NM_ONLY, "bonding")
+    assert choice.warnings == ["Debian 12 is not RHEL-family: writing the classic recipe's "
+                               "ifcfg files (set bonding:format to choose)"]
+    assert platform.choose("ifcfg", None, debian, NM_ONLY, "bonding").warnings == []
+
+
 def test_a_format_the_minion_does_not_read_is_refused_with_the_way_out():
     with pytest.raises(errors.UserError) as caught:
-        platform.resolve("ifcfg", {**RHEL, "osmajorrelease": 10}, "bonding:format")
+        platform.choose("ifcfg", None, {**RHEL, "osmajorrelease": 10}, NM_ONLY, "bonding")
     assert caught.value.errors == [("bonding:format", (
         "ifcfg files do nothing on RedHat 10: its network stack reads only keyfile (use "
         "format: auto, or keyfile)"))]
     assert platform.resolve("keyfile", {**RHEL, "osmajorrelease": 7}, "x") == "keyfile"
 
 
-def test_disabling_networkmanager_where_it_reads_the_files_is_refused(tmp_path):
+@pytest.mark.parametrize("networkmanager", ["unmanaged", "disabled"])
+@pytest.mark.parametrize("major", [9, 10])
+def test_keeping_networkmanager_off_where_it_reads_the_keyfiles_is_refused(major,
+                                                                            networkmanager):
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose("auto", networkmanager, {**RHEL, "osmajorrelease": major}, NM_ONLY,
+                        "bonding")
+    assert caught.value.errors == [("bonding:networkmanager", (
+        f"{networkmanager}, but this minion gets NetworkManager keyfiles and NetworkManager "
+        "is what reads them: nothing would bring the bonds up (use networkmanager: managed, "
+        "or leave it out)"))]
+
+
+@pytest.mark.parametrize("grains, stack", [
+    ({**RHEL, "osmajorrelease": 8}, NM_ONLY),  # network-scripts not installed
+    ({**RHEL, "osmajorrelease": 9}, Stack("enabled", True)),  # RHEL 9 ships none at all
+])
+def test_network_scripts_output_where_none_are_installed_is_refused(grains, stack):
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose("ifcfg", "unmanaged", grains, stack, "bonding")
+    (path, message), = caught.value.errors
+    assert path == "bonding:networkmanager"
+    assert message.startswith(f"unmanaged means network-scripts bring the bonds up, and "
+                              f"RedHat {grains['osmajorrelease']} has none")
+    assert "use networkmanager: managed" in message
+    # What works instead does work:
+    choice = platform.choose("ifcfg", "managed", grains, stack, "bonding")
+    assert (choice.format, choice.networkmanager) == ("ifcfg", "managed")
+
+
+def test_network_scripts_output_on_rhel_8_with_network_scripts_is_fine():
+    choice = platform.choose("auto", "disabled", {**RHEL, "osmajorrelease": 8},
+                             Stack("enabled", True), "bonding")
+    assert (choice.format, choice.networkmanager) == ("ifcfg", "disabled")
+
+
+def test_files_for_networkmanager_where_it_is_not_installed_are_written_with_a_warning():
+    choice = platform.choose("auto", None, {**RHEL, "osmajorrelease": 9}, Stack(), "bonding")
+    assert choice.format == "keyfile"
+    assert choice.warnings == ["NetworkManager is not installed on this minion: nothing reads "
+                               "these files until it is (bonding:networkmanager)"]
+
+
+@pytest.mark.parametrize("files, stack", [
+    ([], Stack("absent", False)),
+    (["usr/sbin/NetworkManager"], Stack("installed", False)),
+    (["usr/sbin/NetworkManager",
+      "etc/systemd/system/multi-user.target.wants/NetworkManager.service",
+      "etc/sysconfig/network-scripts/ifup-eth"], Stack("enabled", True)),
+    (["etc/sysconfig/network-scripts/ifup-eth"], Stack("absent", True)),
+])
+def test_probe_reads_what_the_packages_install(tmp_path, files, stack):
+    for relative in files:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    assert platform.probe(str(tmp_path)) == stack
+    assert Stack.from_grain(stack.as_grain()) == stack
+
+
+def test_an_enabled_unit_is_a_symlink_that_may_dangle(tmp_path):
+    link = tmp_path / "etc/systemd/system/multi-user.target.wants/NetworkManager.service"
+    link.parent.mkdir(parents=True)
+    os.symlink("/nonexistent/NetworkManager.service", link)
+    assert platform.probe(str(tmp_path)).networkmanager == "enabled"
+
+
+@pytest.mark.parametrize("junk", [None, "enabled", {"networkmanager": "on"}, {}])
+def test_a_grain_that_is_not_ours_is_ignored(junk):
+    assert Stack.from_grain(junk) is None
+
+
+def test_the_plan_carries_the_choice_and_writes_nothing_when_refused(tmp_path):
     from salt_bonding import plan
     from salt_bonding.render import Locations
 
@@ -42,9 +165,15 @@ def test_disabling_networkmanager_where_it_reads_the_files_is_refused(tmp_path):
     pillar = {"networkmanager": "disabled",
               "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}}
     with pytest.raises(errors.UserError) as caught:
-        plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 9})
+        plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 9}, NM_ONLY)
     assert caught.value.errors[0][0] == "bonding:networkmanager"
-    assert "NetworkManager is what reads them" in caught.value.errors[0][1]
-    rhel7 = plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 7})
+    rhel7 = plan.plan_reconciled(pillar, "bonding", where, {**RHEL, "osmajorrelease": 7},
+                                 NM_ONLY)
     assert rhel7.networkmanager == "disabled" and rhel7.destination.format == "ifcfg"
+    rhel8 = plan.plan_reconciled({"bonds": pillar["bonds"]}, "bonding", where,
+                                 {**RHEL, "osmajorrelease": 8}, NM_ONLY)
+    assert rhel8.choice.networkmanager == "managed"
+    texts = {os.path.basename(p): c.new for p, c in rhel8.changes.items()}
+    assert "NM_CONTROLLED=yes" in texts["ifcfg-bond0"] and "NM_CONTROLLED=yes" in texts[
+        "ifcfg-eth0"]
     assert list(tmp_path.iterdir()) == []

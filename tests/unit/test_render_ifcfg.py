@@ -364,3 +364,53 @@ def test_ipv6_and_dns_keys_are_set_through_their_pillar_keys(key):
         schema.validate({"bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"],
                                              "ifcfg": {key: "x"}}}})
     assert f"ifcfg key {key} is written by this module" in str(caught.value)
+
+
+# -- ifcfg files for NetworkManager (RHEL 8): nm-settings-ifcfg-rh(5) ------------------
+# Debian's NetworkManager is built without the ifcfg-rh plugin, so these files are
+# checked against the plugin's documented rules instead of the plugin itself.
+# The keys written, each one ifcfg-rh reads (nm-settings-ifcfg-rh(5), and its
+# nms_ifcfg_well_known_keys table, the source of ifcfg_keys.KNOWN_KEYS).
+IFCFG_RH_KEYS = {
+    "DEVICE", "NAME", "TYPE", "BONDING_MASTER", "BONDING_OPTS", "ONBOOT", "BOOTPROTO",
+    "IPADDR", "PREFIX", "NETMASK", "GATEWAY", "MTU", "NM_CONTROLLED", "MASTER", "SLAVE",
+    "VLAN", "PHYSDEV", "IPV6INIT", "IPV6ADDR", "IPV6ADDR_SECONDARIES", "IPV6_DEFAULTGW",
+    "IPV6_AUTOCONF", "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN", "AUTOCONNECT_PRIORITY",
+    "ETHTOOL_OPTS",
+}
+
+
+def test_files_for_networkmanager_follow_the_ifcfg_rh_rules(tmp_path):
+    from tests.harness.golden import HOSTS, host_pillar
+
+    checked = 0
+    for host in HOSTS:
+        config = replace(schema.validate(host_pillar(host)), networkmanager="managed")
+        files = RENDERERS["ifcfg"].render_all(config, STATE)
+        (tmp_path / host).mkdir()
+        for name, values in write_and_source(tmp_path / host, files).items():
+            checked += 1
+            assert set(values) <= IFCFG_RH_KEYS, (name, set(values) - IFCFG_RH_KEYS)
+            # NM_CONTROLLED=no would make the device unmanaged; yes (or absent) is read.
+            assert values["NM_CONTROLLED"] == "yes"
+            # ONBOOT -> connection.autoconnect; the priority beats other profiles (-999..999).
+            assert values["ONBOOT"] in ("yes", "no")
+            assert values["AUTOCONNECT_PRIORITY"] == "100"
+            # The connection's interface is DEVICE; the file name is ifcfg-<DEVICE>.
+            assert name == f"ifcfg-{values['DEVICE']}"
+            if values.get("TYPE") == "Bond":  # a bond: BONDING_MASTER=yes, options parsed
+                assert values["BONDING_MASTER"] == "yes"
+                words = dict(w.split("=", 1) for w in values["BONDING_OPTS"].split())
+                assert words["mode"] in dict(options.OPTIONS["mode"].values)
+            elif "MASTER" in values:  # a port: MASTER names the bond's DEVICE, SLAVE=yes
+                assert values["SLAVE"] == "yes" and values["TYPE"] == "Ethernet"
+                assert f"ifcfg-{values['MASTER']}" in files
+                assert "IPADDR" not in values and values["BOOTPROTO"] == "none"
+            else:  # a VLAN: VLAN=yes, PHYSDEV the bond, the VLAN ID from DEVICE's .<vid>
+                assert values["VLAN"] == "yes" and f"ifcfg-{values['PHYSDEV']}" in files
+                assert values["DEVICE"].rsplit(".", 1)[1].isdigit()
+            if "IPV6ADDR" in values:  # address/prefix
+                assert "/" in values["IPV6ADDR"] and values["IPV6INIT"] == "yes"
+            if "DOMAIN" in values:  # space-separated search list
+                assert "," not in values["DOMAIN"]
+    assert checked >= 10

@@ -13,7 +13,8 @@ import pytest
 from salt_bonding import errors, plan, schema
 from salt_bonding.modes import MODES
 from salt_bonding.options import TABLE
-from salt_bonding.render import RENDERERS, Destination, keyfile
+from salt_bonding.platform import Stack
+from salt_bonding.render import RENDERERS, Destination, Locations, keyfile
 
 from tests.harness import nm
 from tests.harness.golden import HOSTS, host_pillar
@@ -104,11 +105,23 @@ def test_what_networkmanager_would_drop_is_refused_naming_it(tmp_path, option):
     destination = Destination("keyfile", str(tmp_path / "nm"), str(tmp_path / "bonding.conf"))
     with pytest.raises(errors.UserError) as caught:
         plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", destination)
-    assert caught.value.errors == [(
-        f"bonding:bonds:bond0:{option}",
-        f"NetworkManager 1.42 drops bond option {option} from a keyfile (with a log line "
-        "only): leave it out, or write ifcfg files")]
+    message = (f"NetworkManager 1.42 drops bond option {option} from the {{}} files it reads "
+               "(with a log line only): leave it out, or write ifcfg files for network-scripts "
+               "(networkmanager: unmanaged, where they are installed)")
+    assert caught.value.errors == [(f"bonding:bonds:bond0:{option}", message.format("keyfile"))]
+    # ifcfg files NetworkManager reads (RHEL 8's default) lose it the same way...
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    rhel8 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 8}
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                             Stack("enabled", False))
+    assert caught.value.errors == [(f"bonding:bonds:bond0:{option}", message.format("ifcfg"))]
     assert list(tmp_path.iterdir()) == []
+    # ...and network-scripts keep it.
+    kept = plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                                Stack("installed", True))
+    assert f"{option}=" in kept.changes[str(tmp_path / "ifcfg" / "ifcfg-bond0")].new
 
 
 @pytest.mark.parametrize("value", ["a\nb", "[connection]", "k=v", "a;b", "# not a comment",

@@ -310,7 +310,7 @@ def test_slave_that_is_a_vlan_device_of_another_bond():
     "bad, fixed, path, fragment",
     [
         (pillar(networkmanager="off"), pillar(networkmanager="disabled"),
-         "bonding:networkmanager", "expected one of unmanaged, disabled"),
+         "bonding:networkmanager", "expected one of managed, unmanaged, disabled"),
         (pillar(networkmanager="Unmanagd"), pillar(networkmanager="Unmanaged"),
          "bonding:networkmanager", "did you mean 'unmanaged'?"),
         (pillar(modprobe_options="sometimes"), pillar(modprobe_options="yes"),
@@ -472,7 +472,7 @@ def test_interface_defaults_and_conversions():
 def test_null_means_unset_except_for_mode_and_slaves():
     result = validate({"networkmanager": None, "bonds": {"bond0": bond(
         gateway=None, updelay=None, ifcfg=None, vlans=None, mtu=None)}})
-    assert result.networkmanager == "unmanaged"
+    assert result.networkmanager is None  # the platform decides (platform.choose)
     assert result.bonds["bond0"].options == {"miimon": "100"}
 
 

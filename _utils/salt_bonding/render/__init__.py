@@ -19,6 +19,7 @@ and the modprobe file, chosen once per run by the state module.
 import os
 from dataclasses import dataclass
 
+from ..options import OPTIONS
 from . import ifcfg, keyfile, modprobe
 
 
@@ -28,9 +29,10 @@ class Renderer:
     format = None  # the pillar's name for the format
     file_mode = 0o644  # the mode every file of this format is written with
 
-    def render(self, bond, state):
+    def render(self, bond, state, for_networkmanager):
         """``{file name: text}`` for one :class:`~salt_bonding.model.Bond`, marked as
-        written by ``state`` (see ``plan.state_id``)."""
+        written by ``state`` (see ``plan.state_id``); ``for_networkmanager``: whether
+        NetworkManager is what reads them (``networkmanager: managed``)."""
         raise NotImplementedError
 
     def is_candidate(self, file_name):
@@ -53,15 +55,25 @@ class Renderer:
         """``[(pillar path, message)]``: what ``config`` asks that this format cannot write.
 
         ``path``: the pillar path of the bonds (``bonding:bonds``). Called before
-        anything is read or written; any refusal fails the run.
+        anything is read or written; any refusal fails the run. In every format
+        NetworkManager reads, a bond option it would drop (with a log line only,
+        loading the profile anyway) is refused: never a silent loss.
         """
-        return []
+        if config.networkmanager != "managed":
+            return []
+        return [(f"{path}:{name}:{option}",
+                 f"NetworkManager 1.42 drops bond option {option} from the {self.format} "
+                 "files it reads (with a log line only): leave it out, or write ifcfg files "
+                 "for network-scripts (networkmanager: unmanaged, where they are installed)")
+                for name, bond in config.bonds.items() for option in bond.options
+                if not OPTIONS[option].networkmanager]
 
     def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
         files = {}
         for bond_name in sorted(config.bonds):
-            for file_name, text in self.render(config.bonds[bond_name], state).items():
+            for file_name, text in self.render(
+                    config.bonds[bond_name], state, config.networkmanager == "managed").items():
                 if file_name in files:
                     raise ValueError(f"{file_name} would be written for two bonds ({bond_name}"
                                      f" and {self.read_mark(files[file_name]).bond})")
@@ -75,8 +87,8 @@ class IfcfgRenderer(Renderer):
     format = "ifcfg"
     file_mode = 0o644
 
-    def render(self, bond, state):
-        return ifcfg.render_bond(bond, state)
+    def render(self, bond, state, for_networkmanager):
+        return ifcfg.render_bond(bond, state, for_networkmanager)
 
     def is_candidate(self, file_name):
         return file_name.startswith(ifcfg.FILE_PREFIX)
@@ -97,8 +109,8 @@ class KeyfileRenderer(Renderer):
     format = "keyfile"
     file_mode = 0o600  # NetworkManager ignores group- or world-readable keyfiles
 
-    def render(self, bond, state):
-        return keyfile.render_bond(bond, state)
+    def render(self, bond, state, for_networkmanager):
+        return keyfile.render_bond(bond, state)  # NetworkManager is what reads keyfiles
 
     def is_candidate(self, file_name):
         return file_name.endswith(keyfile.FILE_SUFFIX)
@@ -113,7 +125,7 @@ class KeyfileRenderer(Renderer):
         return keyfile.keys_of(text)
 
     def refusals(self, config, path):
-        return keyfile.refusals(config, path)
+        return super().refusals(config, path) + keyfile.refusals(config, path)
 
 
 RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), KeyfileRenderer())}
@@ -125,6 +137,7 @@ class Locations:
 
     directories: dict  # format -> directory
     modprobe_conf: str
+    fixed_format = None  # the format follows pillar and platform
 
     def choose(self, file_format):
         others = tuple((other, directory) for other, directory in self.directories.items()
@@ -162,6 +175,17 @@ class Destination:
 
     def path(self, file_name):
         return os.path.join(self.directory, file_name)
+
+    def directory_of(self, file_format):
+        """The directory of ``file_format``'s files (this run's, or one it sweeps), or None."""
+        if file_format == self.format:
+            return self.directory
+        return dict(self.sweep).get(file_format)
+
+    @property
+    def fixed_format(self):
+        """A Destination made by a caller (tests, tools) fixes the format of ``auto``."""
+        return self.format
 
     def choose(self, file_format):
         """This destination: it was fixed by whoever made it (tests, tools)."""

@@ -14,6 +14,7 @@ import re
 
 from ..model import Mark
 from ..names import check_ifname, checked_vlan_device
+from ..networkmanager import AUTOCONNECT_PRIORITY
 from ..values import describe, suggest
 from .ifcfg_keys import KNOWN_KEYS, SHELL_NAMES, is_known
 from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
@@ -33,7 +34,7 @@ RESERVED_KEYS = frozenset({
     "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY", "GATEWAY0",
     "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
     "IPV6INIT", "IPV6ADDR", "IPV6ADDR_SECONDARIES", "IPV6_DEFAULTGW", "IPV6_AUTOCONF",
-    "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN",
+    "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN", "AUTOCONNECT_PRIORITY",
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
@@ -189,10 +190,15 @@ def check_state(state):
     return state
 
 
-def render_bond(bond, state):
+def render_bond(bond, state, for_networkmanager=False):
     """``{file name: text}`` for one bond, marked as written by ``state``: its own file,
-    one per slave, one per VLAN."""
+    one per slave, one per VLAN. ``NM_CONTROLLED=no`` (network-scripts bring them up)
+    unless ``for_networkmanager``: then ``yes``, which NetworkManager's ifcfg-rh plugin
+    reads (nm-settings-ifcfg-rh(5))."""
     name = check_ifname(bond.name)
+    nm_controlled = ("NM_CONTROLLED", "yes" if for_networkmanager else "no")
+    # NetworkManager activates ours over other profiles for the same device.
+    priority = ("AUTOCONNECT_PRIORITY", AUTOCONNECT_PRIORITY if for_networkmanager else None)
     files = {}
     files[f"{FILE_PREFIX}{name}"] = _render(name, state, [
         ("DEVICE", name),
@@ -202,7 +208,8 @@ def render_bond(bond, state):
         ("BONDING_OPTS", bonding_opts(bond)),
         ("ONBOOT", bond.onboot),
         *_ip_keys(bond),
-        ("NM_CONTROLLED", "no"),
+        nm_controlled,
+        priority,
         *_extra_keys(name, bond),
     ])
     for slave in bond.slaves:
@@ -215,7 +222,8 @@ def render_bond(bond, state):
             ("SLAVE", "yes"),
             ("BOOTPROTO", "none"),
             ("ONBOOT", bond.onboot),
-            ("NM_CONTROLLED", "no"),
+            nm_controlled,
+            priority,
         ])
     for vid in sorted(bond.vlans):
         vlan = bond.vlans[vid]
@@ -227,7 +235,8 @@ def render_bond(bond, state):
             ("PHYSDEV", name),
             ("ONBOOT", vlan.onboot),
             *_ip_keys(vlan),
-            ("NM_CONTROLLED", "no"),
+            nm_controlled,
+            priority,
             *_extra_keys(device, vlan),
         ])
     return files

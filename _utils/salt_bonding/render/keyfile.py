@@ -24,7 +24,7 @@ import re
 import uuid
 
 from ..names import check_ifname, checked_vlan_device
-from ..options import OPTIONS
+from ..networkmanager import AUTOCONNECT_PRIORITY
 
 # The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
 from .ifcfg import MARK_FORMAT, check_state, option_words, read_mark  # noqa: F401 (read_mark)
@@ -63,9 +63,11 @@ def _render(bond_name, state, sections):
 def _connection(interface, kind, onboot, *extra):
     # Written as NetworkManager 1.42 writes a profile: defaults left out (autoconnect
     # is true unless said otherwise), so the file is what NetworkManager would keep.
+    # The priority makes ours win over other profiles for the same device.
     return ("connection", [("id", interface), ("uuid", profile_uuid(interface)),
-                           ("type", kind), ("interface-name", interface),
-                           ("autoconnect", None if onboot else False), *extra])
+                           ("type", kind), ("autoconnect", None if onboot else False),
+                           ("autoconnect-priority", AUTOCONNECT_PRIORITY),
+                           ("interface-name", interface), *extra])
 
 
 def _ipv4(interface):
@@ -159,14 +161,10 @@ def keys_of(text):
 
 
 def refusals(config, path):
-    """Options NetworkManager would drop, and extra ifcfg keys a keyfile cannot hold."""
+    """Extra ifcfg keys, which a keyfile cannot hold (options NetworkManager drops: the
+    Renderer base class, for every format NetworkManager reads)."""
     found = []
     for name, bond in config.bonds.items():
-        for option in bond.options:
-            if not OPTIONS[option].networkmanager:
-                found.append((f"{path}:{name}:{option}",
-                              f"NetworkManager 1.42 drops bond option {option} from a keyfile "
-                              "(with a log line only): leave it out, or write ifcfg files"))
         for where, interface in [(f"{path}:{name}", bond)] + [
                 (f"{path}:{name}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]:
             for key in ("ifcfg", "ifcfg_site"):

@@ -1,0 +1,176 @@
+"""Other profiles for the interfaces a run configures: found, said, and beaten or refused.
+
+At boot NetworkManager activates, per device, one of the profiles allowed to
+autoconnect on it: the highest ``autoconnect-priority`` wins, a tie goes to
+the most recently used one (not deterministic). network-scripts bring up
+every ``ONBOOT=yes`` ifcfg file, in turn. So a profile this module did not
+write for a device it configures (the installer's ``eth0`` profile, an ifcfg
+file and a keyfile for one device) competes with ours:
+
+- NetworkManager reads ours: every profile of ours carries
+  ``networkmanager.AUTOCONNECT_PRIORITY``; a competitor below it loses at
+  every boot, and a warning names it. One at or above it is refused with the
+  way out, and so is an ifcfg file NetworkManager reads that says
+  ``NM_CONTROLLED=no`` for the device (NetworkManager would leave the device
+  alone: our profile would never come up).
+- network-scripts read ours: another ``ONBOOT=yes`` ifcfg file for the same
+  device is refused (both would be brought up).
+
+Files are read leniently (an installer's file is not ours to validate); names
+NetworkManager and initscripts skip (``*.bak``, ``*~``, hidden, ...) are
+skipped here too. Pure Python, no Salt.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+
+from .networkmanager import AUTOCONNECT_PRIORITY
+from .regular import read_regular
+
+# What NetworkManager's plugins and initscripts never read (nm_keyfile_utils_ignore_filename,
+# ifcfg-rh's utils_should_ignore_file, initscripts' network-functions).
+IGNORED_SUFFIXES = ("~", ".bak", ".orig", ".rej", ".rpmnew", ".rpmorig", ".rpmsave",
+                    ".augnew", ".augtmp", ".swp", ".tmp")
+_SIZE_LIMIT = 1 << 20
+_IFCFG_LINE = re.compile(r"\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=(.*)")
+_KEYFILE_LINE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=\s*(.*)")
+_FALSE = ("false", "no", "0", "off", "n")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What another profile says about the one device it binds."""
+
+    path: str
+    device: str
+    autoconnect: bool
+    priority: int
+    unmanaged: bool = False  # an ifcfg file saying NM_CONTROLLED=no
+
+
+def _int(text, default=0):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _unquote(value):
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value.split("#", 1)[0].strip() if " #" in value else value
+
+
+def read_ifcfg(path, text):
+    """The Profile of a foreign ifcfg file (DEVICE, else its name's suffix)."""
+    values = {}
+    for line in text.splitlines():
+        match = _IFCFG_LINE.match(line)
+        if match:
+            values[match[1]] = _unquote(match[2])
+    device = values.get("DEVICE") or os.path.basename(path)[len("ifcfg-"):]
+    return Profile(path, device, values.get("ONBOOT", "yes").lower() not in _FALSE,
+                   _int(values.get("AUTOCONNECT_PRIORITY")),
+                   values.get("NM_CONTROLLED", "yes").lower() in _FALSE)
+
+
+def read_keyfile(path, text):
+    """The Profile of a foreign keyfile (its ``interface-name``), None when it binds none."""
+    section, values = "", {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("#", ";")) or not stripped:
+            continue
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        elif section == "connection" and (match := _KEYFILE_LINE.match(line)):
+            values[match[1]] = match[2].strip()
+    device = values.get("interface-name")
+    if not device:
+        return None
+    return Profile(path, device, values.get("autoconnect", "true").lower() not in _FALSE,
+                   _int(values.get("autoconnect-priority")))
+
+
+READERS = {"ifcfg": read_ifcfg, "keyfile": read_keyfile}
+
+
+def _candidates(file_format, directory):
+    try:
+        names = sorted(os.listdir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for name in names:
+        if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
+            continue
+        if file_format == "ifcfg" and not name.startswith("ifcfg-"):
+            continue
+        yield os.path.join(directory, name)
+
+
+def devices(config):
+    """``{device: bond}`` of every interface ``config`` configures."""
+    found = {}
+    for name, bond in config.bonds.items():
+        found[name] = name
+        found.update((slave, name) for slave in bond.slaves)
+        found.update((vlan.device or f"{name}.{vid}", name) for vid, vlan in bond.vlans.items())
+    return found
+
+
+def find(config, read, skip, path):
+    """``(warnings, refusals)`` about other profiles for ``config``'s devices.
+
+    ``read``: ``[(format, directory, reader)]`` of the directories whose files
+    something reads at boot, ``reader`` ``"networkmanager"`` or
+    ``"network-scripts"``; ``skip(path, text)``: whether a file is ours or
+    this run replaces or removes it; ``path``: the pillar path of the bonds.
+    Raises OSError when a directory or file cannot be read.
+    """
+    ours = devices(config)
+    warnings, refusals, beaten = [], [], {}
+    for file_format, directory, reader in read:
+        for file_path in _candidates(file_format, directory):
+            try:
+                data = read_regular(file_path, limit=_SIZE_LIMIT, follow=True)
+            except (FileNotFoundError, IsADirectoryError):
+                continue
+            except OSError as exc:
+                if exc.filename is None:
+                    exc.filename = file_path
+                raise
+            text = data.decode("utf-8", "replace")
+            if skip(file_path, text):
+                continue
+            profile = READERS[file_format](file_path, text)
+            if profile is None or profile.device not in ours:
+                continue
+            bond = ours[profile.device]
+            where = f"{path}:{bond}"
+            if reader == "network-scripts":
+                if profile.autoconnect:
+                    refusals.append((where, (
+                        f"{file_path} also configures {profile.device} with ONBOOT=yes, and "
+                        "network-scripts bring up every such file at boot: remove it, or set "
+                        "ONBOOT=no in it")))
+            elif profile.unmanaged:
+                refusals.append((where, (
+                    f"{file_path} says NM_CONTROLLED=no for {profile.device}: NetworkManager "
+                    f"would leave {profile.device} alone and never bring {bond} up (remove that "
+                    "file, or its NM_CONTROLLED line)")))
+            elif profile.autoconnect and profile.priority >= AUTOCONNECT_PRIORITY:
+                refusals.append((where, (
+                    f"{file_path} is another profile for {profile.device} with "
+                    f"autoconnect-priority {profile.priority}, not below ours "
+                    f"({AUTOCONNECT_PRIORITY}): NetworkManager may activate it instead at boot "
+                    "(remove it, or lower its priority)")))
+            elif profile.autoconnect:
+                beaten.setdefault(profile.device, []).append(profile)
+    for device, profiles in sorted(beaten.items()):
+        listed = ", ".join(f"{p.path} (autoconnect-priority {p.priority})" for p in profiles)
+        warnings.append(f"other profiles for {device} compete with ours at boot: {listed}; "
+                        f"ours have autoconnect-priority {AUTOCONNECT_PRIORITY} and win "
+                        "(remove them to leave no doubt)")
+    return warnings, refusals
