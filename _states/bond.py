@@ -172,7 +172,7 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
             return ret
     if extra is not None:
         extra(ret, test, notes, plan)
-    files_line = f"Files: {plan.choice.describe()} ({plan.choice.reason})."
+    files_line = f"Files: {plan.choice.describe()}; why: {plan.choice.reason}."
     ret["comment"] = "\n".join([ret["comment"], files_line, *notes])
     return ret
 
@@ -201,7 +201,7 @@ def _load_into_networkmanager(ret, plan, notes, applied):
         notes.append(f"NetworkManager is not running; it reads {names} when it starts.")
         return True
     if applied is None:
-        notes.append(f"NetworkManager would load {names} (nothing is activated).")
+        notes.append(f"NetworkManager would load {names}.")
         return True
     loaded = _nmcli(_nm.load_argv(written + removed))
     shown = _nmcli(_nm.SHOW_ARGV)
@@ -210,7 +210,7 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     else:
         problems = _nm.not_loaded(written, removed, shown["stdout"], loaded["stderr"])
     if not problems:
-        notes.append(f"NetworkManager loaded {names} (nothing is activated).")
+        notes.append(f"NetworkManager loaded {names}.")
         return True
     restored, failed = applied.rollback()
     _nmcli(_nm.load_argv(written + removed))  # back to the files as they were

@@ -66,6 +66,36 @@ def nothing_lost_when_renamed(salt, host):
     return kept
 
 
+RHEL9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9}
+
+
+def same_pillar_on_rhel9(host, sandbox):
+    """The same host's pillar on a RHEL 9 minion: NetworkManager keyfiles, not ifcfg files."""
+    rhel9 = sandbox / "as-rhel9"
+    salt = SaltCall(
+        rhel9,
+        minion_id=host,
+        pillar_roots={"base": [str(REPO / "pillar.example")]},
+        grains=RHEL9,
+        **{
+            "bond.ifcfg_dir": str(rhel9 / "etc/sysconfig/network-scripts"),
+            "bond.keyfile_dir": str(rhel9 / "etc/NetworkManager/system-connections"),
+            "bond.modprobe_conf": str(rhel9 / "etc/modprobe.d/bonding.conf"),
+        },
+    )
+    keyfiles = Path(salt.config["bond.keyfile_dir"])
+    keyfiles.mkdir(parents=True)
+    heading(f"the same pillar on a RHEL 9 minion (grains os RedHat, osmajorrelease 9): "
+            f"state.apply bonding   (into {rhel9})")
+    rc, text = salt.run("state.apply", "bonding", out="highstate")
+    print(text.rstrip())
+    heading("keyfiles written for RHEL 9 (ifcfg files: none)")
+    for path in sorted(keyfiles.iterdir()):
+        print(f"--- {path}")
+        print(path.read_text().rstrip())
+    return rc == 0 and not any(salt.ifcfg_dir.iterdir())
+
+
 def pillar_bonds(salt):
     """The host's bonds, validated as the state saw them."""
     from salt_bonding import schema
@@ -145,6 +175,8 @@ def main():
         print(f"\nstate.apply failed (exit code {rc})", file=sys.stderr)
         return rc
     if not nothing_lost_when_renamed(salt, args.host):
+        return 1
+    if not same_pillar_on_rhel9(args.host, args.sandbox.resolve()):
         return 1
     if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):
         status_from(salt, HOST_PROCFS, "/sys/class/net", "this machine's own bonds")

@@ -86,7 +86,8 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
                         f"per bond: {_way_out(mark.state, mark.bond)}")
             for file_path, mark in sorted(taken.items())
         ])
-    warnings = (list(config.warnings) + choice.warnings + wanted.warnings
+    warnings = (list(config.warnings) + choice.warnings
+                + destination.renderer.warnings(config, path) + wanted.warnings
                 + _taken_over(changes, destination) + rivals)
     touched = set(config.bonds) | {mark.bond for mark in marks.values()}
     return Plan(

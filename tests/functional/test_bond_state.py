@@ -578,16 +578,17 @@ def test_names_and_keys_that_cannot_work_are_refused_through_salt(salt_call):
     assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
 
 
-@pytest.mark.parametrize("major, written", [
-    (7, ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]),
-    (9, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
-    (10, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
+@pytest.mark.parametrize("os_name, major, written", [
+    ("RedHat", 7, ["ifcfg-bond0", "ifcfg-eth0", "ifcfg-eth1"]),
+    ("RedHat", 9, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
+    ("RedHat", 10, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
+    ("Fedora", 41, ["bond0.nmconnection", "eth0.nmconnection", "eth1.nmconnection"]),
 ])
-def test_the_minions_rhel_generation_decides_the_files(salt_call, tmp_path, major, written):
+def test_the_minions_rhel_generation_decides_the_files(salt_call, tmp_path, os_name, major,
+                                                       written):
     keyfiles = tmp_path / "system-connections"
     keyfiles.mkdir()
-    salt_call.configure(grains={"os": "RedHat", "os_family": "RedHat",
-                                "osmajorrelease": major},
+    salt_call.configure(grains={"os": os_name, "os_family": "RedHat", "osmajorrelease": major},
                         **{"bond.keyfile_dir": str(keyfiles)})
     salt_call.set_pillar({"bonding": {"bonds": {"bond0": {
         "mode": "active-backup", "miimon": 100, "slaves": ["eth0", "eth1"]}}}})
@@ -608,8 +609,8 @@ def test_the_minions_rhel_generation_decides_the_files(salt_call, tmp_path, majo
             "mode": "active-backup", "miimon": 100, "slaves": ["eth0", "eth1"]}}}})
         rc, state = apply(salt_call)
         assert rc != 0 and state["result"] is False
-        assert (f"bonding:format: ifcfg files do nothing on RedHat {major}: its network stack "
-                "reads only keyfile") in state["comment"]
+        assert (f"bonding:format: ifcfg files do nothing on {os_name} {major}: its network "
+                "stack reads only keyfile") in state["comment"]
         assert list(salt_call.ifcfg_dir.iterdir()) == []
 
 
@@ -633,7 +634,7 @@ def test_ifcfg_files_say_who_reads_them_and_the_comment_says_why(salt_call, grai
     rc, state = apply(salt_call)
     assert rc == 0 and state["result"] is True, state
     reader = "NetworkManager" if nm_controlled == "yes" else "network-scripts"
-    assert (f"Files: ifcfg files for {reader} (NM_CONTROLLED={nm_controlled}) ({why})."
+    assert (f"Files: ifcfg files for {reader} (NM_CONTROLLED={nm_controlled}); why: {why}."
             in state["comment"]), state["comment"]
     for name in ("ifcfg-bond0", "ifcfg-eth0"):
         variables = source_with_bash(salt_call.ifcfg_dir / name, salt_call.root)

@@ -24,6 +24,16 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
     renamed = out.split("=== the same machine as minion db1-renamed")[1]
     assert "bonding: no pillar data" in renamed and "set bonds: {}" in renamed
     assert "exit code 1; the 7 files written above are all still there, unchanged" in renamed
+    rhel9 = out.split("=== the same pillar on a RHEL 9 minion")[1].split("=== live status")[0]
+    assert "Files: NetworkManager keyfiles; why: RedHat 9, format: auto, NetworkManager " \
+        "reads keyfiles." in rhel9
+    keyfiles = sandbox / "as-rhel9/etc/NetworkManager/system-connections"
+    assert sorted(p.name for p in keyfiles.iterdir()) == sorted(
+        f"{name}.nmconnection" for name in ("bond0", "bond0.100", "bond0.200", "ens1f0",
+                                             "ens1f1", "ens2f0", "ens2f1"))
+    assert f"--- {keyfiles}/bond0.nmconnection" in rhel9 and "[bond]\nmode=802.3ad" in rhel9
+    assert "Files: ifcfg files for network-scripts (NM_CONTROLLED=no); why: CentOS 7" in \
+        out.split("=== files written")[0]
     assert "user-mode-linux kernel" in out  # says which bonds it shows
     health, after = out.split("=== bond.health   (salt-call exit code 0) ===")[1].split(
         "=== bond.health after the peer of ens1f0 went down   (salt-call exit code 1) ===")

@@ -12,12 +12,17 @@ Then, with NetworkManager still running, what the state's "load and verify"
 step can rely on: ``nmcli connection load`` of a changed, and of broken,
 keyfiles.
 
-The other scenarios put an installer's profile for one of our ports
+The competing scenarios put an installer's profile for one of our ports
 ("Wired connection 1": an ethernet profile with the port's interface-name and
 an address of its own, autoconnect, no priority) beside our files before
-NetworkManager starts, and record which profile gets the port: as Salt writes
-the ports today, and with ``autoconnect-priority=100`` added by hand to our
-port profiles.
+NetworkManager starts, and record which profile gets the port: without a
+priority on our ports (ours loses, every time), with ``autoconnect-priority=100``
+(ours wins, every time), and as the state writes them (it sets that priority).
+
+The last scenario runs the state's own "load and verify" step against the
+running NetworkManager: a new bond loaded (and autoconnected, pinging), a
+changed option loaded, removed files unloaded, and files NetworkManager
+refuses (``bond.keyfile_dir`` not where it reads) rolled back.
 
 Timings here: NetworkManager answers and has finished its startup activations
 1.1-1.7 s after it is started; the whole boot takes about 2.5 minutes, most
@@ -287,7 +292,50 @@ COMPETING = [
     compete_live("compete-live-slaves", slaves=True),
     compete_live("compete-live-slaves-priority", priority=True, slaves=True),
 ]
-SCENARIOS = [MAIN, *COMPETING]
+# The state's own "load and verify" step against the running NetworkManager: the
+# pillar (given on the command line, under a key of its own) creates bond5, changes
+# its miimon, removes it; then NetworkManager reads another directory than
+# bond.keyfile_dir, refuses the files, and the state rolls them back.
+ELSEWHERE = f"{RUN}/nm-reads-here"
+
+
+def bond5(removed=False, **settings):
+    """salt-call arguments applying pillar ``nmload`` with bond5 (or, ``removed``, none)."""
+    bonds = {} if removed else {"bond5": {
+        "mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100,
+        "ipaddr": "192.0.2.50", "prefix": 24, **settings}}
+    pillar = {"nmload": {"format": "keyfile", "bonds": bonds}}
+    return ["state.high", json.dumps({"nmload": {"bond": ["reconciled"]}}),
+            f"pillar={json.dumps(pillar)}"]
+
+
+PROFILES = ["-t", "-f", "NAME,FILENAME", "connection", "show"]
+STATE_LOAD = {
+    "name": "state-load",
+    "veths": [["va", "pa"], ["vb", "pb"]],
+    "neighbour": {"peers": ["pa", "pb"], "addresses": ["192.0.2.1/24"]},
+    "steps": [
+        run("clean", "bash", "-c", 'rm -rf "$1" "$2" && mkdir -p "$1" "$2"', "-", KEYFILES,
+            ELSEWHERE),
+        {"id": "nm-start", "nm": "start", "keyfile_dir": KEYFILES, "timeout": 90},
+        {"id": "would-load", "salt": [*bond5(), "test=True"]},
+        {"id": "load-new", "salt": bond5()},
+        nmcli("profiles-new", *PROFILES),
+        {"id": "slaves-new", **wait("bond5/bonding/slaves", "va vb")},
+        run("ping-new", "ping", "-c1", "-w10", "192.0.2.1"),
+        {"id": "load-changed", "salt": bond5(miimon=300)},
+        nmcli("options-changed", "-g", "bond.options", "connection", "show", "bond5"),
+        {"id": "load-removed", "salt": bond5(removed=True)},
+        nmcli("profiles-removed", *PROFILES),
+        {"id": "nm-stop", "nm": "stop"},
+        {"id": "nm-elsewhere", "nm": "start", "keyfile_dir": ELSEWHERE, "timeout": 90},
+        {"id": "load-refused", "salt": bond5()},
+        bash("files-refused", 'ls -A "$1"', KEYFILES),
+        nmcli("profiles-refused", *PROFILES),
+        {"id": "nm-stop-2", "nm": "stop"},
+    ],
+}
+SCENARIOS = [MAIN, *COMPETING, STATE_LOAD]
 
 
 @pytest.fixture(scope="module")
@@ -503,9 +551,6 @@ def test_autoconnect_priority_on_our_ports_wins(nm_run, name):
     assert_ours_won(result)
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError,
-                   reason="NEEDS CODE: passes once the state writes autoconnect-priority "
-                          "into port profiles (in progress); then drop this marker")
 @pytest.mark.parametrize("name", AS_WRITTEN)
 def test_ports_as_the_state_writes_them_win(nm_run, name):
     """Our files exactly as the state wrote them, beside the installer's profile."""
@@ -560,3 +605,61 @@ def test_autoconnect_slaves_takes_the_port_on_load(nm_run, name):
         "va": "va", "vb": "vb", "bond0": "bond0", "lo": "lo"}
     assert sorted(result.stdout("slaves-after-load").split()) == ["va", "vb"]
     assert_ours_won(result)
+
+
+# -- the state's load-and-verify step, against the running NetworkManager ------
+def only_state(result, step_id):
+    (state,) = result.salt_ok(step_id).values()
+    return state
+
+
+def profiles(result, step_id):
+    return dict(line.split(":", 1) for line in result.stdout_ok(step_id).split("\n") if line)
+
+
+def test_the_state_makes_the_running_networkmanager_load_what_it_wrote(nm_run):
+    result = nm_run["state-load"]
+    names = "bond5.nmconnection, va.nmconnection, vb.nmconnection"
+    would = only_state(result, "would-load")
+    assert would["result"] is None
+    assert f"NetworkManager would load {names}." in would["comment"], would["comment"]
+    new = only_state(result, "load-new")
+    assert new["result"] is True and f"NetworkManager loaded {names}." in new["comment"], new
+    assert {name: profiles(result, "profiles-new")[name] for name in ("bond5", "va", "vb")} == {
+        name: f"{KEYFILES}/{name}.nmconnection" for name in ("bond5", "va", "vb")}
+    # NetworkManager autoconnects new profiles on free devices, as it would at boot:
+    assert result.step("slaves-new")["rc"] == 0, result.step("slaves-new")
+    result.stdout_ok("ping-new")
+
+
+def test_a_changed_profile_is_loaded_and_checked(nm_run):
+    result = nm_run["state-load"]
+    changed = only_state(result, "load-changed")
+    assert changed["result"] is True, changed
+    assert "NetworkManager loaded bond5.nmconnection." in changed["comment"], changed["comment"]
+    assert result.stdout_ok("options-changed") == "mode=active-backup,miimon=300\n"
+
+
+def test_removed_files_leave_no_profile_behind(nm_run):
+    result = nm_run["state-load"]
+    removed = only_state(result, "load-removed")
+    assert removed["result"] is True, removed
+    assert "NetworkManager loaded bond5.nmconnection, va.nmconnection, vb.nmconnection." in \
+        removed["comment"], removed["comment"]
+    assert not {"bond5", "va", "vb"} & set(profiles(result, "profiles-removed"))
+
+
+def test_files_networkmanager_refuses_are_rolled_back(nm_run):
+    """bond.keyfile_dir is not where NetworkManager reads: it refuses every file (``load``
+    still exits 0); the state fails, names them, and puts the directory back as it was."""
+    result = nm_run["state-load"]
+    states, retcode = result.salt("load-refused")
+    (refused,) = states.values()
+    assert retcode == 1 and refused["result"] is False, refused
+    assert refused["comment"].startswith("NetworkManager refused the new files: "
+                                         f"{KEYFILES}/bond5.nmconnection: NetworkManager did "
+                                         "not load it (its log says why); "), refused["comment"]
+    assert "rolled back 4 file(s) and reloaded them." in refused["comment"]
+    assert refused["changes"] == {}
+    assert result.stdout("files-refused") == ""
+    assert not {"bond5", "va", "vb"} & set(profiles(result, "profiles-refused"))

@@ -181,3 +181,19 @@ def test_ipv4_ipv6_and_dns_are_kept_whole_on_bonds_and_vlans(addressing):
     if bond.domain:  # the search domains once, with IPv4 when it is configured
         assert [key for key in settings if key.endswith("dns-search")] == [
             "ipv4.dns-search" if bond.ipaddr or bond.bootproto == "dhcp" else "ipv6.dns-search"]
+
+
+def test_ifcfg_keys_are_named_not_written_so_one_pillar_serves_every_generation(tmp_path):
+    """A host's pillar with extra ifcfg keys still applies on RHEL 9: the keys are named
+    in a warning (nothing lost silently), the keyfiles written without them."""
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    pillar = host_pillar("db1")
+    rhel9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9}
+    planned = plan.plan_reconciled(pillar, "bonding", where, rhel9, Stack("enabled", False))
+    extras = [w for w in planned.warnings if "ifcfg keys are for ifcfg files" in w]
+    assert extras and all(w.startswith("bonding:bonds:") for w in extras), planned.warnings
+    assert extras[0].endswith(" not written: ifcfg keys are for ifcfg files, and this minion "
+                              "gets NetworkManager keyfiles")
+    for change in planned.changes.values():
+        assert "ETHTOOL" not in change.new and "ethtool" not in change.new

@@ -68,6 +68,10 @@ class Renderer:
                 for name, bond in config.bonds.items() for option in bond.options
                 if not OPTIONS[option].networkmanager]
 
+    def warnings(self, config, path):
+        """Warnings about ``config`` in this format (what it writes differently, or not)."""
+        return []
+
     def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
         files = {}
@@ -124,8 +128,8 @@ class KeyfileRenderer(Renderer):
     def keys(self, text):
         return keyfile.keys_of(text)
 
-    def refusals(self, config, path):
-        return super().refusals(config, path) + keyfile.refusals(config, path)
+    def warnings(self, config, path):
+        return keyfile.warnings(config, path)
 
 
 RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), KeyfileRenderer())}

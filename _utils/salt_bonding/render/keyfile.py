@@ -160,15 +160,18 @@ def keys_of(text):
     return keys
 
 
-def refusals(config, path):
-    """Extra ifcfg keys, which a keyfile cannot hold (options NetworkManager drops: the
-    Renderer base class, for every format NetworkManager reads)."""
+def warnings(config, path):
+    """Extra ifcfg keys are for ifcfg files: a keyfile has no place for them. Not refused,
+    so one pillar serves a fleet of every RHEL generation; named, so nothing is lost
+    silently."""
     found = []
     for name, bond in config.bonds.items():
         for where, interface in [(f"{path}:{name}", bond)] + [
                 (f"{path}:{name}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]:
             for key in ("ifcfg", "ifcfg_site"):
-                if getattr(interface, key):
-                    found.append((f"{where}:{key}", f"{key} keys are for ifcfg files; a "
-                                                    "keyfile has no place for them"))
+                extra = getattr(interface, key)
+                if extra:
+                    found.append(f"{where}:{key}: {', '.join(sorted(extra))} not written: "
+                                 "ifcfg keys are for ifcfg files, and this minion gets "
+                                 "NetworkManager keyfiles")
     return found
