@@ -190,7 +190,9 @@ def test_each_minion_gets_its_own_pillar(fleet):
         # Through msgpack and JSON, the VLAN ids (ints in YAML) arrive as strings.
         expected = json.loads(json.dumps(host_bonds(fleet, minion_id)))
         assert ret.data[minion_id]["bonds"] == expected, minion_id
-        assert ret.data[minion_id]["networkmanager"] == "unmanaged"
+        # The example leaves format and networkmanager to each minion's platform.
+        assert "networkmanager" not in ret.data[minion_id]
+        assert ret.data[minion_id]["modprobe_options"] is False
 
 
 def test_sync_all_ships_the_modules_from_the_master(synced, fleet):
