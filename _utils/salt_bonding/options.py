@@ -56,6 +56,11 @@ class BondOption:
     # NetworkManager 1.42 keeps it in a keyfile's [bond] section (it drops the others
     # with a log line only: checked with `nmcli --offline`, tests/unit/test_render_keyfile.py)
     networkmanager: bool = True
+    # When the kernel (6.1) takes a change (measured: tests/kernel/test_options_kernel.py):
+    # "yes" on a bond up with slaves; "down" only while the bond is down; "no-slaves"
+    # only without slaves; "down-no-slaves" only both. Activation bounces a bond (its
+    # slaves released and enslaved again) for the last two.
+    live: str = "yes"
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
     unit: str = ""
@@ -184,6 +189,7 @@ TABLE = (
     BondOption(
         "mode", "enum", "Bonding policy.", "balance-rr",
         values=tuple((name, number) for number, name in enumerate(MODES)),
+        live="down-no-slaves",
     ),
     BondOption(
         "miimon", "int",
@@ -250,6 +256,7 @@ TABLE = (
     BondOption(
         "fail_over_mac", "enum", "How active-backup handles the slaves' MAC addresses.",
         "none", modes=_AB, values=(("none", 0), ("active", 1), ("follow", 2)),
+        live="no-slaves",
     ),
     BondOption(
         "xmit_hash_policy", "enum",
@@ -262,15 +269,17 @@ TABLE = (
     ),
     BondOption(
         "lacp_rate", "enum", "LACPDU rate asked of the partner: every 30 s (slow) or 1 s (fast).",
-        "slow", modes=_LACP, values=(("slow", 0), ("fast", 1)),
+        "slow", modes=_LACP, values=(("slow", 0), ("fast", 1)), live="down",
     ),
     BondOption(
         "lacp_active", "switch", "Send LACPDUs periodically (on) or only when spoken to (off).",
         "1", modes=_LACP, values=SWITCH_VALUES, module_param=False, networkmanager=False,
+        live="down",
     ),
     BondOption(
         "ad_select", "enum", "802.3ad aggregator selection logic.",
         "stable", modes=_LACP, values=(("stable", 0), ("bandwidth", 1), ("count", 2)),
+        live="down",
     ),
     BondOption(
         "ad_actor_sys_prio", "int", "802.3ad system priority.",
@@ -278,7 +287,7 @@ TABLE = (
     ),
     BondOption(
         "ad_user_port_key", "int", "Upper 10 bits of the 802.3ad port key.",
-        "0", modes=_LACP, minimum=0, maximum=1023, module_param=False,
+        "0", modes=_LACP, minimum=0, maximum=1023, module_param=False, live="down",
     ),
     BondOption(
         "ad_actor_system", "mac", "802.3ad system MAC in LACPDUs (default: the bond's MAC).",
@@ -313,7 +322,7 @@ TABLE = (
     ),
     BondOption(
         "tlb_dynamic_lb", "switch", "Shuffle flows by load (1) or use the hash only (0).",
-        "1", modes=_TLB_ALB, values=SWITCH_VALUES, module_param=False,
+        "1", modes=_TLB_ALB, values=SWITCH_VALUES, module_param=False, live="down",
     ),
     BondOption(
         "lp_interval", "int", "Seconds between learning packets to each slave's switch.",
@@ -365,12 +374,16 @@ def _modes_text(option):
     return ", ".join(option.modes)
 
 
+LIVE_TEXT = {"yes": "yes", "down": "with the bond down", "no-slaves": "without slaves",
+             "down-no-slaves": "down, without slaves"}
+
+
 def markdown_table():
     """The option table as Markdown, for the README and pillar.example docs."""
     lines = [
         "| Option | Values | Default | Modes | Module parameter | NetworkManager 1.42 | "
-        "Description |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "Changed on a running bond | Description |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for option in TABLE:
         default = "unset" if option.default is None else f"`{option.default}`"
@@ -381,6 +394,7 @@ def markdown_table():
             _modes_text(option),
             "yes" if option.module_param else "no",
             "yes" if option.networkmanager else "no (dropped)",
+            LIVE_TEXT[option.live],
             option.doc,
         )
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")

@@ -243,8 +243,46 @@ CROSS = {
         ["miimon", "arp_interval", "arp_ip_target"]),
 }
 
+def live_value(option):
+    """A value for ``option`` that differs from what ``live_base`` set up."""
+    if option.name == "mode":
+        return "active-backup"  # the base bond is balance-rr
+    if option.name == "arp_ip_target":
+        return "+192.0.2.2"
+    value = non_default_values(option)[0]
+    return ",".join(value) if isinstance(value, list) else str(option.parse(value))
+
+
+def live_base(option):
+    """BONDING_OPTS of the running bond an option is changed on: its first mode and the
+    monitor it needs (the option itself left at its default)."""
+    mode = "balance-rr" if option.name == "mode" else option.modes[0]
+    words = [f"mode={mode}"]
+    for key, value in companions(option, live_value(option)).items():
+        if key != option.name:
+            words.append(f"{key}={','.join(value) if isinstance(value, list) else value}")
+    return " ".join(words)
+
+
+def build_live():
+    """Each option changed on a bond that runs: up with its slaves (``running``); down with
+    its slaves (``down``); up without slaves (``empty``); down without slaves
+    (``down-empty``). The last op is the change."""
+    cases = {}
+    for option in TABLE:
+        base, change = live_base(option), ["write", option.name, live_value(option)]
+        running = ifup_ops(base, SLAVES)
+        empty = ifup_ops(base, ())
+        for state, ops in (("running", running), ("down", [*running, ["down"]]),
+                           ("empty", empty), ("down-empty", [*empty, ["down"]])):
+            cases[f"{option.name}-{state}"] = {"ops": [*ops, change], "read": [option.name]}
+    return cases
+
+
+LIVE = build_live()
+
 GROUPS = {"applies": APPLIES, "numeric": NUMERIC, "outside": OUTSIDE, "edges": EDGES,
-          "unmonitored": UNMONITORED, "defaults": DEFAULTS, "cross": CROSS}
+          "unmonitored": UNMONITORED, "defaults": DEFAULTS, "cross": CROSS, "live": LIVE}
 
 
 def _all_but(*modes):
@@ -338,8 +376,8 @@ def main(packed):
         for op in case["ops"]:
             if op[0] == "write":
                 result = write(f"{NET}/{bond}/bonding/{op[1]}", op[2])
-            elif op[0] == "up":
-                set_up(bond, True)
+            elif op[0] in ("up", "down"):
+                set_up(bond, op[0] == "up")
                 result = {"ok": True}
             else:  # enslave, as ifup-eth: the slave down, then +slave
                 set_up(op[1], False)
@@ -555,3 +593,28 @@ def test_every_option_and_mode_is_covered():
     assert pairs >= {(mode, option.name) for mode in MODES for option in TABLE}
     kinds = {OPTIONS[name].kind for c in APPLIES.values() for name in c["expect"]}
     assert kinds == {option.kind for option in TABLE}
+
+
+def test_what_the_kernel_changes_on_a_running_bond_is_the_tables(kernel):
+    """``BondOption.live`` against the driver: "yes" options change on a bond that is up
+    with its slaves; "down" ones only while it is down; "no-slaves" ones only while it has
+    no slaves; "down-no-slaves" only both. (Activation bounces a bond for the last two.)"""
+    found = {}
+    for option in TABLE:
+        changed = {state: kernel["live"][f"{option.name}-{state}"]["ops"][-1]
+                   for state in ("running", "down", "empty", "down-empty")}
+        for state, result in kernel["live"].items():
+            if state.startswith(f"{option.name}-"):
+                assert all(op["ok"] for op in result["ops"][:-1]), describe_ops(result)
+        if changed["running"]["ok"]:
+            found[option.name] = "yes"
+        elif changed["down"]["ok"]:
+            found[option.name] = "down"
+        elif changed["empty"]["ok"]:
+            found[option.name] = "no-slaves"
+        elif changed["down-empty"]["ok"]:
+            found[option.name] = "down-no-slaves"
+        else:
+            found[option.name] = "never: " + "; ".join(
+                f"{state} {op['errno']} {op['kmsg']}" for state, op in changed.items())
+    assert found == {option.name: option.live for option in TABLE}

@@ -225,15 +225,16 @@ def test_module_params_splits_out_what_modprobe_cannot_take():
     assert left_out == ["lacp_active", "ad_actor_sys_prio"]
 
 
-def test_markdown_table_has_one_row_per_option_and_seven_columns():
+def test_markdown_table_has_one_row_per_option_and_eight_columns():
     lines = options.markdown_table().splitlines()
     assert lines[0].startswith("| Option | Values | Default | Modes | Module parameter |")
     rows = lines[2:]
     assert len(rows) == len(TABLE)
     for option, row in zip(TABLE, rows, strict=True):
         assert row.startswith(f"| `{option.name}` |")
-        assert row.replace("\\|", "").count("|") == 8
-    lacp_active = "| `lacp_active` | one of off (0), on (1) | `1` | 802.3ad | no |"
+        assert row.replace("\\|", "").count("|") == 9
+    lacp_active = ("| `lacp_active` | one of off (0), on (1) | `1` | 802.3ad | no | "
+                   "no (dropped) | with the bond down |")
     assert any(line.startswith(lacp_active) for line in rows)
 
 

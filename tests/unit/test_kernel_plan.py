@@ -1,0 +1,146 @@
+"""activate.kernel_plan: the minimal, ordered operations from a running bond to the
+desired one (and back, for rollback). What the driver accepts live is the option table's
+``live`` (measured in tests/kernel/test_options_kernel.py); running these operations
+against the real driver is the kernel tier's job."""
+
+import dataclasses
+
+import pytest
+from salt_bonding import schema
+from salt_bonding.activate.kernel_plan import default_text, option_values, plan_bond
+from salt_bonding.options import TABLE
+
+pytestmark = pytest.mark.unit
+
+
+def bond(name="bond0", **settings):
+    settings.setdefault("mode", "active-backup")
+    settings.setdefault("slaves", ["eth0", "eth1"])
+    settings.setdefault("miimon", 100)
+    return schema.validate_bond(name, settings)
+
+
+KERNEL_DEFAULTS = {option.name: default_text(option) for option in TABLE[1:]}
+
+
+def live(desired):
+    """A bond as the kernel reports it after ``desired`` was applied: every option there
+    is, the ones outside its mode at their defaults."""
+    return dataclasses.replace(desired, options={**KERNEL_DEFAULTS, **option_values(desired)})
+
+
+def said(ops):
+    return [op.says for op in ops]
+
+
+def test_an_unchanged_bond_gets_nothing():
+    desired = bond(ipaddr="192.0.2.10", prefix=24, mtu=9000, vlans={100: {}})
+    assert plan_bond(desired, live(desired)) == ([], False)
+
+
+def test_a_live_option_is_written_in_place():
+    desired = bond(miimon=200, updelay=400)
+    ops, bounced = plan_bond(desired, live(bond()))
+    assert not bounced
+    assert said(ops) == ["bond0: miimon 100 -> 200", "bond0: updelay 0 -> 400"]
+    assert [op.args for op in ops] == [("bond0/bonding/miimon", "200"),
+                                       ("bond0/bonding/updelay", "400")]
+
+
+def test_a_mode_change_releases_the_slaves_and_says_bounced():
+    desired = bond(mode="802.3ad", lacp_rate="fast")
+    ops, bounced = plan_bond(desired, live(bond()))
+    assert bounced
+    assert said(ops) == [
+        "bond0: eth0 released", "bond0: eth1 released", "bond0 down",
+        "bond0: mode active-backup -> 802.3ad", "bond0: lacp_rate slow -> fast", "bond0 up",
+        "bond0: eth0 down to be enslaved", "bond0: eth0 enslaved",
+        "bond0: eth1 down to be enslaved", "bond0: eth1 enslaved"]
+
+
+def test_slaves_come_and_go_one_by_one_without_taking_the_bond_down():
+    ops, bounced = plan_bond(bond(slaves=["eth1", "eth2"]), live(bond()))
+    assert not bounced
+    assert said(ops) == ["bond0: eth0 released", "bond0: eth2 down to be enslaved",
+                         "bond0: eth2 enslaved"]
+
+
+def test_primary_is_written_after_the_slave_it_names_is_enslaved():
+    ops, _ = plan_bond(bond(slaves=["eth0", "eth2"], primary="eth2"), live(bond()))
+    assert said(ops)[-1] == "bond0: primary unset -> eth2"
+    assert said(ops).index("bond0: eth2 enslaved") < len(ops) - 1
+
+
+def test_an_option_left_out_goes_back_to_the_kernels_default():
+    ops, _ = plan_bond(bond(), live(bond(primary="eth1", updelay=200)))
+    assert said(ops) == ["bond0: updelay 200 -> 0", "bond0: primary eth1 -> unset"]
+
+
+def test_arp_targets_are_added_and_removed_one_by_one_before_the_interval():
+    current = live(bond(miimon=0, arp_interval=1000, arp_ip_target=["192.0.2.1", "192.0.2.2"]))
+    desired = bond(miimon=0, arp_interval=500, arp_ip_target=["192.0.2.2", "192.0.2.3"])
+    ops, _ = plan_bond(desired, current)
+    assert [op.args for op in ops] == [
+        ("bond0/bonding/arp_ip_target", "-192.0.2.1"),
+        ("bond0/bonding/arp_ip_target", "+192.0.2.3"),
+        ("bond0/bonding/arp_interval", "500")]
+
+
+def test_a_new_bond_is_created_configured_raised_and_filled():
+    desired = bond(mode="802.3ad", lacp_rate="fast", ipaddr="192.0.2.10", prefix=24,
+                   gateway="192.0.2.1", mtu=9000, vlans={100: {"ipaddr": "198.51.100.10",
+                                                               "prefix": 24}})
+    ops, bounced = plan_bond(desired, None)
+    assert not bounced
+    assert said(ops) == [
+        "bond0 created", "bond0: mode unset -> 802.3ad", "bond0: miimon 0 -> 100",
+        "bond0: lacp_rate slow -> fast", "bond0 up",
+        "bond0: eth0 down to be enslaved", "bond0: eth0 enslaved",
+        "bond0: eth1 down to be enslaved", "bond0: eth1 enslaved",
+        "bond0: MTU 9000", "bond0: address 192.0.2.10/24 added",
+        "bond0: default route via 192.0.2.1",
+        "bond0.100 created (VLAN 100 on bond0)", "bond0.100 up",
+        "bond0.100: address 198.51.100.10/24 added"]
+    assert ops[0].args == ("link", "add", "bond0", "type", "bond")
+    assert ops[-3].args == ("link", "add", "link", "bond0", "name", "bond0.100", "type",
+                            "vlan", "id", "100")
+
+
+def test_addresses_mtu_and_vlans_change_in_place():
+    current = live(bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1",
+                        vlans={100: {}, 200: {}}))
+    desired = bond(ipaddr="192.0.2.11", netmask="255.255.255.0", mtu=1400,
+                   ipv6addr=["2001:db8::10/64"], vlans={100: {"ipaddr": "198.51.100.10",
+                                                              "prefix": 24}})
+    ops, bounced = plan_bond(desired, current)
+    assert not bounced
+    assert said(ops) == [
+        "bond0: MTU 1400", "bond0: address 192.0.2.10/24 removed",
+        "bond0: address 192.0.2.11/24 added", "bond0: address 2001:db8::10/64 added",
+        "bond0: default route via 192.0.2.1 removed", "bond0.200 removed",
+        "bond0.100: address 198.51.100.10/24 added"]
+
+
+def test_a_removed_bond_goes_with_its_vlans():
+    ops, _ = plan_bond(None, live(bond(vlans={100: {}})))
+    assert [op.args for op in ops] == [("link", "del", "bond0.100"), ("link", "del", "bond0")]
+    assert plan_bond(None, None) == ([], False)
+
+
+def test_rollback_is_the_same_plan_the_other_way():
+    """Planning from the changed bond back to the snapshot undoes the change."""
+    before = live(bond(primary="eth0"))
+    after = bond(mode="balance-xor", slaves=["eth1", "eth2"], xmit_hash_policy="layer3+4")
+    forward, _ = plan_bond(after, before)
+    back, bounced = plan_bond(before, live(after))
+    assert forward and back and bounced
+    assert said(back)[-1] == "bond0: primary unset -> eth0"
+    assert "bond0: mode balance-xor -> active-backup" in said(back)
+
+
+def test_an_option_the_kernel_takes_only_while_down_keeps_the_slaves():
+    """lacp_rate: the driver refuses it on a bond that is up (option table ``live``)."""
+    current = live(bond(mode="802.3ad"))
+    ops, bounced = plan_bond(bond(mode="802.3ad", lacp_rate="fast"), current)
+    assert not bounced
+    assert said(ops) == ["bond0 down", "bond0: lacp_rate slow -> fast", "bond0 up"]
