@@ -87,6 +87,18 @@ class BondOption:
         """
         return _PARSERS[self.kind](self, value)
 
+    def from_sysfs(self, text):
+        """The canonical text of what sysfs shows for this option (``802.3ad 4`` ->
+        ``802.3ad``, ``on 1`` -> ``1``, ARP targets comma-joined; "" for unset)."""
+        words = text.split()
+        if self.kind == "enum":
+            return words[0] if words else ""
+        if self.kind == "switch":
+            return words[-1] if words else ""
+        if self.kind == "ipv4_list":
+            return ",".join(words)
+        return text.strip()
+
 
 def _invalid(option, value, hint=""):
     return OptionValueError(f"invalid value {describe(value)}: expected {option.allowed()}"

@@ -20,6 +20,7 @@ import os
 
 from .errors import TreeError, UnknownBondError
 from .modes import ACTIVE_SLAVE_MODES, PROCFS_MODE_NAMES, mode_number
+from .options import TABLE
 from .regular import NotRegularFile, read_regular
 from .values import DECIMAL, ON_OFF
 
@@ -355,6 +356,19 @@ def merge_sysfs(name, status, sysfs_root):
         if slave["duplex"] not in (None, "full", "half"):
             slave["duplex"] = None  # sysfs says "unknown"
     return sysfs.warnings
+
+
+def read_options(name, sysfs_root=SYSFS_ROOT):
+    """``{option: canonical text}`` of every option of the option table that sysfs shows
+    for bond ``name`` (outside its mode too); the current side of activation's plan.
+    Options this kernel does not have are left out."""
+    sysfs = _Sysfs(sysfs_root)
+    found = {}
+    for option in TABLE:
+        text = sysfs.read(name, "bonding", option.name)
+        if text is not None:
+            found[option.name] = option.from_sysfs(text)
+    return found
 
 
 # -- the tree -------------------------------------------------------------------

@@ -441,12 +441,7 @@ def kernel_value(option, text):
         assert dict(option.values).get(name) == int(number), (
             f"{option.name}: the kernel shows {text!r}; the table says {name} is "
             f"{dict(option.values).get(name)}")
-        return name
-    if option.kind == "switch":
-        return text.split()[-1]
-    if option.kind == "ipv4_list":
-        return ",".join(text.split())
-    return text
+    return option.from_sysfs(text)
 
 
 def failed_writes(result):

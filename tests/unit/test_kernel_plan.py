@@ -6,9 +6,11 @@ against the real driver is the kernel tier's job."""
 import dataclasses
 
 import pytest
-from salt_bonding import schema
+from salt_bonding import model, schema, status
 from salt_bonding.activate.kernel_plan import default_text, option_values, plan_bond
-from salt_bonding.options import TABLE
+from salt_bonding.options import OPTIONS, TABLE
+
+from tests.harness.saltcall import REPO
 
 pytestmark = pytest.mark.unit
 
@@ -144,3 +146,45 @@ def test_an_option_the_kernel_takes_only_while_down_keeps_the_slaves():
     ops, bounced = plan_bond(bond(mode="802.3ad", lacp_rate="fast"), current)
     assert not bounced
     assert said(ops) == ["bond0 down", "bond0: lacp_rate slow -> fast", "bond0 up"]
+
+
+# -- the current side, read from real kernels (tests/captures) ---------------------
+CAPTURES = sorted(p for p in (REPO / "tests" / "captures").iterdir()
+                  if (p / "sys/class/net/bonding_masters").exists())
+
+
+def captured_bonds(capture):
+    """``{name: Bond}`` as the kernel reader sees a capture: mode, every option, slaves."""
+    sysfs = str(capture / "sys/class/net")
+    bonds = {}
+    for name in (capture / "sys/class/net/bonding_masters").read_text().split():
+        options = status.read_options(name, sysfs)
+        slaves = (capture / f"sys/class/net/{name}/bonding/slaves").read_text().split()
+        bonds[name] = model.Bond(name=name, mode=options.pop("mode"), options=options,
+                                 slaves=slaves)
+    return bonds
+
+
+@pytest.mark.parametrize("capture", CAPTURES, ids=lambda p: p.name)
+def test_what_sysfs_shows_is_canonical_and_defaults_need_no_writes(capture):
+    """Every option read from a real kernel is in the table's canonical form (parse is
+    identity), and a desired bond that gives only the non-default options plans no
+    operation against it: the table's defaults are what the driver shows."""
+    for name, current in captured_bonds(capture).items():
+        for option, text in current.options.items():
+            if text and text != default_text(OPTIONS[option]):
+                assert OPTIONS[option].parse(text) == text, (capture.name, option, text)
+        given = {option: text for option, text in current.options.items()
+                 if current.mode in OPTIONS[option].modes
+                 and text != default_text(OPTIONS[option])}
+        desired = dataclasses.replace(current, options=given)
+        assert plan_bond(desired, current) == ([], False), (capture.name, name, given)
+
+
+def test_arp_targets_and_enums_read_as_the_table_writes_them():
+    bonds = captured_bonds(REPO / "tests/captures/arp-monitor-two-targets")
+    (bond0,) = bonds.values()
+    assert bond0.options["arp_ip_target"] == "192.0.2.1,192.0.2.2"
+    lacp = captured_bonds(REPO / "tests/captures/mode-802.3ad")["bond0"]
+    assert (lacp.mode, lacp.options["xmit_hash_policy"], lacp.options["lacp_active"]) == (
+        "802.3ad", "layer3+4", "1")
