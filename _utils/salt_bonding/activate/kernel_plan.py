@@ -130,14 +130,17 @@ def _addressing(bond, device, desired, current):
             for a in sorted(have - set(want))]
     ops += [_ip(bond, f"{device}: address {a} added", "addr", "add", a, "dev", device)
             for a in want if a not in have]
-    old_gw = current.gateway if current is not None else None
-    if desired.gateway != old_gw:
+    for field, family in (("gateway", "-4"), ("ipv6_defaultgw", "-6")):
+        old_gw = getattr(current, field) if current is not None else None
+        new_gw = getattr(desired, field)
+        if new_gw == old_gw:
+            continue
         if old_gw:
-            ops.append(_ip(bond, f"{device}: default route via {old_gw} removed", "route",
-                           "del", "default", "via", old_gw, "dev", device))
-        if desired.gateway:
-            ops.append(_ip(bond, f"{device}: default route via {desired.gateway}", "route",
-                           "replace", "default", "via", desired.gateway, "dev", device))
+            ops.append(_ip(bond, f"{device}: default route via {old_gw} removed", family,
+                           "route", "del", "default", "via", old_gw, "dev", device))
+        if new_gw:
+            ops.append(_ip(bond, f"{device}: default route via {new_gw}", family, "route",
+                           "replace", "default", "via", new_gw, "dev", device))
     return ops
 
 
