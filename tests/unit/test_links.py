@@ -56,13 +56,17 @@ def test_the_running_bond_with_its_static_addressing_and_vlans():
                                                                  "198.51.100.10", 24)
 
 
-def test_a_pillar_that_says_what_runs_plans_nothing():
-    desired = schema.validate_bond("bond0", {
+def what_runs(**changes):
+    """The pillar bond that says what LINKS/ADDRS/ROUTES run, with ``changes``."""
+    return schema.validate_bond("bond0", {
         "mode": "active-backup", "slaves": ["eth1", "eth0"], "miimon": 100, "mtu": 1400,
         "ipaddr": "192.0.2.10", "prefix": 24, "gateway": "192.0.2.1",
         "ipv6addr": "2001:db8::10/64", "ipv6_defaultgw": "2001:db8::1",
-        "vlans": {100: {"ipaddr": "198.51.100.10", "prefix": 24}}})
-    assert plan_bond(desired, read()) == ([], False)
+        "vlans": {100: {"ipaddr": "198.51.100.10", "prefix": 24}}, **changes})
+
+
+def test_a_pillar_that_says_what_runs_plans_nothing():
+    assert plan_bond(what_runs(), read()) == ([], False)
 
 
 def test_no_such_bond_is_none():
@@ -71,12 +75,7 @@ def test_no_such_bond_is_none():
 
 
 def test_gateways_of_both_families_are_planned():
-    desired = schema.validate_bond("bond0", {
-        "mode": "active-backup", "slaves": ["eth0", "eth1"], "miimon": 100, "mtu": 1400,
-        "ipaddr": "192.0.2.10", "prefix": 24, "gateway": "192.0.2.254",
-        "ipv6addr": "2001:db8::10/64", "ipv6_defaultgw": "2001:db8::fe",
-        "vlans": {100: {"ipaddr": "198.51.100.10", "prefix": 24}}})
-    ops, _ = plan_bond(desired, read())
+    ops, _ = plan_bond(what_runs(gateway="192.0.2.254", ipv6_defaultgw="2001:db8::fe"), read())
     assert [op.args for op in ops] == [
         ("-4", "route", "del", "default", "via", "192.0.2.1", "dev", "bond0"),
         ("-4", "route", "replace", "default", "via", "192.0.2.254", "dev", "bond0"),
