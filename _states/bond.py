@@ -58,6 +58,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     from salt_bonding import plan as _plan
     from salt_bonding import platform as _platform
     from salt_bonding import render as _render
+    from salt_bonding.activate import kernel as _kernel
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
 else:
@@ -158,6 +159,7 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
         ret["result"] = None
         ret["comment"] = _plan.summary(plan, test=True)
         _load_into_networkmanager(ret, plan, notes, None)
+        _bring_live(ret, plan, notes, None)
     else:
         try:
             _backup(_plan.taken_over(plan), notes)
@@ -169,6 +171,8 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
             return ret
         ret["comment"] = _plan.summary(plan, test=False)
         if not _load_into_networkmanager(ret, plan, notes, applied):
+            return ret
+        if not _bring_live(ret, plan, notes, applied):
             return ret
     if extra is not None:
         extra(ret, test, notes, plan)
@@ -220,6 +224,55 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     ret["result"] = False
     ret["changes"] = {} if not failed else ret["changes"]
     ret["comment"] = f"NetworkManager refused the new files: {said}; {back}."
+    return False
+
+
+def _run_command(argv):
+    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True,
+                                     output_loglevel="debug")
+    return result["retcode"], result["stdout"], result["stderr"]
+
+
+def _bring_live(ret, plan, notes, applied):
+    """``activate: kernel``: converge the running kernel for the bonds whose files changed,
+    verify, and on failure put kernel and files back (``ret`` says so, False returned).
+    ``applied`` None: test mode, list the operations that would run."""
+    wanted = _plan.to_activate(plan)
+    if not wanted:
+        return True
+    kernel = _kernel.Kernel(_run_command)
+    try:
+        plans = kernel.plan(wanted, kernel.snapshot(wanted))
+    except _errors.SystemFailure as exc:
+        plans, failure = None, f"the running kernel could not be read: {exc}"
+    if plans is not None and applied is None:
+        ret["changes"]["kernel"] = {p.name: p.says() for p in plans}
+        bounce = " (bounced: its slaves released and enslaved again)"
+        notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}." for p in plans]
+        return True
+    if plans is not None:
+        outcome = kernel.apply(plans)
+        if not outcome.failed:
+            ret["changes"]["kernel"] = {p.name: {"done": outcome.done.get(p.name, []),
+                                                 "bounced": p.bounced} for p in plans}
+            notes += [f"{p.name} is live{' (bounced)' if p.bounced else ''} and verified."
+                      for p in plans]
+            return True
+        failure = outcome.failed
+        if outcome.rollback_errors:
+            failure += "; kernel rollback failed: " + "; ".join(outcome.rollback_errors)
+        elif outcome.rolled_back:
+            failure += f"; rolled back the kernel ({', '.join(outcome.rolled_back)})"
+    if applied is None:
+        ret["result"] = False
+        ret["comment"] = failure
+        return False
+    restored, failed = applied.rollback()  # (NetworkManager never reads these: refused)
+    ret["result"] = False
+    ret["changes"] = {}
+    files = (f"rolled back {len(restored)} file(s)" if not failed else
+             "file rollback failed for " + ", ".join(f"{p} ({why})" for p, why in failed.items()))
+    ret["comment"] = f"{failure}; {files}."
     return False
 
 

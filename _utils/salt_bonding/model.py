@@ -48,6 +48,7 @@ class Bond(Interface):
     options: dict = field(default_factory=dict)  # option name -> kernel text, without mode
     slaves: list = field(default_factory=list)
     vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
+    activate: str | None = None  # none | kernel; None: the Config's
 
 
 @dataclass(frozen=True)
@@ -70,5 +71,6 @@ class Config:
     format: str = "auto"  # auto | ifcfg | keyfile (platform.resolve makes it concrete)
     networkmanager: str | None = None  # managed | unmanaged | disabled; None: platform
     modprobe_options: bool = False
+    activate: str = "none"  # how changed bonds go live: none (files only) | kernel
     bonds: dict = field(default_factory=dict)  # name -> Bond
     warnings: list = field(default_factory=list)

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import competing, files, platform, schema
+from .activate import kernel as kernel_activation
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
@@ -51,6 +52,7 @@ class Plan:
     touched: list = field(default_factory=list)  # every bond whose files it writes or removes
     choice: platform.Choice = None  # which files, read by what, and why
     warnings: list = field(default_factory=list)
+    config: Config = None  # the validated configuration the files were rendered from
 
     @property
     def networkmanager(self):
@@ -59,7 +61,8 @@ class Plan:
 
 def _plan(config, destination, choice, state, scope, path, take_any=False):
     config = dataclasses.replace(config, networkmanager=choice.networkmanager)
-    refusals = destination.renderer.refusals(config, path)
+    refusals = (destination.renderer.refusals(config, path)
+                + kernel_activation.refusals(config, choice, path))
     if refusals:
         raise UserError(refusals)
     try:
@@ -98,6 +101,7 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
         touched=sorted(touched | set(scope or ())),
         choice=choice,
         warnings=warnings,
+        config=config,
     )
 
 
@@ -242,6 +246,27 @@ def plan_absent(name, where, force=False, file_format="auto", grains=None, stack
     choice, destination = _choose(where, file_format, None, grains, stack, None)
     return _plan(Config(), destination, choice, state_id("managed", name), scope=[name],
                  path="name", take_any=force)
+
+
+def to_activate(plan):
+    """``{bond: Bond, or None to remove it}`` of the bonds whose files this plan changes
+    and that go live with ``activate: kernel``; a bond whose files did not change is not
+    there (it is not touched at all)."""
+    config = plan.config
+    changed = set()
+    for path, change in plan.changes.items():
+        mark = plan.destination.mark(path, change.new if change.new is not None else change.old)
+        if mark is not None:
+            changed.add(mark.bond)
+    wanted = {}
+    for name in sorted(changed):
+        bond = config.bonds.get(name)
+        if bond is None:  # removed from pillar: goes live as the run's choice says
+            if config.activate == "kernel":
+                wanted[name] = None
+        elif (bond.activate or config.activate) == "kernel":
+            wanted[name] = bond
+    return wanted
 
 
 def apply(plan):

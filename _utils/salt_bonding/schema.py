@@ -55,12 +55,15 @@ from .values import (
 )
 
 BOOTPROTOS = ("none", "static", "dhcp")
-TOP_KEYS = ("format", "networkmanager", "modprobe_options", "bonds")
+TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "bonds")
+# How a run brings changed bonds live (``activate/``): none (files only) or kernel.
+ACTIVATE_CHOICES = ("none", "kernel")
+ACTIVATE_NOT_YET = ("ifup", "nmcli")
 IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
                   *IPV6_KEYS, "dns", "domain", "ifcfg", "ifcfg_site")
 MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
-BOND_KEYS = ("slaves", "vlans", *INTERFACE_KEYS)
+BOND_KEYS = ("slaves", "vlans", "activate", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 VLAN_ID_RANGE = (1, 4094)
@@ -516,6 +519,21 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
     return dict(sorted(result.items()))
 
 
+def _activate(value, path, findings):
+    """A valid ``activate`` choice, or None (an error is recorded)."""
+    choice = value.lower() if isinstance(value, str) else None
+    if choice in ACTIVATE_CHOICES:
+        return choice
+    if choice in ACTIVATE_NOT_YET:
+        findings.error(path, f"activate: {choice} is not available yet: use kernel (converge "
+                             "the running kernel in place) or none (files only)")
+    else:
+        findings.error(path, f"invalid value {describe(value)}: expected one of "
+                             f"{', '.join(ACTIVATE_CHOICES)}{suggest(choice, ACTIVATE_CHOICES)}"
+                             f"{yaml_bool_hint(value)}")
+    return None
+
+
 def _bond(name, bond_value, path, findings):
     """One bond's normalised settings (partial when there are errors)."""
     problem = bond_name_problem(name) if isinstance(name, str) else (
@@ -554,7 +572,11 @@ def _bond(name, bond_value, path, findings):
 
     interface = _interface(bond_value, path, findings)
     vlans = _vlans(bond_value.get("vlans"), name, mode, interface["mtu"], f"{path}:vlans", findings)
-    return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans, **interface)
+    activate = None
+    if bond_value.get("activate") is not None:
+        activate = _activate(bond_value["activate"], f"{path}:activate", findings)
+    return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
+                activate=activate, **interface)
 
 
 def validate_bond(name, bond_value, path=None, warnings=None):
@@ -694,6 +716,10 @@ def validate(pillar_value, pillar_key="bonding"):
         )
         modprobe_options = False
 
+    activate = "none"
+    if top.get("activate") is not None:
+        activate = _activate(top["activate"], f"{path}:activate", findings) or "none"
+
     bonds = {}
     bonds_value = top.get("bonds", {})
     bonds_path = f"{path}:bonds"
@@ -720,5 +746,6 @@ def validate(pillar_value, pillar_key="bonding"):
                                          f"{', '.join(FORMATS)}{suggest(file_format, FORMATS)}")
         file_format = "auto"
     return Config(format=file_format, networkmanager=choice, modprobe_options=modprobe_options,
+                  activate=activate,
                   bonds=bonds,
                   warnings=findings.warnings)

@@ -188,3 +188,54 @@ def test_arp_targets_and_enums_read_as_the_table_writes_them():
     lacp = captured_bonds(REPO / "tests/captures/mode-802.3ad")["bond0"]
     assert (lacp.mode, lacp.options["xmit_hash_policy"], lacp.options["lacp_active"]) == (
         "802.3ad", "layer3+4", "1")
+
+
+# -- which bonds a run brings live, and what activate: kernel refuses ---------------
+def where(tmp_path):
+    from salt_bonding.render import Locations
+
+    return Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                     str(tmp_path / "bonding.conf"))
+
+
+RHEL7 = {"os": "CentOS", "os_family": "RedHat", "osmajorrelease": 7}
+
+
+def test_only_bonds_whose_files_change_go_live(tmp_path):
+    from salt_bonding import files, plan
+    from salt_bonding.platform import Stack
+
+    pillar = {"activate": "kernel", "bonds": {
+        "bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]},
+        "bond1": {"mode": 1, "miimon": 100, "slaves": ["eth1"], "activate": "none"},
+        "bond2": {"mode": 1, "miimon": 100, "slaves": ["eth2"]}}}
+    first = plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, Stack())
+    assert sorted(plan.to_activate(first)) == ["bond0", "bond2"]
+    files.apply(first.changes)
+    pillar["bonds"]["bond0"]["miimon"] = 200
+    del pillar["bonds"]["bond2"]
+    second = plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, Stack())
+    wanted = plan.to_activate(second)
+    assert wanted == {"bond0": second.config.bonds["bond0"], "bond2": None}
+
+
+@pytest.mark.parametrize("pillar, stack, message", [
+    ({"activate": "kernel", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"],
+                                                "bootproto": "dhcp"}}},
+     None, "kernel cannot bring bond0 live: it takes its address from DHCP"),
+    ({"activate": "kernel", "networkmanager": "managed",
+      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+     None, "kernel, but NetworkManager manages bond0 on this minion"),
+    ({"activate": "ifup", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+     None, "activate: ifup is not available yet"),
+])
+def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pillar, stack,
+                                                                      message):
+    from salt_bonding import errors, plan
+    from salt_bonding.platform import Stack
+
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, stack or Stack())
+    ((path, said),) = caught.value.errors
+    assert path == "bonding:activate" and message in said, caught.value.errors
+    assert list(tmp_path.iterdir()) == []

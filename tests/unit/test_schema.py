@@ -386,9 +386,10 @@ bonding:
         "format": "auto",
         "networkmanager": "unmanaged",
         "modprobe_options": False,
+        "activate": "none",
         "bonds": {
             "bond0": {
-                "name": "bond0", "mode": "active-backup",
+                "name": "bond0", "mode": "active-backup", "activate": None,
                 "options": {"miimon": "100", "primary": "eth0"},
                 "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
                 "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
@@ -571,7 +572,7 @@ def test_validate_raises_only_user_error(pillar_value):
                    for path, message in exc.errors)
     else:
         assert set(dataclasses.asdict(result)) == {
-            "format", "networkmanager", "modprobe_options", "bonds", "warnings"}
+            "format", "networkmanager", "modprobe_options", "activate", "bonds", "warnings"}
 
 
 @settings(max_examples=200, deadline=None)
