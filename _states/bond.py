@@ -342,8 +342,11 @@ def reconciled(name="bonding"):
     ``<interface>.nmconnection`` keyfiles, see ``format``) and an
     ``alias netdev-<bond> bonding`` line in the modprobe file. Files this
     module wrote for bonds that are no longer in pillar are removed, and their
-    aliases dropped. A missing pillar key is an error, not "no bonds": to
-    remove every bond, set ``bonds: {}``.
+    aliases dropped. With ``activate: kernel`` in pillar, the bonds whose files
+    changed are also brought live in the running kernel, verified, and rolled
+    back (kernel and files) when that fails; ``test=True`` lists the operations.
+    A missing pillar key is an error, not "no bonds": to remove every bond, set
+    ``bonds: {}``.
 
     name
         The pillar key (default ``bonding``): the state ID in the formula.
