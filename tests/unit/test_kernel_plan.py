@@ -239,3 +239,14 @@ def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pi
     ((path, said),) = caught.value.errors
     assert path == "bonding:activate" and message in said, caught.value.errors
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("settings, seconds", [
+    ({"miimon": 100}, 1.0),
+    ({"miimon": 500, "updelay": 1000}, 4.0),
+    ({"miimon": 0, "arp_interval": 1000, "arp_ip_target": ["192.0.2.1"]}, 6.0),
+])
+def test_verification_waits_for_the_link_monitors_to_judge(settings, seconds):
+    from salt_bonding.activate.kernel import settle_seconds
+
+    assert settle_seconds(bond(**settings)) == seconds

@@ -49,6 +49,18 @@ class Outcome:
     rollback_errors: list = field(default_factory=list)
 
 
+def settle_seconds(bond):
+    """How long ``bond``'s link monitors take to judge a slave after a change, with a
+    margin: twice two MII intervals plus updelay, or twice ARP's missed-probe count plus
+    one, in intervals (a newly enslaved slave counts as up until then); at least 1 s."""
+    options = bond.options
+    miimon = int(options.get("miimon", 0))
+    arp_interval = int(options.get("arp_interval", 0))
+    missed = int(options.get("arp_missed_max", 2))
+    waits = [2 * miimon + int(options.get("updelay", 0)), (missed + 1) * arp_interval]
+    return max(1.0, 2 * max(waits) / 1000)
+
+
 def refusals(config, choice, path):
     """``[(pillar path, message)]``: bonds ``activate: kernel`` cannot bring live here."""
     found = []
@@ -151,8 +163,14 @@ class Kernel:
         return found
 
     def verify(self, plans):
-        """The problems left after waiting up to ``verify_timeout`` (``[]``: verified)."""
+        """The problems left after waiting up to ``verify_timeout`` (``[]``: verified).
+
+        The first look waits until the link monitors have had their say
+        (:func:`settle_seconds`): a slave whose ARP target never answers still looks
+        up for a few intervals."""
         deadline = time.monotonic() + self.verify_timeout
+        settle = max((settle_seconds(p.desired) for p in plans if p.desired), default=0)
+        time.sleep(min(settle, self.verify_timeout))
         while True:
             found = self._problems(plans)
             if not found or time.monotonic() >= deadline:
