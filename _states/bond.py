@@ -52,13 +52,13 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
+    from salt_bonding import activate as _activate
     from salt_bonding import errors as _errors
     from salt_bonding import lock as _lock
     from salt_bonding import networkmanager as _nm
     from salt_bonding import plan as _plan
     from salt_bonding import platform as _platform
     from salt_bonding import render as _render
-    from salt_bonding.activate import kernel as _kernel
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
 else:
@@ -234,46 +234,58 @@ def _run_command(argv):
 
 
 def _bring_live(ret, plan, notes, applied):
-    """``activate: kernel``: converge the running kernel for the bonds whose files changed,
-    verify, and on failure put kernel and files back (``ret`` says so, False returned).
+    """``activate``: bring the bonds whose files changed live with their back-end, verify,
+    and on failure put files and kernel back (``ret`` says so, False returned).
     ``applied`` None: test mode, list the operations that would run."""
     wanted = _plan.to_activate(plan)
     if not wanted:
         return True
-    kernel = _kernel.Kernel(_run_command)
+    running = _activate.Running(_run_command)
     try:
-        plans = kernel.plan(wanted, kernel.snapshot(wanted))
+        plans = _activate.plan(running, wanted)
     except _errors.SystemFailure as exc:
-        plans, failure = None, f"the running kernel could not be read: {exc}"
-    if plans is not None and applied is None:
-        ret["changes"]["kernel"] = {p.name: p.says() for p in plans}
-        bounce = " (bounced: its slaves released and enslaved again)"
+        return _not_live(ret, applied, f"the running kernel could not be read: {exc}")
+    bounce = " (bounced: its slaves released and enslaved again)"
+    if applied is None:
+        ret["changes"]["live"] = {p.name: p.says() for p in plans}
         notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}." for p in plans]
         return True
-    if plans is not None:
-        outcome = kernel.apply(plans)
-        if not outcome.failed:
-            ret["changes"]["kernel"] = {p.name: {"done": outcome.done.get(p.name, []),
-                                                 "bounced": p.bounced} for p in plans}
-            notes += [f"{p.name} is live{' (bounced)' if p.bounced else ''} and verified."
-                      for p in plans]
-            return True
-        failure = outcome.failed
-        if outcome.rollback_errors:
-            failure += "; kernel rollback failed: " + "; ".join(outcome.rollback_errors)
-        elif outcome.rolled_back:
-            failure += f"; rolled back the kernel ({', '.join(outcome.rolled_back)})"
-    if applied is None:
-        ret["result"] = False
-        ret["comment"] = failure
-        return False
-    restored, failed = applied.rollback()  # (NetworkManager never reads these: refused)
+    outcome = _activate.bring_live(running, plans, lambda: _put_files_back(applied))
+    if not outcome.failed:
+        ret["changes"]["live"] = {p.name: {"done": outcome.done.get(p.name, []),
+                                           "bounced": p.bounced} for p in plans}
+        notes += [f"{p.name} is live{' (bounced)' if p.bounced else ''} and verified."
+                  for p in plans]
+        return True
+    failure = outcome.failed
+    if outcome.rollback_errors:
+        failure += "; kernel rollback failed: " + "; ".join(outcome.rollback_errors)
+    elif outcome.rolled_back:
+        failure += f"; rolled back the kernel ({', '.join(outcome.rolled_back)})"
     ret["result"] = False
     ret["changes"] = {}
-    files = (f"rolled back {len(restored)} file(s)" if not failed else
-             "file rollback failed for " + ", ".join(f"{p} ({why})" for p, why in failed.items()))
-    ret["comment"] = f"{failure}; {files}."
+    ret["comment"] = f"{failure}; {outcome.files}."
     return False
+
+
+def _not_live(ret, applied, failure):
+    """Activation could not even be planned: files back (a real run), ``ret`` failed."""
+    ret["result"] = False
+    if applied is None:
+        ret["comment"] = failure
+        return False
+    ret["changes"] = {}
+    ret["comment"] = f"{failure}; {_put_files_back(applied)}."
+    return False
+
+
+def _put_files_back(applied):
+    """Roll the run's files back; what happened, in words."""
+    restored, failed = applied.rollback()
+    if failed:
+        return "file rollback failed for " + ", ".join(f"{p} ({why})"
+                                                        for p, why in failed.items())
+    return f"rolled back {len(restored)} file(s)"
 
 
 def _backup(paths, notes):

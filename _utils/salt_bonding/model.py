@@ -39,6 +39,14 @@ class Vlan(Interface):
     device: str
 
 
+@dataclass(frozen=True)
+class Verify:
+    """After activation: ``ping`` must answer through the bond within ``timeout`` seconds."""
+
+    ping: str
+    timeout: float
+
+
 @dataclass(frozen=True, kw_only=True)
 class Bond(Interface):
     """One bond: its mode, the options given (table order), slaves (pillar order), VLANs."""
@@ -49,6 +57,7 @@ class Bond(Interface):
     slaves: list = field(default_factory=list)
     vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
     activate: str | None = None  # none | kernel; None: the Config's
+    verify: Verify | None = None
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import competing, files, platform, schema
-from .activate import kernel as kernel_activation
+from . import activate, competing, files, platform, schema
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
@@ -62,7 +61,7 @@ class Plan:
 def _plan(config, destination, choice, state, scope, path, take_any=False):
     config = dataclasses.replace(config, networkmanager=choice.networkmanager)
     refusals = (destination.renderer.refusals(config, path)
-                + kernel_activation.refusals(config, choice, path))
+                + activate.refusals(config, choice, path))
     if refusals:
         raise UserError(refusals)
     try:
@@ -249,9 +248,10 @@ def plan_absent(name, where, force=False, file_format="auto", grains=None, stack
 
 
 def to_activate(plan):
-    """``{bond: Bond, or None to remove it}`` of the bonds whose files this plan changes
-    and that go live with ``activate: kernel``; a bond whose files did not change is not
-    there (it is not touched at all)."""
+    """``{back-end: {bond: Bond, or None to remove it}}`` of the bonds whose files this
+    plan changes, by their ``activate`` (``none`` left out); a bond whose files did not
+    change is not there (it is not touched at all). A bond removed from pillar goes as
+    the run's top-level ``activate`` says."""
     config = plan.config
     changed = set()
     for path, change in plan.changes.items():
@@ -261,11 +261,9 @@ def to_activate(plan):
     wanted = {}
     for name in sorted(changed):
         bond = config.bonds.get(name)
-        if bond is None:  # removed from pillar: goes live as the run's choice says
-            if config.activate == "kernel":
-                wanted[name] = None
-        elif (bond.activate or config.activate) == "kernel":
-            wanted[name] = bond
+        backend = config.activate if bond is None else (bond.activate or config.activate)
+        if backend != "none":
+            wanted.setdefault(backend, {})[name] = bond
     return wanted
 
 

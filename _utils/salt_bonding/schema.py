@@ -24,7 +24,7 @@ import ipaddress
 
 from . import modes
 from .errors import UserError
-from .model import Bond, Config, Vlan
+from .model import Bond, Config, Verify, Vlan
 from .names import (
     bond_name_problem,
     bond_name_warning,
@@ -59,11 +59,14 @@ TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "bonds")
 # How a run brings changed bonds live (``activate/``): none (files only) or kernel.
 ACTIVATE_CHOICES = ("none", "kernel")
 ACTIVATE_NOT_YET = ("ifup", "nmcli")
+VERIFY_KEYS = ("ping", "timeout")
+VERIFY_TIMEOUT_RANGE = (1, 300)  # seconds; the default is 5
+DEFAULT_VERIFY_TIMEOUT = 5
 IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
                   *IPV6_KEYS, "dns", "domain", "ifcfg", "ifcfg_site")
 MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
-BOND_KEYS = ("slaves", "vlans", "activate", *INTERFACE_KEYS)
+BOND_KEYS = ("slaves", "vlans", "activate", "verify", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 VLAN_ID_RANGE = (1, 4094)
@@ -534,6 +537,28 @@ def _activate(value, path, findings):
     return None
 
 
+def _verify(value, path, findings):
+    """``verify: {ping: <address>, timeout: <seconds>}`` as a model.Verify, or None."""
+    if _mapping(value, path, findings, "a mapping with ping (an address) and timeout "
+                                        "(seconds)") is None:
+        return None
+    _check_keys(value, VERIFY_KEYS, path, findings)
+    if value.get("ping") is None:
+        findings.error(f"{path}:ping", "missing ping: the address the host must reach through "
+                                       "the bond (its gateway, its Salt master)")
+        return None
+    try:
+        address = str(parse_ip(value["ping"]))
+    except InvalidValue as exc:
+        findings.error(f"{path}:ping", f"invalid ping: {exc}")
+        return None
+    timeout = DEFAULT_VERIFY_TIMEOUT
+    if value.get("timeout") is not None:
+        timeout = _bounded_int(value["timeout"], VERIFY_TIMEOUT_RANGE, f"{path}:timeout",
+                               findings, "timeout (seconds)")
+    return None if timeout is None else Verify(ping=address, timeout=timeout)
+
+
 def _bond(name, bond_value, path, findings):
     """One bond's normalised settings (partial when there are errors)."""
     problem = bond_name_problem(name) if isinstance(name, str) else (
@@ -575,8 +600,11 @@ def _bond(name, bond_value, path, findings):
     activate = None
     if bond_value.get("activate") is not None:
         activate = _activate(bond_value["activate"], f"{path}:activate", findings)
+    verify = None
+    if bond_value.get("verify") is not None:
+        verify = _verify(bond_value["verify"], f"{path}:verify", findings)
     return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
-                activate=activate, **interface)
+                activate=activate, verify=verify, **interface)
 
 
 def validate_bond(name, bond_value, path=None, warnings=None):

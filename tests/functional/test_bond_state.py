@@ -728,7 +728,7 @@ def test_activation_in_test_mode_lists_the_kernel_operations(salt_call):
         "ipaddr": "192.0.2.10", "prefix": 24}}}})
     rc, state = apply(salt_call, "test=True")
     assert rc == 0 and state["result"] is None, state
-    assert state["changes"]["kernel"] == {"bond0": [
+    assert state["changes"]["live"] == {"bond0": [
         "bond0 created", "bond0: mode unset -> active-backup", "bond0: miimon 0 -> 100",
         "bond0 up", "bond0: eth0 down to be enslaved", "bond0: eth0 enslaved",
         "bond0: address 192.0.2.10/24 added"]}

@@ -91,7 +91,7 @@ def state(result, step_id, rc=0):
 def test_a_new_bond_is_created_live_and_answers(result):
     created = state(result, "create")
     assert created["result"] is True, created
-    done = created["changes"]["kernel"]["bond0"]
+    done = created["changes"]["live"]["bond0"]
     assert done["bounced"] is False
     assert done["done"][:2] == ["bond0 created", "bond0: mode unset -> active-backup"]
     assert "bond0: address 192.0.2.10/24 added" in done["done"]
@@ -108,20 +108,20 @@ def test_an_unchanged_bond_is_not_touched(result):
 def test_test_mode_lists_the_operations_and_runs_none(result):
     preview = state(result, "preview")
     assert preview["result"] is None
-    assert preview["changes"]["kernel"] == {"bond0": ["bond0: miimon 100 -> 200"]}
+    assert preview["changes"]["live"] == {"bond0": ["bond0: miimon 100 -> 200"]}
     assert result.stdout("miimon-preview") == "100\n"
 
 
 def test_a_live_option_changes_in_place(result):
     changed = state(result, "miimon")
-    assert changed["changes"]["kernel"] == {"bond0": {"done": ["bond0: miimon 100 -> 200"],
+    assert changed["changes"]["live"] == {"bond0": {"done": ["bond0: miimon 100 -> 200"],
                                                       "bounced": False}}
     assert result.stdout("miimon-live") == "200\n"
 
 
 def test_a_slave_is_swapped_without_a_bounce(result):
     swapped = state(result, "swap")
-    assert swapped["changes"]["kernel"]["bond0"] == {"done": [
+    assert swapped["changes"]["live"]["bond0"] == {"done": [
         "bond0: vb released", "bond0: vc down to be enslaved", "bond0: vc enslaved"],
         "bounced": False}
     assert result.stdout("slaves-swapped").split() == ["va", "vc"]
@@ -130,7 +130,7 @@ def test_a_slave_is_swapped_without_a_bounce(result):
 
 def test_a_mode_change_bounces_the_bond_and_says_so(result):
     mode = state(result, "mode")
-    kernel = mode["changes"]["kernel"]["bond0"]
+    kernel = mode["changes"]["live"]["bond0"]
     assert kernel["bounced"] is True
     assert "bond0: mode active-backup -> balance-xor" in kernel["done"]
     assert "bond0 is live (bounced) and verified." in mode["comment"]
@@ -161,6 +161,6 @@ def test_a_change_that_fails_verification_is_rolled_back(result):
 
 def test_a_bond_removed_from_pillar_leaves_the_kernel(result):
     removed = state(result, "remove")
-    assert removed["changes"]["kernel"] == {"bond0": {"done": ["bond0 removed"],
+    assert removed["changes"]["live"] == {"bond0": {"done": ["bond0 removed"],
                                                       "bounced": False}}
     assert result.step("gone")["rc"] != 0

@@ -210,13 +210,14 @@ def test_only_bonds_whose_files_change_go_live(tmp_path):
         "bond1": {"mode": 1, "miimon": 100, "slaves": ["eth1"], "activate": "none"},
         "bond2": {"mode": 1, "miimon": 100, "slaves": ["eth2"]}}}
     first = plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, Stack())
-    assert sorted(plan.to_activate(first)) == ["bond0", "bond2"]
+    assert list(plan.to_activate(first)) == ["kernel"]
+    assert sorted(plan.to_activate(first)["kernel"]) == ["bond0", "bond2"]
     files.apply(first.changes)
     pillar["bonds"]["bond0"]["miimon"] = 200
     del pillar["bonds"]["bond2"]
     second = plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, Stack())
     wanted = plan.to_activate(second)
-    assert wanted == {"bond0": second.config.bonds["bond0"], "bond2": None}
+    assert wanted == {"kernel": {"bond0": second.config.bonds["bond0"], "bond2": None}}
 
 
 @pytest.mark.parametrize("pillar, stack, message", [
@@ -247,6 +248,6 @@ def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pi
     ({"miimon": 0, "arp_interval": 1000, "arp_ip_target": ["192.0.2.1"]}, 6.0),
 ])
 def test_verification_waits_for_the_link_monitors_to_judge(settings, seconds):
-    from salt_bonding.activate.kernel import settle_seconds
+    from salt_bonding.activate.verify import settle_seconds
 
     assert settle_seconds(bond(**settings)) == seconds

@@ -230,6 +230,17 @@ BOND_RULES = [
     ("unknown-null-option", bond(miimonn=None), bond(miimon=None), "miimonn",
      "did you mean 'miimon'?"),
     ("unknown-setting", bond(slave=["eth2"]), bond(), "slave", "did you mean 'slaves'?"),
+    ("verify-not-mapping", bond(verify="192.0.2.1"), bond(verify={"ping": "192.0.2.1"}),
+     "verify", "expected a mapping with ping (an address) and timeout"),
+    ("verify-no-ping", bond(verify={"timeout": 5}), bond(verify={"ping": "192.0.2.1"}),
+     "verify:ping", "missing ping: the address the host must reach through the bond"),
+    ("verify-bad-address", bond(verify={"ping": "192.0.2"}), bond(verify={"ping": "2001:db8::1"}),
+     "verify:ping", "invalid ping: '192.0.2' is not an IP address"),
+    ("verify-timeout", bond(verify={"ping": "192.0.2.1", "timeout": 0}),
+     bond(verify={"ping": "192.0.2.1", "timeout": 30}), "verify:timeout",
+     "invalid timeout (seconds) 0: expected an integer 1-300"),
+    ("verify-unknown-key", bond(verify={"ping": "192.0.2.1", "tries": 3}),
+     bond(verify={"ping": "192.0.2.1"}), "verify:tries", "unknown key 'tries'"),
 ]
 
 
@@ -241,6 +252,11 @@ BOND_RULES = [
 def test_bond_rule_pairs(bad, fixed, where, fragment):
     path = f"{B}:{where}" if where else B
     assert_pair(pillar(bad), pillar(fixed), path, fragment)
+
+
+def test_verify_defaults_to_five_seconds():
+    config = validate(pillar(bond(verify={"ping": "192.0.2.1"})))
+    assert config.bonds["bond0"].verify == schema.Verify(ping="192.0.2.1", timeout=5)
 
 
 def test_vlan_device_name_fits_in_15_characters():
@@ -389,7 +405,7 @@ bonding:
         "activate": "none",
         "bonds": {
             "bond0": {
-                "name": "bond0", "mode": "active-backup", "activate": None,
+                "name": "bond0", "mode": "active-backup", "activate": None, "verify": None,
                 "options": {"miimon": "100", "primary": "eth0"},
                 "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
                 "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,

@@ -1,57 +1,83 @@
-"""Activators: bringing a run's changes to the running system (siblings, one per back-end).
+"""Activation: bringing the bonds whose files a run changed to the running system.
 
-Only the interface exists yet; the back-ends (``kernel``: iproute2/sysfs in
-place, ``ifup``: initscripts, ``nmcli``: NetworkManager) are added as sibling
-modules, each an :class:`Activator`, chosen by the pillar's ``activate``.
+Pillar ``activate`` (top level, or per bond) picks a back-end, a sibling
+module each: ``kernel`` (iproute2 and sysfs in place). Every back-end is an
+:class:`~.base.Activator` that plans operations; running them, verifying the
+result (``verify``) and, on failure, putting files and kernel back are the
+same for all of them (:func:`bring_live`)::
 
-The state module drives one activator per run, after the files are written
-(``plan.apply`` returns a handle that can still roll them back)::
-
-    operations = activator.plan(before, after, live)   # test=True reports these
-    done = activator.run(operations)                   # raises SystemFailure
-    problems = compare.compare(after, read_status())   # verify
-    if problems: activator.undo(done); applied.rollback()
+    running = Running(run_command)
+    plans = plan(running, {"kernel": {"bond0": bond}})   # test=True reports these
+    outcome = bring_live(running, plans, put_files_back)
 """
 
+from ..errors import SystemFailure
+from . import verify
+from .base import BondPlan, Outcome
+from .kernel import Kernel
+from .running import Running
 
-class Activator:
-    """The interface of every activation back-end."""
+ACTIVATORS = {activator.name: activator for activator in (Kernel(),)}
 
-    name = None  # the pillar's value of ``activate``
-
-    def refusals(self, config, path):
-        """``[(pillar path, message)]``: why this back-end cannot work here, before any write."""
-        return []
-
-    def plan(self, before, after, live):
-        """The ordered operations that take ``live`` from ``before`` to ``after`` (Configs).
-
-        Bonds whose configuration did not change get none.
-        """
-        raise NotImplementedError
-
-    def run(self, operations):
-        """Run ``operations``; returns what was done, for :meth:`undo`."""
-        raise NotImplementedError
-
-    def undo(self, done):
-        """Put the running system back as it was before :meth:`run`."""
-        raise NotImplementedError
+__all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "plan", "refusals"]
 
 
-class FilesOnly(Activator):
-    """``activate: none``: the files are written, the running system is left alone."""
-
-    name = "none"
-
-    def plan(self, before, after, live):
-        return []
-
-    def run(self, operations):
-        return []
-
-    def undo(self, done):
-        return None
+def refusals(config, choice, path):
+    """``[(pillar path, message)]``: bonds whose ``activate`` cannot work on this minion."""
+    using = {}
+    for name, bond in config.bonds.items():
+        using.setdefault(bond.activate or config.activate, []).append(name)
+    found = []
+    for backend, names in sorted(using.items()):
+        if backend in ACTIVATORS:
+            found += ACTIVATORS[backend].refusals(config, names, choice, path)
+    return found
 
 
-ACTIVATORS = {activator.name: activator for activator in (FilesOnly(),)}
+def plan(running, wanted):
+    """``[BondPlan]`` for ``wanted`` ({back-end: {bond: Bond, or None to remove it}}),
+    planned against one snapshot of the running bonds."""
+    before = running.snapshot(sorted(name for bonds in wanted.values() for name in bonds))
+    plans = []
+    for backend, bonds in sorted(wanted.items()):
+        plans += ACTIVATORS[backend].plan(bonds, before)
+    return plans
+
+
+def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
+    """Run ``plans``, verify; on failure call ``put_files_back()`` (its result is kept
+    in ``outcome.files``), then put every bond touched back to its snapshot."""
+    outcome = Outcome()
+    try:
+        for bond_plan in plans:
+            done = outcome.done.setdefault(bond_plan.name, [])
+            for op in bond_plan.operations:
+                running.run(op)
+                done.append(op.says)
+        found = verify.problems(running, plans, timeout)
+        if found:
+            outcome.failed = "verification failed: " + "; ".join(found)
+    except SystemFailure as exc:
+        outcome.failed = str(exc)
+    if outcome.failed:
+        outcome.files = put_files_back()
+        restore(running, plans, outcome)
+    return outcome
+
+
+def restore(running, plans, outcome):
+    """Each touched bond back to its snapshot, the way its back-end says, from how it
+    runs now."""
+    touched = [p for p in plans if p.name in outcome.done]
+    try:
+        now = running.snapshot([p.name for p in touched])
+    except SystemFailure as exc:
+        outcome.rollback_errors.append(str(exc))
+        return
+    for bond_plan in touched:
+        try:
+            for op in bond_plan.activator.restore_plan(bond_plan, now[bond_plan.name]):
+                running.run(op)
+            outcome.rolled_back.append(bond_plan.name)
+        except SystemFailure as exc:
+            outcome.rollback_errors.append(str(exc))

@@ -1,0 +1,87 @@
+"""The running system as every activation back-end reads and changes it.
+
+Reading: :meth:`Running.snapshot` (sysfs options and iproute2's JSON, as
+``links.current_bond``) and :meth:`Running.status` (the same reading of
+procfs and sysfs as ``bond.status``). Changing: :meth:`Running.run` takes an
+``Operation`` of any back-end: a sysfs write, an ``ip`` command or another
+command (``ifup``, ``nmcli``). Reaching an address: :meth:`Running.reaches`.
+
+Commands go through ``run_command(argv) -> (returncode, stdout, stderr)``,
+given by the caller (the state passes Salt's ``cmd.run_all``); sysfs is
+written directly under ``sysfs_root``. No Salt here.
+"""
+
+import json
+import os
+
+from .. import links, status
+from ..errors import SystemFailure, UnknownBondError
+
+PING_ARGV = ("ping", "-n", "-c", "1", "-W", "1")
+
+
+class Running:
+    """The kernel and the commands of this host; tests point the roots elsewhere."""
+
+    def __init__(self, run_command, sysfs_root=status.SYSFS_ROOT,
+                 procfs_root=status.PROCFS_ROOT):
+        self.run_command = run_command
+        self.sysfs_root = sysfs_root
+        self.procfs_root = procfs_root
+
+    # -- reading -------------------------------------------------------------------
+    def _output(self, argv):
+        returncode, stdout, stderr = self.run_command(list(argv))
+        if returncode != 0:
+            raise SystemFailure(f"{' '.join(argv)} failed: {stderr.strip() or returncode}")
+        return stdout
+
+    def snapshot(self, names):
+        """``{name: Bond or None}``: how each bond runs now."""
+        link_json = self._output(links.LINK_ARGV)
+        addr_json = self._output(links.ADDR_ARGV)
+        routes = [self._output(links.ROUTE_ARGV), self._output(links.ROUTE6_ARGV)]
+        return {name: links.current_bond(name, status.read_options(name, self.sysfs_root),
+                                         link_json, addr_json, routes)
+                for name in names}
+
+    def status(self, name):
+        """``bond.status``'s reading of bond ``name``; None when there is no such bond."""
+        try:
+            return status.read_status(self.procfs_root, self.sysfs_root, names=[name])[name]
+        except UnknownBondError:
+            return None
+
+    def route_device(self, address):
+        """The device the kernel would send to ``address`` through; None: no route."""
+        returncode, stdout, _ = self.run_command(["ip", "-j", "route", "get", address])
+        if returncode != 0:
+            return None
+        try:
+            routes = json.loads(stdout or "[]")
+        except ValueError:
+            return None
+        return routes[0].get("dev") if routes and isinstance(routes[0], dict) else None
+
+    def answers(self, address):
+        """Whether ``address`` answers one ping within a second."""
+        returncode, _, _ = self.run_command([*PING_ARGV, address])
+        return returncode == 0
+
+    # -- changing ------------------------------------------------------------------
+    def run(self, op):
+        """Run one operation; SystemFailure, saying which and why, when it fails."""
+        if op.kind == "sysfs":
+            path, value = op.args
+            try:
+                with open(os.path.join(self.sysfs_root, path), "w") as handle:
+                    handle.write(value)
+            except OSError as exc:
+                raise SystemFailure(f"{op.says}: {exc.strerror or exc}") from exc
+            return
+        argv = ["ip", *op.args] if op.kind == "ip" else list(op.args)
+        returncode, stdout, stderr = self.run_command(argv)
+        if returncode != 0:
+            said = (stderr.strip() or stdout.strip()).splitlines()
+            raise SystemFailure(f"{op.says}: {' '.join(argv)}: "
+                                f"{said[-1] if said else f'exit {returncode}'}")

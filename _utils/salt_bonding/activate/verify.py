@@ -1,0 +1,82 @@
+"""Verification after activation, the same for every back-end: the kernel must do what
+the configuration says, and each bond's ``verify: ping`` address must answer through it.
+
+The kernel check is ``compare.differences`` (mode, every option given, the slave
+set, MII up, an active slave where the mode has one) on ``bond.status``'s
+reading, plus anything the kernel planner would still do from a fresh snapshot
+(MTU, addresses, routes, VLANs). It is retried for up to ``timeout`` seconds:
+MII needs a miimon interval or two, LACP a few LACPDUs, and the first look
+waits until the link monitors have had their say (:func:`settle_seconds`).
+"""
+
+import time
+
+from .. import compare
+from .kernel_plan import plan_bond
+
+TIMEOUT = 10.0  # seconds the kernel check is retried
+INTERVAL = 0.5
+
+
+def settle_seconds(bond):
+    """How long ``bond``'s link monitors take to judge a slave after a change, with a
+    margin: twice two MII intervals plus updelay, or twice ARP's missed-probe count plus
+    one, in intervals (a newly enslaved slave counts as up until then); at least 1 s."""
+    options = bond.options
+    miimon = int(options.get("miimon", 0))
+    arp_interval = int(options.get("arp_interval", 0))
+    missed = int(options.get("arp_missed_max", 2))
+    waits = [2 * miimon + int(options.get("updelay", 0)), (missed + 1) * arp_interval]
+    return max(1.0, 2 * max(waits) / 1000)
+
+
+def kernel_problems(running, plans):
+    """What the kernel does not do yet for ``plans`` (``[]``: all of it)."""
+    now = running.snapshot([p.name for p in plans])
+    found = []
+    for bond_plan in plans:
+        left, _ = plan_bond(bond_plan.desired, now[bond_plan.name])
+        found += [f"{bond_plan.name}: still to do: {op.says}" for op in left]
+        if bond_plan.desired is not None:
+            found += [str(d) for d in compare.differences(bond_plan.desired,
+                                                          running.status(bond_plan.name))]
+    return found
+
+
+def _devices(bond):
+    return {bond.name, *(vlan.device for vlan in bond.vlans.values())}
+
+
+def reach_problem(running, bond, clock=time.monotonic, sleep=time.sleep):
+    """None when ``bond.verify``'s address answers through the bond (the route to it goes
+    out of the bond or one of its VLANs) within its timeout; else why not."""
+    address, timeout = bond.verify.ping, bond.verify.timeout
+    deadline = clock() + timeout
+    while True:
+        device = running.route_device(address)
+        if device in _devices(bond) and running.answers(address):
+            return None
+        if clock() >= deadline:
+            way = ("no route" if device is None else
+                   f"routed through {device}" if device not in _devices(bond) else None)
+            return (f"{address} unreachable through {bond.name} after {timeout:g} s"
+                    + (f" ({way})" if way else ""))
+        sleep(INTERVAL)
+
+
+def problems(running, plans, timeout=TIMEOUT, clock=time.monotonic, sleep=time.sleep):
+    """Everything wrong after ``plans`` ran (``[]``: verified): the kernel check, retried
+    up to ``timeout``; then, once it passes, each ``verify: ping`` of the bonds."""
+    deadline = clock() + timeout
+    settle = max((settle_seconds(p.desired) for p in plans if p.desired), default=0)
+    sleep(min(settle, timeout))
+    while True:
+        found = kernel_problems(running, plans)
+        if not found or clock() >= deadline:
+            break
+        sleep(INTERVAL)
+    if found:
+        return found
+    reach = (reach_problem(running, p.desired, clock, sleep) for p in plans
+             if p.desired is not None and p.desired.verify is not None)
+    return [problem for problem in reach if problem]

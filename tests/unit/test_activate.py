@@ -1,0 +1,112 @@
+"""activate: what every back-end shares. ``verify.reach_problem``'s route and retry
+rules, and ``bring_live``'s order on failure (files back before the bonds are restored,
+only the bonds touched restored), over a recording stand-in for ``Running`` (the real
+kernel runs these in tests/kernel/test_activate_kernel.py)."""
+
+import pytest
+from salt_bonding import schema
+from salt_bonding.activate import bring_live, kernel, verify
+from salt_bonding.activate.base import BondPlan
+from salt_bonding.activate.kernel_plan import Operation
+from salt_bonding.errors import SystemFailure
+
+pytestmark = pytest.mark.unit
+
+
+def bond(**settings):
+    settings = {"mode": "active-backup", "slaves": ["eth0"], "miimon": 100, **settings}
+    return schema.validate_bond("bond0", settings)
+
+
+class Clock:
+    """Time that passes only when someone sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class Host:
+    """Records what is run; routes and answers as told."""
+
+    def __init__(self, route="bond0", answers_after=0, fail_on=None):
+        self.route, self.answers_after, self.fail_on = route, answers_after, fail_on
+        self.pings, self.log = 0, []
+
+    def route_device(self, address):
+        return self.route
+
+    def answers(self, address):
+        self.pings += 1
+        return self.pings > self.answers_after
+
+    def run(self, op):
+        self.log.append(op.says)
+        if op.says == self.fail_on:
+            raise SystemFailure(f"{op.says}: refused")
+
+    def snapshot(self, names):
+        self.log.append(f"snapshot {','.join(names)}")
+        return dict.fromkeys(names)
+
+
+def reach(host, **verify_settings):
+    clock = Clock()
+    desired = bond(verify={"ping": "192.0.2.1", **verify_settings},
+                   vlans={100: {"ipaddr": "198.51.100.10", "prefix": 24}})
+    return verify.reach_problem(host, desired, clock, clock.sleep), clock.now
+
+
+def test_an_address_that_answers_through_the_bond_verifies():
+    assert reach(Host()) == (None, 0.0)
+
+
+def test_an_address_that_answers_late_is_retried_until_it_does():
+    assert reach(Host(answers_after=3)) == (None, 3 * verify.INTERVAL)
+
+
+def test_an_address_reached_through_a_vlan_of_the_bond_counts():
+    assert reach(Host(route="bond0.100"))[0] is None
+
+
+def test_an_address_that_never_answers_fails_after_its_timeout():
+    problem, waited = reach(Host(answers_after=10**6), timeout=2)
+    assert problem == "192.0.2.1 unreachable through bond0 after 2 s"
+    assert waited == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("route, said", [("eth9", "routed through eth9"), (None, "no route")])
+def test_an_address_that_answers_another_way_does_not_count(route, said):
+    host = Host(route=route)
+    problem, _ = reach(host, timeout=1)
+    assert problem == f"192.0.2.1 unreachable through bond0 after 1 s ({said})"
+    assert host.pings == 0
+
+
+def op(says):
+    return Operation("bond", "ip", (), says)
+
+
+def bond_plan(name, *says):
+    return BondPlan(name, None, None, [op(s) for s in says], False, kernel.Kernel())
+
+
+def test_a_failing_step_puts_the_files_back_then_only_the_touched_bonds():
+    host = Host(fail_on="b2")
+    plans = [bond_plan("bond0", "a1", "a2"), bond_plan("bond1", "b1", "b2", "b3"),
+             bond_plan("bond2", "c1")]
+
+    def put_files_back():
+        host.log.append("files back")
+        return "rolled back 4 file(s)"
+
+    outcome = bring_live(host, plans, put_files_back)
+    assert outcome.failed == "b2: refused"
+    assert outcome.done == {"bond0": ["a1", "a2"], "bond1": ["b1"]}
+    assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond0,bond1"]
+    assert outcome.rolled_back == ["bond0", "bond1"] and outcome.files == "rolled back 4 file(s)"
