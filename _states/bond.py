@@ -155,35 +155,38 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
     ret["changes"] = _plan.report(changes)
     if not changes:
         ret["comment"] = done_comment(plan)
-    elif test:
-        ret["result"] = None
-        ret["comment"] = _plan.summary(plan, test=True)
-        _load_into_networkmanager(ret, plan, notes, None)
-        _bring_live(ret, plan, notes, None)
     else:
-        try:
-            _backup(_plan.taken_over(plan), notes)
-            applied = _plan.apply(plan)
+        try:  # before any write: a back-end that cannot run here changes nothing
+            live = _plan_live(plan)
         except _errors.SystemFailure as exc:
             ret["result"] = False
             ret["changes"] = {}
-            ret["comment"] = str(exc)
+            ret["comment"] = f"No files changed. {exc}"
             return ret
-        ret["comment"] = _plan.summary(plan, test=False)
-        if not _load_into_networkmanager(ret, plan, notes, applied):
-            return ret
-        if not _bring_live(ret, plan, notes, applied):
-            return ret
+        if test:
+            ret["result"] = None
+            ret["comment"] = _plan.summary(plan, test=True)
+            _load_into_networkmanager(ret, plan, notes, None)
+            _report_live(ret, live, notes)
+        else:
+            try:
+                _backup(_plan.taken_over(plan), notes)
+                applied = _plan.apply(plan)
+            except _errors.SystemFailure as exc:
+                ret["result"] = False
+                ret["changes"] = {}
+                ret["comment"] = str(exc)
+                return ret
+            ret["comment"] = _plan.summary(plan, test=False)
+            if not _load_into_networkmanager(ret, plan, notes, applied):
+                return ret
+            if live and not _bring_live(ret, plan, live, notes, applied):
+                return ret
     if extra is not None:
         extra(ret, test, notes, plan)
     files_line = f"Files: {plan.choice.describe()}; why: {plan.choice.reason}."
     ret["comment"] = "\n".join([ret["comment"], files_line, *notes])
     return ret
-
-
-def _nmcli(argv):
-    return __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True,
-                                   output_loglevel="debug")
 
 
 def _load_into_networkmanager(ret, plan, notes, applied):
@@ -200,29 +203,26 @@ def _load_into_networkmanager(ret, plan, notes, applied):
         notes.append(f"NetworkManager: no nmcli on this minion; it reads {names} when it "
                      "starts.")
         return True
-    running = _nmcli(_nm.RUNNING_ARGV)
-    if not _nm.is_running(running["retcode"], running["stdout"]):
+    returncode, stdout, _ = _run_command(_nm.RUNNING_ARGV)
+    if not _nm.is_running(returncode, stdout):
         notes.append(f"NetworkManager is not running; it reads {names} when it starts.")
         return True
     if applied is None:
         notes.append(f"NetworkManager would load {names}.")
         return True
-    loaded = _nmcli(_nm.load_argv(written + removed))
-    shown = _nmcli(_nm.SHOW_ARGV)
-    if shown["retcode"] != 0:
-        problems = [("nmcli", shown["stderr"].strip() or f"exit {shown['retcode']}")]
+    _, _, load_stderr = _run_command(_nm.load_argv(written + removed))
+    returncode, stdout, stderr = _run_command(_nm.SHOW_ARGV)
+    if returncode != 0:
+        problems = [("nmcli", stderr.strip() or f"exit {returncode}")]
     else:
-        problems = _nm.not_loaded(written, removed, shown["stdout"], loaded["stderr"])
+        problems = _nm.not_loaded(written, removed, stdout, load_stderr)
     if not problems:
         notes.append(f"NetworkManager loaded {names}.")
         return True
-    restored, failed = applied.rollback()
-    _nmcli(_nm.load_argv(written + removed))  # back to the files as they were
+    back, all_back = _put_files_back(plan, applied)
     said = "; ".join(f"{path}: {why}" for path, why in problems)
-    back = (f"rolled back {len(restored)} file(s) and reloaded them" if not failed else
-            "rollback failed for " + ", ".join(f"{p} ({why})" for p, why in failed.items()))
     ret["result"] = False
-    ret["changes"] = {} if not failed else ret["changes"]
+    ret["changes"] = {} if all_back else ret["changes"]
     ret["comment"] = f"NetworkManager refused the new files: {said}; {back}."
     return False
 
@@ -233,24 +233,32 @@ def _run_command(argv):
     return result["retcode"], result["stdout"], result["stderr"]
 
 
-def _bring_live(ret, plan, notes, applied):
-    """``activate``: bring the bonds whose files changed live with their back-end, verify,
-    and on failure put files and kernel back (``ret`` says so, False returned).
-    ``applied`` None: test mode, list the operations that would run."""
+def _plan_live(plan):
+    """``(Running, [BondPlan])`` for the bonds whose files the plan changes and that go live
+    (pillar ``activate``), planned against the running system; None when there are none.
+    SystemFailure when a back-end cannot run here or the system cannot be read."""
     wanted = _plan.to_activate(plan)
     if not wanted:
-        return True
+        return None
     running = _activate.Running(_run_command)
-    try:
-        plans = _activate.plan(running, wanted)
-    except _errors.SystemFailure as exc:
-        return _not_live(ret, applied, f"the running kernel could not be read: {exc}")
+    return running, _activate.plan(running, wanted)
+
+
+def _report_live(ret, live, notes):
+    """test=True: the operations that would run, per bond, under ``changes: live``."""
+    if not live:
+        return
+    _, plans = live
+    ret["changes"]["live"] = {p.name: p.says() for p in plans}
     bounce = " (bounced: its slaves released and enslaved again)"
-    if applied is None:
-        ret["changes"]["live"] = {p.name: p.says() for p in plans}
-        notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}." for p in plans]
-        return True
-    outcome = _activate.bring_live(running, plans, lambda: _put_files_back(applied))
+    notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}." for p in plans]
+
+
+def _bring_live(ret, plan, live, notes, applied):
+    """Run the planned activation, verify, and on failure put files and the running bonds
+    back (``ret`` says so, False returned)."""
+    running, plans = live
+    outcome = _activate.bring_live(running, plans, lambda: _put_files_back(plan, applied))
     if not outcome.failed:
         ret["changes"]["live"] = {p.name: {"done": outcome.done.get(p.name, []),
                                            "bounced": p.bounced} for p in plans}
@@ -262,30 +270,25 @@ def _bring_live(ret, plan, notes, applied):
         failure += "; kernel rollback failed: " + "; ".join(outcome.rollback_errors)
     elif outcome.rolled_back:
         failure += f"; rolled back the kernel ({', '.join(outcome.rolled_back)})"
+    back, all_back = outcome.files
     ret["result"] = False
-    ret["changes"] = {}
-    ret["comment"] = f"{failure}; {outcome.files}."
+    ret["changes"] = {} if all_back else ret["changes"]
+    ret["comment"] = f"{failure}; {back}."
     return False
 
 
-def _not_live(ret, applied, failure):
-    """Activation could not even be planned: files back (a real run), ``ret`` failed."""
-    ret["result"] = False
-    if applied is None:
-        ret["comment"] = failure
-        return False
-    ret["changes"] = {}
-    ret["comment"] = f"{failure}; {_put_files_back(applied)}."
-    return False
-
-
-def _put_files_back(applied):
-    """Roll the run's files back; what happened, in words."""
+def _put_files_back(plan, applied):
+    """Roll the run's files back, and have a running NetworkManager load them again:
+    ``(what happened in words, whether every file is back)``."""
     restored, failed = applied.rollback()
+    written, removed = _nm.changed_files(plan)
+    reload = (written or removed) and salt.utils.path.which(_nm.NMCLI) is not None
+    if reload:  # NetworkManager not running: it reads them when it starts
+        _run_command(_nm.load_argv(written + removed))
     if failed:
         return "file rollback failed for " + ", ".join(f"{p} ({why})"
-                                                        for p, why in failed.items())
-    return f"rolled back {len(restored)} file(s)"
+                                                        for p, why in failed.items()), False
+    return f"rolled back {len(restored)} file(s){' and reloaded them' if reload else ''}", True
 
 
 def _backup(paths, notes):

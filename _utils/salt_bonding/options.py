@@ -61,6 +61,10 @@ class BondOption:
     # only without slaves; "down-no-slaves" only both. Activation bounces a bond (its
     # slaves released and enslaved again) for the last two.
     live: str = "yes"
+    # NetworkManager 1.42 changes it on an active bond with `nmcli device reapply`
+    # (OPTIONS_REAPPLY_FULL in src/core/devices/nm-device-bond.c); for the others it
+    # refuses to reapply, and activate: nmcli re-activates the bond (a bounce).
+    nm_reapply: bool = True
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
     unit: str = ""
@@ -201,7 +205,7 @@ TABLE = (
     BondOption(
         "mode", "enum", "Bonding policy.", "balance-rr",
         values=tuple((name, number) for number, name in enumerate(MODES)),
-        live="down-no-slaves",
+        live="down-no-slaves", nm_reapply=False,
     ),
     BondOption(
         "miimon", "int",
@@ -254,7 +258,7 @@ TABLE = (
     BondOption(
         "arp_missed_max", "int", "ARP monitor checks that must fail before a slave is down.",
         "2", modes=ARP_MODES, minimum=1, maximum=255, module_param=False, needs="arp_interval",
-        networkmanager=False,
+        networkmanager=False, nm_reapply=False,
     ),
     BondOption(
         "primary", "ifname", "The slave that is active whenever it is up.",
@@ -268,7 +272,7 @@ TABLE = (
     BondOption(
         "fail_over_mac", "enum", "How active-backup handles the slaves' MAC addresses.",
         "none", modes=_AB, values=(("none", 0), ("active", 1), ("follow", 2)),
-        live="no-slaves",
+        live="no-slaves", nm_reapply=False,
     ),
     BondOption(
         "xmit_hash_policy", "enum",
@@ -281,17 +285,17 @@ TABLE = (
     ),
     BondOption(
         "lacp_rate", "enum", "LACPDU rate asked of the partner: every 30 s (slow) or 1 s (fast).",
-        "slow", modes=_LACP, values=(("slow", 0), ("fast", 1)), live="down",
+        "slow", modes=_LACP, values=(("slow", 0), ("fast", 1)), live="down", nm_reapply=False,
     ),
     BondOption(
         "lacp_active", "switch", "Send LACPDUs periodically (on) or only when spoken to (off).",
         "1", modes=_LACP, values=SWITCH_VALUES, module_param=False, networkmanager=False,
-        live="down",
+        live="down", nm_reapply=False,
     ),
     BondOption(
         "ad_select", "enum", "802.3ad aggregator selection logic.",
         "stable", modes=_LACP, values=(("stable", 0), ("bandwidth", 1), ("count", 2)),
-        live="down",
+        live="down", nm_reapply=False,
     ),
     BondOption(
         "ad_actor_sys_prio", "int", "802.3ad system priority.",
@@ -300,6 +304,7 @@ TABLE = (
     BondOption(
         "ad_user_port_key", "int", "Upper 10 bits of the 802.3ad port key.",
         "0", modes=_LACP, minimum=0, maximum=1023, module_param=False, live="down",
+        nm_reapply=False,
     ),
     BondOption(
         "ad_actor_system", "mac", "802.3ad system MAC in LACPDUs (default: the bond's MAC).",
@@ -326,7 +331,7 @@ TABLE = (
     BondOption(
         "num_unsol_na", "int",
         "Gratuitous ARPs/unsolicited NAs after a failover; same as num_grat_arp.",
-        "1", modes=_AB, minimum=0, maximum=255,
+        "1", modes=_AB, minimum=0, maximum=255, nm_reapply=False,
     ),
     BondOption(
         "packets_per_slave", "int", "Packets sent through a slave before the next; 0: random.",
@@ -335,6 +340,7 @@ TABLE = (
     BondOption(
         "tlb_dynamic_lb", "switch", "Shuffle flows by load (1) or use the hash only (0).",
         "1", modes=_TLB_ALB, values=SWITCH_VALUES, module_param=False, live="down",
+        nm_reapply=False,
     ),
     BondOption(
         "lp_interval", "int", "Seconds between learning packets to each slave's switch.",
@@ -390,6 +396,12 @@ LIVE_TEXT = {"yes": "yes", "down": "with the bond down", "no-slaves": "without s
              "down-no-slaves": "down, without slaves"}
 
 
+def _networkmanager_text(option):
+    if not option.networkmanager:
+        return "no (dropped)"
+    return "yes, reapplied live" if option.nm_reapply else "yes, re-activates the bond"
+
+
 def markdown_table():
     """The option table as Markdown, for the README and pillar.example docs."""
     lines = [
@@ -405,7 +417,7 @@ def markdown_table():
             default,
             _modes_text(option),
             "yes" if option.module_param else "no",
-            "yes" if option.networkmanager else "no (dropped)",
+            _networkmanager_text(option),
             LIVE_TEXT[option.live],
             option.doc,
         )

@@ -734,3 +734,22 @@ def test_activation_in_test_mode_lists_the_kernel_operations(salt_call):
         "bond0: address 192.0.2.10/24 added"]}
     assert "Would bring bond0 live." in state["comment"]
     assert list(salt_call.ifcfg_dir.iterdir()) == []
+
+
+def test_nmcli_activation_without_a_running_networkmanager_changes_nothing(salt_call,
+                                                                          tmp_path):
+    """``activate: nmcli`` on a RHEL 9 minion whose NetworkManager does not run (this host:
+    nmcli is installed, no daemon): refused before any file is written, test=True too."""
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": 9},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    salt_call.set_pillar({"bonding": {"activate": "nmcli", "bonds": {"bond0": {
+        "mode": "active-backup", "miimon": 100, "slaves": ["eth0"]}}}})
+    for extra in ("test=True",), ():
+        rc, state = apply(salt_call, *extra)
+        assert rc != 0 and state["result"] is False, state
+        assert state["comment"].startswith(
+            "No files changed. activate: nmcli, but NetworkManager is not running here"), state
+        assert state["changes"] == {}
+        assert list(keyfiles.iterdir()) == [] and not salt_call.modprobe_conf.exists()

@@ -4,7 +4,7 @@ only the bonds touched restored), over a recording stand-in for ``Running`` (the
 kernel runs these in tests/kernel/test_activate_kernel.py)."""
 
 import pytest
-from salt_bonding import schema
+from salt_bonding import model, schema
 from salt_bonding.activate import bring_live, kernel, verify
 from salt_bonding.activate.base import BondPlan
 from salt_bonding.activate.kernel_plan import Operation
@@ -110,3 +110,54 @@ def test_a_failing_step_puts_the_files_back_then_only_the_touched_bonds():
     assert outcome.done == {"bond0": ["a1", "a2"], "bond1": ["b1"]}
     assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond0,bond1"]
     assert outcome.rolled_back == ["bond0", "bond1"] and outcome.files == "rolled back 4 file(s)"
+
+
+# -- activate: nmcli plans ---------------------------------------------------------
+def nmcli_plan(desired, before):
+    from salt_bonding.activate.nmcli import Nmcli
+
+    operations, bounced = Nmcli().plan_one("bond0", desired, before)
+    return [" ".join(op.args[3:]) for op in operations], bounced
+
+
+def uuid(interface):
+    from salt_bonding.render.keyfile import profile_uuid
+
+    return profile_uuid(interface)
+
+
+def running(desired):
+    """``desired`` as the kernel reads it back: every option in its mode."""
+    from salt_bonding.activate.kernel_plan import option_values
+
+    return model.Bond(name=desired.name, mode=desired.mode, options=option_values(desired),
+                             slaves=list(desired.slaves), vlans=dict(desired.vlans))
+
+
+def test_nmcli_brings_a_new_bond_up_with_its_ports_and_vlans():
+    desired = bond(slaves=["eth0", "eth1"], vlans={100: {}})
+    assert nmcli_plan(desired, None) == ([
+        f"connection up uuid {uuid('bond0')}", f"connection up uuid {uuid('eth0')}",
+        f"connection up uuid {uuid('eth1')}", f"connection up uuid {uuid('bond0.100')}"],
+        False)
+
+
+def test_nmcli_reapplies_what_networkmanager_changes_live():
+    before = bond(slaves=["eth0"], vlans={100: {}})
+    desired = bond(slaves=["eth0", "eth1"], miimon=200, vlans={100: {}, 200: {}})
+    assert nmcli_plan(desired, running(before)) == ([
+        "device reapply bond0", f"connection up uuid {uuid('eth1')}",
+        "device reapply bond0.100", f"connection up uuid {uuid('bond0.200')}"], False)
+
+
+@pytest.mark.parametrize("change", [{"mode": "balance-xor"}, {"fail_over_mac": "active"}])
+def test_nmcli_reactivates_for_what_networkmanager_cannot_reapply(change):
+    before = bond()
+    ops, bounced = nmcli_plan(bond(**change), running(before))
+    assert bounced and ops == [f"connection up uuid {uuid('bond0')}",
+                               f"connection up uuid {uuid('eth0')}"]
+
+
+def test_nmcli_deletes_a_removed_bond_only_when_it_runs():
+    assert nmcli_plan(None, running(bond())) == (["device delete bond0"], False)
+    assert nmcli_plan(None, None) == ([], False)

@@ -229,6 +229,9 @@ def test_only_bonds_whose_files_change_go_live(tmp_path):
      None, "kernel, but NetworkManager manages bond0 on this minion"),
     ({"activate": "ifup", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
      None, "activate: ifup is not available yet"),
+    ({"activate": "nmcli", "networkmanager": "unmanaged",
+      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+     None, "nmcli, but NetworkManager does not read bond0's files on this minion"),
 ])
 def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pillar, stack,
                                                                       message):

@@ -1,7 +1,8 @@
 """Activation: bringing the bonds whose files a run changed to the running system.
 
 Pillar ``activate`` (top level, or per bond) picks a back-end, a sibling
-module each: ``kernel`` (iproute2 and sysfs in place). Every back-end is an
+module each: ``kernel`` (iproute2 and sysfs in place), ``nmcli``
+(NetworkManager activates the loaded profiles). Every back-end is an
 :class:`~.base.Activator` that plans operations; running them, verifying the
 result (``verify``) and, on failure, putting files and kernel back are the
 same for all of them (:func:`bring_live`)::
@@ -15,9 +16,10 @@ from ..errors import SystemFailure
 from . import verify
 from .base import BondPlan, Outcome
 from .kernel import Kernel
+from .nmcli import Nmcli
 from .running import Running
 
-ACTIVATORS = {activator.name: activator for activator in (Kernel(),)}
+ACTIVATORS = {activator.name: activator for activator in (Kernel(), Nmcli())}
 
 __all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "plan", "refusals"]
 
@@ -36,7 +38,10 @@ def refusals(config, choice, path):
 
 def plan(running, wanted):
     """``[BondPlan]`` for ``wanted`` ({back-end: {bond: Bond, or None to remove it}}),
-    planned against one snapshot of the running bonds."""
+    planned against one snapshot of the running bonds. SystemFailure when a back-end
+    cannot run here, or the running bonds cannot be read."""
+    for backend in sorted(wanted):
+        ACTIVATORS[backend].check(running)
     before = running.snapshot(sorted(name for bonds in wanted.values() for name in bonds))
     plans = []
     for backend, bonds in sorted(wanted.items()):

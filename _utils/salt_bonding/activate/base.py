@@ -51,6 +51,10 @@ class Activator:
         go live this way on this minion; checked before anything is written."""
         return []
 
+    def check(self, running):
+        """Raise SystemFailure when this back-end cannot run on this host now (before
+        anything is written)."""
+
     def plan_one(self, name, desired, before):
         """``(operations, bounced)`` that take bond ``name`` from ``before`` (a snapshot,
         None: absent) to ``desired`` (None: removed). Nothing to do: ``([], False)``."""

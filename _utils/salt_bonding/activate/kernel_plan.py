@@ -94,7 +94,7 @@ def _option_writes(name, device, old, new):
                                               f"{new or 'unset'}")]
 
 
-def _changed_options(desired, current):
+def changed_options(desired, current):
     """``[(name, old, new)]`` in write order: the mode first when it changes."""
     changed = []
     if current is None or desired.mode != current.mode:
@@ -172,7 +172,7 @@ def plan_bond(desired, current):
         return ops + [_ip(current.name, f"{current.name} removed", "link", "del",
                           current.name)], False
     name = desired.name
-    changed = _changed_options(desired, current)
+    changed = changed_options(desired, current)
     ops, bounced = [], False
     if current is None:
         ops.append(_ip(name, f"{name} created", "link", "add", name, "type", "bond"))

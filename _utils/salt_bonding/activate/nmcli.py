@@ -1,0 +1,93 @@
+"""``activate: nmcli``: NetworkManager brings the changed profiles live.
+
+By the time this runs the state has made NetworkManager load the changed
+profiles (``nmcli connection load``); a removed profile is gone from it, and a
+new one on a free device may already be activating. Per bond whose files
+changed:
+
+- new: ``nmcli connection up`` of the bond's profile, then of each port and
+  VLAN profile (a port another profile holds is taken over explicitly);
+- changed, every option change one NetworkManager reapplies on an active bond
+  (the option table's ``nm_reapply``): ``nmcli device reapply`` of the bond
+  and of each VLAN kept (addresses, routes, DNS and MTU are reapplied too),
+  ``connection up`` of new ports and VLANs; not bounced;
+- changed otherwise (the mode, ``lacp_rate``, ...): ``connection up`` of the
+  bond again, which re-activates it, then of every port and VLAN: bounced;
+- removed from pillar: ``nmcli device delete`` of the bond if it still runs.
+
+Profiles are named by their UUID (``render.keyfile.profile_uuid``: the same on
+every run). After a failure, once the old files are back and loaded, a bond
+that ran before is brought up from its old profiles the same way.
+"""
+
+from ..errors import SystemFailure
+from ..networkmanager import NMCLI, RUNNING_ARGV, is_running
+from ..options import OPTIONS
+from ..render.keyfile import profile_uuid
+from .base import Activator, where
+from .kernel_plan import Operation, changed_options
+
+WAIT_SECONDS = 30  # nmcli's own wait for an activation (its default is 90)
+
+
+def _nmcli(bond, says, *args):
+    return Operation(bond, "command", (NMCLI, "-w", str(WAIT_SECONDS), *args), says)
+
+
+def _up(bond, interface, what):
+    return _nmcli(bond, f"{interface}: {what} profile activated", "connection", "up", "uuid",
+                  profile_uuid(interface))
+
+
+def _reapply(bond, device):
+    return _nmcli(bond, f"{device}: profile reapplied", "device", "reapply", device)
+
+
+def _all_up(bond):
+    return ([_up(bond.name, bond.name, "bond")]
+            + [_up(bond.name, slave, "port") for slave in bond.slaves]
+            + [_up(bond.name, vlan.device, "VLAN") for vlan in bond.vlans.values()])
+
+
+class Nmcli(Activator):
+    """NetworkManager's own activation, for bonds it manages."""
+
+    name = "nmcli"
+
+    def refusals(self, config, bonds, choice, path):
+        if choice.read_by_networkmanager:
+            return []
+        return [(where(config, name, path), (
+            f"nmcli, but NetworkManager does not read {name}'s files on this minion "
+            f"({choice.describe()}) (use activate: kernel, or networkmanager: managed)"))
+            for name in bonds]
+
+    def check(self, running):
+        returncode, stdout, stderr = running.run_command(list(RUNNING_ARGV))
+        if not is_running(returncode, stdout):
+            said = (stderr or stdout).strip() or f"exit {returncode}"
+            raise SystemFailure(f"activate: nmcli, but NetworkManager is not running here "
+                                f"({said}): start it, or use activate: none")
+
+    def plan_one(self, name, desired, before):
+        if desired is None:
+            if before is None:
+                return [], False
+            return [_nmcli(name, f"{name} removed", "device", "delete", name)], False
+        if before is None:
+            return _all_up(desired), False
+        changed = changed_options(desired, before)
+        if any(not OPTIONS[option].nm_reapply for option, _, _ in changed):
+            return _all_up(desired), True
+        ops = [_reapply(name, name)]
+        ops += [_up(name, slave, "port") for slave in desired.slaves
+                if slave not in before.slaves]
+        for vid, vlan in desired.vlans.items():
+            ops.append(_reapply(name, vlan.device) if vid in before.vlans
+                       else _up(name, vlan.device, "VLAN"))
+        return ops, False
+
+    def restore_plan(self, bond_plan, now):
+        if bond_plan.before is None:
+            return super().restore_plan(bond_plan, now)
+        return _all_up(bond_plan.before)
