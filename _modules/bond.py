@@ -12,8 +12,6 @@ The parsing and the health rules live in the ``salt_bonding`` package
 them to Salt.
 """
 
-import os
-
 import salt.utils.data
 import salt.utils.platform
 from salt.exceptions import CommandExecutionError
@@ -41,13 +39,6 @@ except ImportError:  # older Salt: pillar is plain data
 __virtualname__ = "bond"
 __func_alias__ = {"list_": "list"}
 
-# minion option -> (default, what the directory must be)
-ROOTS = {
-    "bond.procfs": ("/proc/net/bonding", "the /proc/net/bonding directory (a file per bond)"),
-    "bond.sysfs": ("/sys/class/net", "the /sys/class/net directory (a directory per link)"),
-}
-
-
 def __virtual__():
     if not salt.utils.platform.is_linux():
         return (False, "The bond execution module is only available on Linux systems.")
@@ -58,24 +49,13 @@ def __virtual__():
 
 
 def _roots():
-    """(procfs, sysfs). A root set in the minion config must be there: a monitoring
-    check pointed at nothing would otherwise report "no bonds, all ok"."""
+    """(procfs, sysfs) from the minion options; a root set there must be a directory."""
     roots = []
-    for option, (default, what) in ROOTS.items():
-        configured = __salt__["config.get"](option, "")
-        if configured in ("", None):
-            roots.append(default)  # absent by default: the driver is not loaded, no bonds
-            continue
-        configured = str(configured)
-        problem = (None if os.path.isdir(configured) and os.access(configured, os.R_OK | os.X_OK)
-                   else "is not a directory" if os.path.exists(configured)
-                   else "does not exist" if not os.path.lexists(configured)
-                   else "cannot be read")
+    for option in _status.ROOT_OPTIONS:
+        root, problem = _status.configured_root(option, __salt__["config.get"](option, ""))
         if problem:
-            raise CommandExecutionError(
-                f"minion option {option} is {configured!r}, which {problem}; "
-                f"it must be {what}")
-        roots.append(configured)
+            raise CommandExecutionError(problem)
+        roots.append(root)
     return roots
 
 
