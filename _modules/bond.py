@@ -39,6 +39,7 @@ except ImportError:  # older Salt: pillar is plain data
 __virtualname__ = "bond"
 __func_alias__ = {"list_": "list"}
 
+
 def __virtual__():
     if not salt.utils.platform.is_linux():
         return (False, "The bond execution module is only available on Linux systems.")
@@ -48,21 +49,14 @@ def __virtual__():
     return __virtualname__
 
 
-def _roots():
-    """(procfs, sysfs) from the minion options; a root set there must be a directory."""
-    roots = []
-    for option in _status.ROOT_OPTIONS:
-        root, problem = _status.configured_root(option, __salt__["config.get"](option, ""))
-        if problem:
-            raise CommandExecutionError(problem)
-        roots.append(root)
-    return roots
-
-
 def _call(function, *args):
-    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's."""
-    procfs, sysfs = _roots()
+    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's.
+
+    A root set in the minion config must be there: a monitoring check pointed
+    at nothing would otherwise report "no bonds, all ok".
+    """
     try:
+        procfs, sysfs = _status.configured_roots(lambda option: __salt__["config.get"](option, ""))
         return function(procfs, sysfs, *args)
     except _errors.BondingError as exc:
         raise CommandExecutionError(str(exc)) from None

@@ -18,7 +18,7 @@ status gives that bond an ``error`` naming the file and the reason.
 import errno
 import os
 
-from .errors import TreeError, UnknownBondError
+from .errors import RootError, TreeError, UnknownBondError
 from .modes import ACTIVE_SLAVE_MODES, PROCFS_MODE_NAMES, mode_number
 from .options import TABLE
 from .regular import NotRegularFile, read_regular
@@ -396,6 +396,18 @@ def configured_root(option, configured):
         return None, (f"minion option {option} is {configured!r}, which {problem}; "
                       f"it must be {what}")
     return configured, None
+
+
+def configured_roots(get_option):
+    """``(procfs, sysfs)`` from the minion options (``get_option(name)``: a value, or empty
+    or None when unset); ``errors.RootError`` for one set to what is not a directory."""
+    roots = []
+    for option in ROOT_OPTIONS:
+        root, problem = configured_root(option, get_option(option))
+        if problem:
+            raise RootError(option, problem)
+        roots.append(root)
+    return tuple(roots)
 
 
 def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
