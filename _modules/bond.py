@@ -12,9 +12,12 @@ The parsing and the health rules live in the ``salt_bonding`` package
 them to Salt.
 """
 
+import os
+
+import salt.utils.atomicfile
 import salt.utils.data
 import salt.utils.platform
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
@@ -22,6 +25,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
+    from salt_bonding import metrics as _metrics
     from salt_bonding import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -156,3 +160,59 @@ def health(name=None, key="bonding"):
     if verdict["status"] != "ok":
         __context__["retcode"] = 1
     return verdict
+
+
+def metrics(path=None, prefix="node_bonding"):
+    """
+    Every bond's status in the Prometheus text format, for node_exporter's
+    textfile collector.
+
+    ``<prefix>_slaves`` and ``<prefix>_active`` (label ``master``) are what
+    node_exporter's bonding collector calls ``node_bonding_slaves`` and
+    ``node_bonding_active``; added: ``_up``, ``_health`` (one series per
+    verdict), ``_partner_mac_present`` and ``_aggregator_split`` (802.3ad),
+    and per slave (label ``device``) ``_slave_up``, ``_slave_active`` and
+    ``_slave_link_failures_total``. Where node_exporter's own bonding
+    collector also runs (it does by default), give another ``prefix`` or
+    start it with ``--no-collector.bonding``: the same series from two
+    collectors make its scrapes fail.
+
+    path
+        Write the text to this file instead of returning it, and return the
+        path: an absolute path ending in ``.prom`` in the collector's
+        ``--collector.textfile.directory``. The file is replaced atomically
+        (written beside it under a name the collector does not read, then
+        renamed), so node_exporter never reads half of it.
+    prefix
+        The metric names' prefix (default ``node_bonding``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' bond.metrics
+        salt '*' bond.metrics path=/var/lib/node_exporter/textfile/bonding.prom
+        salt '*' bond.metrics prefix=salt_bonding
+    """
+    try:
+        _metrics.check_prefix(prefix)
+    except ValueError as exc:
+        raise SaltInvocationError(str(exc)) from None
+    if path is not None:
+        path = str(path)
+        if not os.path.isabs(path) or not path.endswith(".prom"):
+            raise SaltInvocationError(
+                f"path {path!r} must be an absolute path ending in .prom (node_exporter's "
+                "textfile collector reads only *.prom files)")
+        if not os.path.isdir(os.path.dirname(path)):
+            raise CommandExecutionError(
+                f"cannot write {path}: {os.path.dirname(path)} is not a directory")
+    text = _metrics.render(_read(None), prefix)
+    if path is None:
+        return text
+    try:
+        with salt.utils.atomicfile.atomic_open(path, "w") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
