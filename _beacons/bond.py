@@ -46,10 +46,12 @@ def _import_core(opts):
     Salt's loader puts the utils directories (``extmods/utils``, ``utils_dirs``)
     on ``sys.path`` while it loads execution modules and grains, but not while
     it loads beacons (``salt.loader.beacons`` gives no ``extra_module_dirs``,
-    3006 and 3008), so a synced package is not importable here by itself. The
-    beacon asks Salt for the same list the loader uses
-    (``salt.loader.utils(opts).module_dirs``) and appends the ones holding the
-    package to ``sys.path`` while it imports, as the loader does.
+    3006 and 3008). Reading the minion config adds ``utils_dirs`` for good,
+    but only those that existed then: a minion started before its first
+    ``saltutil.sync_all`` cannot import the synced package here. So the
+    beacon asks Salt for the list its loader uses
+    (``salt.loader.utils(opts).module_dirs``) and appends the directories
+    holding the package to ``sys.path`` while it imports, as the loader does.
     """
     added = []
     try:
