@@ -54,6 +54,8 @@ for step in steps:
     if step.get("capture"):
         os.unlink(procfs) if os.path.isfile(procfs) else shutil.rmtree(procfs)
         shutil.copytree(os.path.join(step["capture"], "proc", "net", "bonding"), procfs)
+    if step.get("beacons"):
+        opts["beacons"] = step["beacons"]
     if step.get("break"):
         shutil.rmtree(procfs)
         open(procfs, "w").write("not a directory\n")
@@ -135,6 +137,17 @@ def test_beacon_passes_through_salts_beacon_machinery(minion):
     assert message.startswith("bond beacon: unknown option 'bondz'")
     assert "events: unknown event 'flap'" in message
     assert not any("/bond_bad/" in tag for tags_ in map(tags, report["passes"]) for tag in tags_)
+
+
+def test_a_changed_configuration_starts_a_new_baseline(minion):
+    """``beacons.modify`` changes the configuration under the same loader (and context)."""
+    line, salt, tree = minion
+    at_startup = {"bond": [{"bonds": ["bond0"]}, {"emitatstartup": True}]}
+    report, _ = beacon_passes(line, salt, tree, [{}, {"beacons": at_startup}, {}])
+    assert report["passes"][0] == []
+    assert tags(report["passes"][1]) == ["salt/beacon/sandbox/bond/bond0/up",
+                                         "salt/beacon/sandbox/bond/bond0/health"]
+    assert report["passes"][2] == []
 
 
 @pytest.mark.parametrize("started", ["started-before-sync", "started-after-sync"])
