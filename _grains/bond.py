@@ -8,18 +8,35 @@ the files ``bond.reconciled`` writes when pillar leaves ``format`` and
       networkmanager: enabled      # enabled | installed | absent
       network_scripts: false       # initscripts' ifup for bonds installed
 
+``bonds``: each bond's mode (the kernel's name), slaves and primary, read
+from ``/proc/net/bonding`` (the minion option ``bond.procfs`` moves it);
+``{}`` without the bonding driver::
+
+    bonds:
+      bond0: {mode: 802.3ad, slaves: [ens1f0, ens1f1], primary: null}
+
 CLI Example:
 
 .. code-block:: bash
 
     salt '*' grains.get bonding_stack
     salt -G 'bonding_stack:networkmanager:enabled' state.apply bonding
+    salt -G 'bonds:bond0:mode:802.3ad' bond.health
 """
 
+import logging
+
 try:  # synced: Salt puts extmods/utils on sys.path while it loads grains
+    import salt_bonding
+
+    salt_bonding = salt_bonding.current()  # not an older copy from before a sync
+    from salt_bonding import grains as _grains
     from salt_bonding import platform as _platform
+    from salt_bonding import status as _status
 except ImportError:
     _platform = None
+
+log = logging.getLogger(__name__)
 
 __virtualname__ = "bond"
 
@@ -35,4 +52,19 @@ def bonding_stack():
     try:
         return {"bonding_stack": _platform.probe().as_grain()}
     except Exception:  # noqa: BLE001 (a grain function must never break the minion's grains)
+        return {}
+
+
+def bonds():
+    """``{"bonds": {<bond>: {"mode", "slaves", "primary"}}}`` from procfs alone (all three
+    are there; no sysfs, no command); ``{"bonds": {}}`` without the bonding driver; no
+    grain at all when the bonds cannot be read. Never raises."""
+    try:
+        procfs, problem = _status.configured_root("bond.procfs", __opts__.get("bond.procfs"))
+        if problem:
+            log.warning("grain bonds: %s", problem)
+            return {}
+        return {"bonds": _grains.bonds_grain(_status.read_status(procfs, None))}
+    except Exception as exc:  # noqa: BLE001 (a grain function must never break the grains)
+        log.warning("grain bonds: cannot read the bonds: %s", exc)
         return {}

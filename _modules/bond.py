@@ -14,9 +14,10 @@ them to Salt.
 
 import os
 
+import salt.utils.atomicfile
 import salt.utils.data
 import salt.utils.platform
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
@@ -24,6 +25,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
+    from salt_bonding import metrics as _metrics
     from salt_bonding import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -41,12 +43,6 @@ except ImportError:  # older Salt: pillar is plain data
 __virtualname__ = "bond"
 __func_alias__ = {"list_": "list"}
 
-# minion option -> (default, what the directory must be)
-ROOTS = {
-    "bond.procfs": ("/proc/net/bonding", "the /proc/net/bonding directory (a file per bond)"),
-    "bond.sysfs": ("/sys/class/net", "the /sys/class/net directory (a directory per link)"),
-}
-
 
 def __virtual__():
     if not salt.utils.platform.is_linux():
@@ -57,32 +53,14 @@ def __virtual__():
     return __virtualname__
 
 
-def _roots():
-    """(procfs, sysfs). A root set in the minion config must be there: a monitoring
-    check pointed at nothing would otherwise report "no bonds, all ok"."""
-    roots = []
-    for option, (default, what) in ROOTS.items():
-        configured = __salt__["config.get"](option, "")
-        if configured in ("", None):
-            roots.append(default)  # absent by default: the driver is not loaded, no bonds
-            continue
-        configured = str(configured)
-        problem = (None if os.path.isdir(configured) and os.access(configured, os.R_OK | os.X_OK)
-                   else "is not a directory" if os.path.exists(configured)
-                   else "does not exist" if not os.path.lexists(configured)
-                   else "cannot be read")
-        if problem:
-            raise CommandExecutionError(
-                f"minion option {option} is {configured!r}, which {problem}; "
-                f"it must be {what}")
-        roots.append(configured)
-    return roots
-
-
 def _call(function, *args):
-    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's."""
-    procfs, sysfs = _roots()
+    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's.
+
+    A root set in the minion config must be there: a monitoring check pointed
+    at nothing would otherwise report "no bonds, all ok".
+    """
     try:
+        procfs, sysfs = _status.configured_roots(lambda option: __salt__["config.get"](option, ""))
         return function(procfs, sysfs, *args)
     except _errors.BondingError as exc:
         raise CommandExecutionError(str(exc)) from None
@@ -182,3 +160,59 @@ def health(name=None, key="bonding"):
     if verdict["status"] != "ok":
         __context__["retcode"] = 1
     return verdict
+
+
+def metrics(path=None, prefix="node_bonding"):
+    """
+    Every bond's status in the Prometheus text format, for node_exporter's
+    textfile collector.
+
+    ``<prefix>_slaves`` and ``<prefix>_active`` (label ``master``) are what
+    node_exporter's bonding collector calls ``node_bonding_slaves`` and
+    ``node_bonding_active``; added: ``_up``, ``_health`` (one series per
+    verdict), ``_partner_mac_present`` and ``_aggregator_split`` (802.3ad),
+    and per slave (label ``device``) ``_slave_up``, ``_slave_active`` and
+    ``_slave_link_failures_total``. Where node_exporter's own bonding
+    collector also runs (it does by default), give another ``prefix`` or
+    start it with ``--no-collector.bonding``: the same series from two
+    collectors make its scrapes fail.
+
+    path
+        Write the text to this file instead of returning it, and return the
+        path: an absolute path ending in ``.prom`` in the collector's
+        ``--collector.textfile.directory``. The file is replaced atomically
+        (written beside it under a name the collector does not read, then
+        renamed), so node_exporter never reads half of it.
+    prefix
+        The metric names' prefix (default ``node_bonding``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' bond.metrics
+        salt '*' bond.metrics path=/var/lib/node_exporter/textfile/bonding.prom
+        salt '*' bond.metrics prefix=salt_bonding
+    """
+    try:
+        _metrics.check_prefix(prefix)
+    except ValueError as exc:
+        raise SaltInvocationError(str(exc)) from None
+    if path is not None:
+        path = str(path)
+        if not os.path.isabs(path) or not path.endswith(".prom"):
+            raise SaltInvocationError(
+                f"path {path!r} must be an absolute path ending in .prom (node_exporter's "
+                "textfile collector reads only *.prom files)")
+        if not os.path.isdir(os.path.dirname(path)):
+            raise CommandExecutionError(
+                f"cannot write {path}: {os.path.dirname(path)} is not a directory")
+    text = _metrics.render(_read(None), prefix)
+    if path is None:
+        return text
+    try:
+        with salt.utils.atomicfile.atomic_open(path, "w") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path

@@ -42,6 +42,20 @@ class UnknownBondError(UserError, LookupError):
         return (type(self), (self.name, self.existing))
 
 
+class RootError(UserError):
+    """A minion option (``bond.procfs``, ``bond.sysfs``) set to what is not a readable directory."""
+
+    def __init__(self, option, message):
+        self.option = option
+        super().__init__([(f"minion option {option}", message)])
+
+    def __str__(self):
+        return self.errors[0][1]
+
+    def __reduce__(self):
+        return (type(self), (self.option, self.errors[0][1]))
+
+
 class SystemFailure(BondingError):
     """The system failed; what was changed has been put back, or the message says not."""
 

@@ -87,11 +87,9 @@ def _lacp_problems(status):
     problems = []
     if ad["active_aggregator"] is False and status["slaves"]:
         problems.append("802.3ad bond has no active aggregator")
-    active_id = ad["aggregator_id"]
-    for name, slave in status["slaves"].items():
-        if active_id is not None and slave["aggregator_id"] not in (None, active_id):
-            problems.append(f"slave {name} is in aggregator {slave['aggregator_id']}, "
-                            f"not in the active aggregator {active_id}")
+    for name, aggregator_id in outside_active_aggregator(status).items():
+        problems.append(f"slave {name} is in aggregator {aggregator_id}, "
+                        f"not in the active aggregator {ad['aggregator_id']}")
     if ad["partner_mac"] == ZERO_MAC:
         problems.append("no LACP partner: the active aggregator's partner MAC is "
                         f"{ZERO_MAC} (is LACP configured on the switch ports?)")
@@ -108,6 +106,21 @@ def _lacp_problems(status):
                 problems.append(f"slave {name}: {side} port state {state} lacks "
                                 f"{_and(missing)}")
     return problems
+
+
+def outside_active_aggregator(status):
+    """``{slave: its aggregator ID}`` of the 802.3ad slaves that are not in the bond's
+    active aggregator (where both IDs are known): they carry no traffic."""
+    active_id = (status["ad"] or {}).get("aggregator_id")
+    if active_id is None:
+        return {}
+    return {name: slave["aggregator_id"] for name, slave in status["slaves"].items()
+            if slave["aggregator_id"] not in (None, active_id)}
+
+
+def has_partner(partner_mac):
+    """Whether an 802.3ad partner MAC names a partner (None: not known; all zero: none)."""
+    return partner_mac not in (None, ZERO_MAC)
 
 
 def _mismatch_problems(slaves):

@@ -18,7 +18,7 @@ status gives that bond an ``error`` naming the file and the reason.
 import errno
 import os
 
-from .errors import TreeError, UnknownBondError
+from .errors import RootError, TreeError, UnknownBondError
 from .modes import ACTIVE_SLAVE_MODES, PROCFS_MODE_NAMES, mode_number
 from .options import TABLE
 from .regular import NotRegularFile, read_regular
@@ -372,6 +372,44 @@ def read_options(name, sysfs_root=SYSFS_ROOT):
 
 
 # -- the tree -------------------------------------------------------------------
+# minion option -> (default, what the directory must be)
+ROOT_OPTIONS = {
+    "bond.procfs": (PROCFS_ROOT, "the /proc/net/bonding directory (a file per bond)"),
+    "bond.sysfs": (SYSFS_ROOT, "the /sys/class/net directory (a directory per link)"),
+}
+
+
+def configured_root(option, configured):
+    """``(root, None)`` for minion option ``option`` set to ``configured`` (empty or None:
+    the default), or ``(None, why not)``. A root set explicitly must be a readable
+    directory: a monitoring check pointed at nothing would otherwise say "no bonds, all ok"
+    (the default may be absent: no bonding driver, no bonds)."""
+    default, what = ROOT_OPTIONS[option]
+    if configured in ("", None):
+        return default, None
+    configured = str(configured)
+    problem = (None if os.path.isdir(configured) and os.access(configured, os.R_OK | os.X_OK)
+               else "is not a directory" if os.path.exists(configured)
+               else "does not exist" if not os.path.lexists(configured)
+               else "cannot be read")
+    if problem:
+        return None, (f"minion option {option} is {configured!r}, which {problem}; "
+                      f"it must be {what}")
+    return configured, None
+
+
+def configured_roots(get_option):
+    """``(procfs, sysfs)`` from the minion options (``get_option(name)``: a value, or empty
+    or None when unset); ``errors.RootError`` for one set to what is not a directory."""
+    roots = []
+    for option in ROOT_OPTIONS:
+        root, problem = configured_root(option, get_option(option))
+        if problem:
+            raise RootError(option, problem)
+        roots.append(root)
+    return tuple(roots)
+
+
 def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     """Sorted names of the bonds: the entries of the procfs directory.
 
@@ -387,27 +425,47 @@ def list_bonds(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
         raise TreeError(f"cannot list bonds in {procfs_root}: {exc.strerror or exc}") from None
 
 
+def read_proc(path):
+    """``(bytes, None)`` of a bond's procfs file; ``(None, None)`` when it does not exist
+    (the bond was just deleted); ``(None, {"error": why})`` when it cannot be read."""
+    try:
+        return read_regular(path), None
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, _error_entry(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def status_from_bytes(path, data):
+    """The status of one bond from the bytes of its procfs file ``path`` (sysfs not read);
+    ``{"error": why}`` when they are not a bonding status."""
+    try:
+        return status_from_proc(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return _error_entry(f"{path} is not text (byte {exc.start} is not UTF-8)")
+    except BondStatusError as exc:
+        return _error_entry(f"{path}: {exc}")
+
+
+def fill_from_sysfs(name, status, sysfs_root):
+    """:func:`merge_sysfs`, its warnings kept in ``status["warnings"]``."""
+    warnings = merge_sysfs(name, status, sysfs_root)
+    if warnings:
+        status["warnings"] = warnings
+    return status
+
+
 def read_bond(name, procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT):
     """The status of one bond; ``{"error": why}`` when its file is unreadable.
 
     None when the bond's file does not exist (the bond was just deleted).
     """
     path = os.path.join(procfs_root, name)
-    try:
-        text = read_regular(path).decode("utf-8")
-        status = status_from_proc(text)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return _error_entry(f"cannot read {path}: {exc.strerror or exc}")
-    except UnicodeDecodeError as exc:
-        return _error_entry(f"{path} is not text (byte {exc.start} is not UTF-8)")
-    except BondStatusError as exc:
-        return _error_entry(f"{path}: {exc}")
-    warnings = merge_sysfs(name, status, sysfs_root)
-    if warnings:
-        status["warnings"] = warnings
-    return status
+    data, error = read_proc(path)
+    if data is None:
+        return error
+    status = status_from_bytes(path, data)
+    return status if "error" in status else fill_from_sysfs(name, status, sysfs_root)
 
 
 def _error_entry(message):

@@ -18,24 +18,12 @@ from salt_bonding import health
 from salt_bonding.status import read_status
 
 from tests.harness.golden import GOLDEN
-from tests.harness.saltcall import REPO, SALT_CALL, SALT_CALL_3006, SaltCall
+from tests.harness.saltcall import REPO, SALT_LINES, SaltCall
 
 pytestmark = pytest.mark.functional
 
 CAPTURE = REPO / "tests" / "captures" / "802.3ad-lacp-partner"
 FORMULA_DIRS = ("_modules", "_states", "_utils", "bonding")
-SALT_LINES = {"3008": SALT_CALL, "3006": SALT_CALL_3006}
-
-
-@pytest.fixture(params=sorted(SALT_LINES))
-def salt_line(request):
-    salt_call = SALT_LINES[request.param]
-    if not salt_call.exists():
-        message = f"{salt_call} is missing: run scripts/setup"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return request.param, salt_call
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 SALT_CALL = Path(sys.executable).parent / "salt-call"
 # The other Salt line the modules must work on (scripts/setup builds it).
 SALT_CALL_3006 = REPO / ".venv-3006" / "bin" / "salt-call"
+SALT_LINES = {"3008": SALT_CALL, "3006": SALT_CALL_3006}
 
 
 # The sandbox minion says it is a RHEL 7 host (the classic recipe: ifcfg files for
