@@ -56,9 +56,8 @@ from .values import (
 
 BOOTPROTOS = ("none", "static", "dhcp")
 TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "bonds")
-# How a run brings changed bonds live (``activate/``): none (files only), kernel, nmcli.
-ACTIVATE_CHOICES = ("none", "kernel", "nmcli")
-ACTIVATE_NOT_YET = ("ifup",)
+# How a run brings changed bonds live (``activate/``): none (files only) or a back-end.
+ACTIVATE_CHOICES = ("none", "kernel", "ifup", "nmcli")
 VERIFY_KEYS = ("ping", "timeout")
 VERIFY_TIMEOUT_RANGE = (1, 300)  # seconds; the default is 5
 DEFAULT_VERIFY_TIMEOUT = 5
@@ -527,14 +526,9 @@ def _activate(value, path, findings):
     choice = value.lower() if isinstance(value, str) else None
     if choice in ACTIVATE_CHOICES:
         return choice
-    if choice in ACTIVATE_NOT_YET:
-        findings.error(path, f"activate: {choice} is not available yet: use kernel (converge "
-                             "the running kernel in place), nmcli (NetworkManager) or none "
-                             "(files only)")
-    else:
-        findings.error(path, f"invalid value {describe(value)}: expected one of "
-                             f"{', '.join(ACTIVATE_CHOICES)}{suggest(choice, ACTIVATE_CHOICES)}"
-                             f"{yaml_bool_hint(value)}")
+    findings.error(path, f"invalid value {describe(value)}: expected one of "
+                         f"{', '.join(ACTIVATE_CHOICES)}{suggest(choice, ACTIVATE_CHOICES)}"
+                         f"{yaml_bool_hint(value)}")
     return None
 
 

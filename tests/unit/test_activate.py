@@ -161,3 +161,25 @@ def test_nmcli_reactivates_for_what_networkmanager_cannot_reapply(change):
 def test_nmcli_deletes_a_removed_bond_only_when_it_runs():
     assert nmcli_plan(None, running(bond())) == (["device delete bond0"], False)
     assert nmcli_plan(None, None) == ([], False)
+
+
+# -- activate: ifup plans ----------------------------------------------------------
+def ifup_plan(desired, before):
+    from salt_bonding.activate.ifup import Ifup
+
+    operations, bounced = Ifup().plan_one("bond0", desired, before)
+    return [op.says for op in operations], bounced
+
+
+def test_ifup_brings_a_new_bond_and_its_vlans_up():
+    assert ifup_plan(bond(vlans={100: {}}), None) == (
+        ["bond0: ifup", "bond0.100: ifup"], False)
+
+
+def test_ifup_takes_a_running_bond_down_and_deletes_it_first():
+    assert ifup_plan(bond(miimon=200), running(bond())) == (
+        ["bond0: ifdown", "bond0 deleted", "bond0: ifup"], True)
+
+
+def test_ifup_leaves_a_removed_bond_to_the_kernel_planner():
+    assert ifup_plan(None, running(bond())) == (["bond0 removed"], False)

@@ -1,8 +1,9 @@
 """Activation: bringing the bonds whose files a run changed to the running system.
 
 Pillar ``activate`` (top level, or per bond) picks a back-end, a sibling
-module each: ``kernel`` (iproute2 and sysfs in place), ``nmcli``
-(NetworkManager activates the loaded profiles). Every back-end is an
+module each: ``kernel`` (iproute2 and sysfs in place), ``ifup``
+(initscripts' ifdown/ifup), ``nmcli`` (NetworkManager activates the loaded
+profiles). Every back-end is an
 :class:`~.base.Activator` that plans operations; running them, verifying the
 result (``verify``) and, on failure, putting files and kernel back are the
 same for all of them (:func:`bring_live`)::
@@ -15,11 +16,12 @@ same for all of them (:func:`bring_live`)::
 from ..errors import SystemFailure
 from . import verify
 from .base import BondPlan, Outcome
+from .ifup import Ifup
 from .kernel import Kernel
 from .nmcli import Nmcli
 from .running import Running
 
-ACTIVATORS = {activator.name: activator for activator in (Kernel(), Nmcli())}
+ACTIVATORS = {activator.name: activator for activator in (Kernel(), Ifup(), Nmcli())}
 
 __all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "plan", "refusals"]
 

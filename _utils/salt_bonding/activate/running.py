@@ -13,11 +13,15 @@ written directly under ``sysfs_root``. No Salt here.
 
 import json
 import os
+import shutil
 
 from .. import links, status
 from ..errors import SystemFailure, UnknownBondError
 
 PING_ARGV = ("ping", "-n", "-c", "1", "-W", "1")
+# Where commands are looked for, beside PATH: Salt's minion may run with a PATH
+# without the sbin directories, where ifup lives.
+SBIN = ("/usr/sbin", "/sbin")
 
 
 class Running:
@@ -67,6 +71,14 @@ class Running:
         """Whether ``address`` answers one ping within a second."""
         returncode, _, _ = self.run_command([*PING_ARGV, address])
         return returncode == 0
+
+    def require_commands(self, names, message):
+        """SystemFailure (``message`` with the first missing name) unless every command in
+        ``names`` can be found."""
+        path = os.pathsep.join([os.environ.get("PATH", ""), *SBIN])
+        for name in names:
+            if shutil.which(name, path=path) is None:
+                raise SystemFailure(message.format(name))
 
     # -- changing ------------------------------------------------------------------
     def run(self, op):

@@ -1,0 +1,56 @@
+"""``activate: ifup``: initscripts bring the changed bonds up from their new files.
+
+What the network service would do at boot, for the changed bonds only: a bond
+that runs is taken down with ``ifdown`` (initscripts flush its addresses and
+release the slaves its files name), then deleted, so that ``ifup`` creates
+it afresh and every ``BONDING_OPTS`` word applies (initscripts write options
+only to a bond without slaves, and never reset the ones a file no longer
+gives); ``ifup <bond>`` then enslaves each ``MASTER=<bond>`` slave and sets
+the addresses and routes, and ``ifup <bond>.<vid>`` brings each VLAN up. A
+bond that ran is therefore always bounced. A bond removed from pillar has no
+file left for ``ifdown``: the kernel planner deletes it.
+
+initscripts read ``/etc/sysconfig/network-scripts``, whatever the minion's
+``bond.ifcfg_dir`` says. After a failure the running bonds go back to their
+snapshot through the kernel (the files are back first).
+"""
+
+from .base import Activator, where
+from .kernel_plan import Operation, plan_bond
+
+COMMANDS = ("ifup", "ifdown")
+
+
+def _command(bond, says, *argv):
+    return Operation(bond, "command", argv, says)
+
+
+class Ifup(Activator):
+    """initscripts' ``ifdown`` / ``ifup``, for bonds network-scripts bring up."""
+
+    name = "ifup"
+
+    def refusals(self, config, bonds, choice, path):
+        if choice.format == "ifcfg" and not choice.read_by_networkmanager:
+            return []
+        return [(where(config, name, path), (
+            f"ifup, but {name}'s files here are {choice.describe()}: initscripts do not bring "
+            "them up (use activate: nmcli where NetworkManager manages the bonds, or kernel)"))
+            for name in bonds]
+
+    def check(self, running):
+        running.require_commands(COMMANDS, "activate: ifup, but initscripts' {} is not on "
+                                           "this minion (install network-scripts, or use "
+                                           "activate: kernel)")
+
+    def plan_one(self, name, desired, before):
+        if desired is None:
+            return plan_bond(None, before)
+        ops = []
+        if before is not None:
+            ops += [_command(name, f"{name}: ifdown", "ifdown", name),
+                    Operation(name, "ip", ("link", "del", name), f"{name} deleted")]
+        ops.append(_command(name, f"{name}: ifup", "ifup", name))
+        ops += [_command(name, f"{vlan.device}: ifup", "ifup", vlan.device)
+                for vlan in desired.vlans.values()]
+        return ops, before is not None
