@@ -1,28 +1,37 @@
 """``activate: kernel`` against the real bonding driver, in one user-mode-linux boot.
 
 Inside the kernel, ``salt-call state.high`` applies pillar ``live`` (given on
-the command line) step by step to one host with two veth pairs behind a
-bridged neighbour (192.0.2.1) and a third, spare pair: a bond created from
-nothing and pinging; a live option changed in place; the mode changed (the
-bond bounced, and said so); a slave swapped without a bounce; nothing done
-when nothing changed; ``test=True`` listing the operations; a change that
-fails half way (a slave that does not exist) and one that fails verification
-(an ARP monitor whose target never answers) both rolled back, kernel and files, with the
-neighbour answering again; and the bond removed with its pillar.
+the command line) step by step to one host with five veth pairs behind a
+bridged neighbour (192.0.2.1, VLAN 100: 198.51.100.1): bond0 created from
+nothing and pinging; a live option changed in place; a slave added and
+another released while a ping runs through the active one (no loss, no
+bounce); a VLAN added and removed; the mode changed (the bond bounced, and
+said so); nothing done when nothing changed; ``test=True`` listing the
+operations; a change that fails half way (a slave that does not exist), one
+that fails verification (an ARP monitor whose target never answers) and one
+that cuts the host off (an address in another subnet, caught by ``verify:
+ping``) all rolled back, kernel and files, with the neighbour answering again;
+and the bond removed with its pillar. bond1, in every step's pillar but never
+changed, is touched by none of them: same active slave, same link failure
+counts.
 """
 
 import json
+import re
 
 import pytest
 
 pytestmark = pytest.mark.kernel
 
 BOND = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100,
-        "ipaddr": "192.0.2.10", "prefix": 24}
+        "ipaddr": "192.0.2.10", "prefix": 24, "verify": {"ping": "192.0.2.1"}}
+# Never changed: through every step it keeps its active slave and link failure counts.
+BOND1 = {"mode": "active-backup", "slaves": ["vd", "ve"], "miimon": 100, "primary": "vd"}
+PING_LOG = "/run/ping-during-slave-changes"
 
 
 def apply(step_id, bonds, *extra):
-    pillar = {"live": {"activate": "kernel", "bonds": bonds}}
+    pillar = {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **bonds}}}
     return {"id": step_id, "salt": ["state.high", json.dumps({"live": {"bond": ["reconciled"]}}),
                                     f"pillar={json.dumps(pillar)}", *extra]}
 
@@ -37,20 +46,34 @@ def ping(step_id):
 
 SCENARIO = {
     "name": "activate",
-    "veths": [["va", "pa"], ["vb", "pb"], ["vc", "pc"]],
-    "neighbour": {"peers": ["pa", "pb", "pc"], "addresses": ["192.0.2.1/24"]},
+    "veths": [["va", "pa"], ["vb", "pb"], ["vc", "pc"], ["vd", "pd"], ["ve", "pe"]],
+    "neighbour": {"peers": ["pa", "pb", "pc", "pd", "pe"], "addresses": ["192.0.2.1/24"],
+                  "vlans": [{"id": 100, "addresses": ["198.51.100.1/24"]}]},
     "steps": [
         apply("create", {"bond0": BOND}),
         read("slaves-created", "/sys/class/net/bond0/bonding/slaves"),
         ping("ping-created"),
+        read("bond1-before", "/proc/net/bonding/bond1"),
         apply("same", {"bond0": BOND}),
         apply("preview", {"bond0": {**BOND, "miimon": 200}}, "test=True"),
         read("miimon-preview", "/sys/class/net/bond0/bonding/miimon"),
         apply("miimon", {"bond0": {**BOND, "miimon": 200}}),
         read("miimon-live", "/sys/class/net/bond0/bonding/miimon"),
+        # A slave added, then another released, while ping runs through the active one.
+        {"id": "ping-start", "run": ["bash", "-c", f"setsid ping -n -i 0.2 -w 20 192.0.2.1 "
+                                                   f"> {PING_LOG} 2>&1 < /dev/null &"]},
+        apply("add", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vb", "vc"]}}),
+        read("slaves-added", "/sys/class/net/bond0/bonding/slaves"),
         apply("swap", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"]}}),
         read("slaves-swapped", "/sys/class/net/bond0/bonding/slaves"),
+        {"id": "ping-during", "run": ["bash", "-c", f"while pgrep -x ping >/dev/null; do "
+                                                    f"sleep 0.5; done; tail -2 {PING_LOG}"]},
         ping("ping-swapped"),
+        apply("add-vlan", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "vlans": {
+            100: {"ipaddr": "198.51.100.10", "prefix": 24}}}}),
+        {"id": "ping-vlan", "run": ["ping", "-c1", "-w10", "198.51.100.1"]},
+        apply("remove-vlan", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"]}}),
+        {"id": "vlan-gone", "run": ["ip", "link", "show", "bond0.100"]},
         apply("mode", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"],
                                  "mode": "balance-xor", "xmit_hash_policy": "layer2+3"}}),
         read("mode-live", "/sys/class/net/bond0/bonding/mode"),
@@ -70,6 +93,13 @@ SCENARIO = {
         read("mode-after-unanswered", "/sys/class/net/bond0/bonding/mode"),
         read("arp-after-unanswered", "/sys/class/net/bond0/bonding/arp_interval"),
         ping("ping-after-unanswered"),
+        # Cuts the host off: an address in another subnet; verify: ping catches it.
+        apply("wrong-address", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"],
+                                          "mode": "balance-xor", "xmit_hash_policy": "layer2+3",
+                                          "ipaddr": "203.0.113.10"}}),
+        {"id": "addr-after-wrong", "run": ["ip", "-j", "addr", "show", "dev", "bond0"]},
+        ping("ping-after-wrong"),
+        read("bond1-after", "/proc/net/bonding/bond1"),
         apply("remove", {}),
         {"id": "gone", "run": ["ip", "link", "show", "bond0"]},
     ],
@@ -119,13 +149,29 @@ def test_a_live_option_changes_in_place(result):
     assert result.stdout("miimon-live") == "200\n"
 
 
-def test_a_slave_is_swapped_without_a_bounce(result):
+def test_slaves_are_added_and_released_without_a_bounce_or_a_lost_ping(result):
+    added = state(result, "add")
+    assert added["changes"]["live"]["bond0"] == {"done": [
+        "bond0: vc down to be enslaved", "bond0: vc enslaved"], "bounced": False}
+    assert result.stdout("slaves-added").split() == ["va", "vb", "vc"]
     swapped = state(result, "swap")
-    assert swapped["changes"]["live"]["bond0"] == {"done": [
-        "bond0: vb released", "bond0: vc down to be enslaved", "bond0: vc enslaved"],
-        "bounced": False}
+    assert swapped["changes"]["live"]["bond0"] == {"done": ["bond0: vb released"],
+                                                   "bounced": False}
     assert result.stdout("slaves-swapped").split() == ["va", "vc"]
+    assert " 0% packet loss" in result.stdout_ok("ping-during"), result.stdout("ping-during")
     assert " 0% packet loss" in result.stdout_ok("ping-swapped")
+
+
+def test_a_vlan_is_added_and_removed_in_place(result):
+    added = state(result, "add-vlan")
+    assert added["changes"]["live"]["bond0"] == {"done": [
+        "bond0.100 created (VLAN 100 on bond0)", "bond0.100 up",
+        "bond0.100: address 198.51.100.10/24 added"], "bounced": False}
+    assert " 0% packet loss" in result.stdout_ok("ping-vlan")
+    removed = state(result, "remove-vlan")
+    assert removed["changes"]["live"]["bond0"] == {"done": ["bond0.100 removed"],
+                                                   "bounced": False}
+    assert result.step("vlan-gone")["rc"] != 0
 
 
 def test_a_mode_change_bounces_the_bond_and_says_so(result):
@@ -157,6 +203,32 @@ def test_a_change_that_fails_verification_is_rolled_back(result):
     assert result.stdout("mode-after-unanswered") == "balance-xor 2\n"
     assert result.stdout("arp-after-unanswered") == "0\n"
     assert " 0% packet loss" in result.stdout_ok("ping-after-unanswered")
+
+
+def test_an_address_that_cuts_the_host_off_is_rolled_back(result):
+    failed = state(result, "wrong-address", rc=1)
+    assert failed["result"] is False and failed["changes"] == {}
+    assert failed["comment"].startswith(
+        "verification failed: 192.0.2.1 unreachable through bond0 after 5 s"), failed["comment"]
+    assert "rolled back the kernel (bond0)" in failed["comment"]
+    (link,) = json.loads(result.stdout_ok("addr-after-wrong"))
+    assert [a["local"] for a in link["addr_info"] if a["family"] == "inet"] == ["192.0.2.10"]
+    assert " 0% packet loss" in result.stdout_ok("ping-after-wrong")
+
+
+def failures(proc_text):
+    return dict(re.findall(r"Slave Interface: (\S+)\n(?:.*\n)*?Link Failure Count: (\d+)",
+                           proc_text))
+
+
+def test_an_unchanged_bond_keeps_its_active_slave_and_counts_throughout(result):
+    before, after = result.stdout("bond1-before"), result.stdout("bond1-after")
+    assert "Currently Active Slave: vd" in before and "Currently Active Slave: vd" in after
+    assert failures(after) == failures(before) == {"vd": "0", "ve": "0"}
+    created = state(result, "create")
+    assert sorted(created["changes"]["live"]) == ["bond0", "bond1"]
+    for step_id in ("miimon", "add", "swap", "mode"):
+        assert list(state(result, step_id)["changes"]["live"]) == ["bond0"]
 
 
 def test_a_bond_removed_from_pillar_leaves_the_kernel(result):
