@@ -47,6 +47,7 @@ Why the odd launch: see ``noxstate.py`` (hosts with AMX) and the
 GLIBC_TUNABLES below.
 """
 
+import fcntl
 import json
 import os
 import pwd
@@ -54,6 +55,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -63,6 +65,7 @@ from tests.harness.saltcall import minion_config
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent
 UML_BINARY = Path("/usr/bin/linux.uml")
+BOOT_LOCK = Path(tempfile.gettempdir()) / "salt-bonding-uml.lock"
 UML_MODULES = Path("/usr/lib/uml/modules")
 NEEDED_COMMANDS = ("ip", "modprobe", "setpriv", "ping")
 # For ``nm`` steps: the daemon, its client, a D-Bus daemon for its bus, and the
@@ -321,6 +324,13 @@ class Uml:
         return script
 
     def _boot(self, work, results_path, extra_paths):
+        # One boot at a time on this machine (two cores: two kernels starve each other's
+        # timers, and the tests measure link monitors), whoever started it.
+        with open(BOOT_LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._boot_locked(work, results_path, extra_paths)
+
+    def _boot_locked(self, work, results_path, extra_paths):
         script = self._init_script(work, results_path, extra_paths)
         argv = [
             str(UML_BINARY), f"mem={self.mem}", "rootfstype=hostfs", "rw",
