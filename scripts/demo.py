@@ -1,6 +1,8 @@
 """The main job, masterless, into ./sandbox. Run through scripts/demo."""
 
 import argparse
+import copy
+import json
 import os
 import shutil
 import sys
@@ -96,15 +98,46 @@ def same_pillar_on_rhel9(host, sandbox):
     return rc == 0 and not any(salt.ifcfg_dir.iterdir())
 
 
-def pillar_bonds(salt):
-    """The host's bonds, validated as the state saw them."""
+def host_pillar(salt):
+    """The host's ``bonding`` pillar, and its bonds validated as the state saw them."""
     from salt_bonding import schema
 
     _, pillar = salt.run("pillar.get", "bonding", "unmask=True")
-    return schema.validate(pillar).bonds
+    return pillar, schema.validate(pillar).bonds
 
 
-def uml_scenario(bonds):
+def live_steps(pillar, bonds):
+    """The host's pillar applied with ``activate: kernel`` (bonds with DHCP stay files-only:
+    the kernel back-end runs no DHCP client) over the bonds as they ran before; then the
+    first bond's miimon raised, brought live in place; then a slave that does not exist
+    added to it: rolled back, kernel and files."""
+    live = copy.deepcopy(pillar)
+    for name, bond in live["bonds"].items():
+        dhcp = bonds[name].bootproto == "dhcp" or any(
+            vlan.bootproto == "dhcp" for vlan in bonds[name].vlans.values())
+        bond["activate"] = "none" if dhcp else "kernel"
+    first = next(iter(live["bonds"]))
+    changed = copy.deepcopy(live)
+    changed["bonds"][first]["miimon"] = int(bonds[first].options.get("miimon", 0)) + 100
+    broken = copy.deepcopy(changed)
+    broken["bonds"][first]["slaves"] = [*bonds[first].slaves, "ens9f9"]
+
+    def apply(step_id, value):
+        return {"id": step_id, "salt": ["state.high",
+                                        json.dumps({"live": {"bond": ["reconciled"]}}),
+                                        f"pillar={json.dumps({'live': value})}"]}
+
+    return [apply("live", live), apply("live-change", changed), apply("live-broken", broken)]
+
+
+LIVE_TITLES = (
+    ("live", "state.apply with activate: kernel, over the bonds as they ran before"),
+    ("live-change", "miimon of the first bond raised: brought live in place"),
+    ("live-broken", "a slave that does not exist added to the first bond: rolled back"),
+)
+
+
+def uml_scenario(bonds, pillar):
     """The host's bonds over veth pairs; an 802.3ad bond gets a partner bond on the far
     ends, standing in for the switch, so LACP really negotiates."""
     scenario = {"name": "demo", "bonds": [], "steps": []}
@@ -130,6 +163,7 @@ def uml_scenario(bonds):
     scenario["steps"] = [
         *waits,
         {"sleep": 1.5},
+        *live_steps(pillar, bonds),
         {"id": "status", "salt": ["bond.status"]},
         {"id": "health", "salt": ["bond.health"]},
         {"ip": ["link", "set", "peer00", "down"]},
@@ -140,13 +174,19 @@ def uml_scenario(bonds):
 
 
 def status_in_uml(salt):
-    bonds = pillar_bonds(salt)
-    scenario, first_slave = uml_scenario(bonds)
+    pillar, bonds = host_pillar(salt)
+    scenario, first_slave = uml_scenario(bonds, pillar)
     heading("live status: the real bonding driver in a user-mode-linux kernel")
     print("Booting user-mode-linux and building this host's bonds over veth pairs "
           "(an 802.3ad bond's switch is played by a partner bond, switchN) ...", flush=True)
     run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run([scenario])
     result = run["demo"]
+    for step, title in LIVE_TITLES:
+        states, retcode = result.salt(step)
+        (state,) = states.values()
+        heading(f"{title}   (salt-call exit code {retcode})")
+        show_yaml({"result": state["result"], "comment": state["comment"],
+                   "live": state["changes"].get("live", {})})
     for step, title in (("status", "bond.status"), ("health", "bond.health"),
                         ("health-after", f"bond.health after the peer of {first_slave} "
                                          "went down")):

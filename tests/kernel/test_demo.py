@@ -35,6 +35,18 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
     assert "Files: ifcfg files for network-scripts (NM_CONTROLLED=no); why: CentOS 7" in \
         out.split("=== files written")[0]
     assert "user-mode-linux kernel" in out  # says which bonds it shows
+    live = out.split("=== state.apply with activate: kernel")[1].split("\n=== ")[0]
+    assert "(salt-call exit code 0)" in live and "result: true" in live
+    assert "bond0 is live and verified." in live
+    for done in ("bond0: MTU 9000", "bond0.100 created (VLAN 100 on bond0)",
+                 "bond0.100: address 198.51.100.20/24 added",
+                 "bond0.200: address 203.0.113.20/24 added"):
+        assert f"- '{done}'" in live or f"- {done}" in live, live
+    change = out.split("=== miimon of the first bond raised")[1].split("\n=== ")[0]
+    assert "result: true" in change and "bond0: miimon 100 -> 200" in change
+    broken = out.split("=== a slave that does not exist added")[1].split("\n=== ")[0]
+    assert "(salt-call exit code 1)" in broken and "result: false" in broken
+    assert "rolled back the kernel (bond0)" in broken
     health, after = out.split("=== bond.health   (salt-call exit code 0) ===")[1].split(
         "=== bond.health after the peer of ens1f0 went down   (salt-call exit code 1) ===")
     assert health.lstrip().startswith("status: ok")

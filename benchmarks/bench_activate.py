@@ -1,0 +1,201 @@
+"""What ``activate: kernel`` costs, against the bare ``ip`` commands, in the real kernel.
+
+One user-mode-linux boot (``tests/harness/uml.py``): three veth pairs behind a
+bridged neighbour (192.0.2.1). Inside, alternating, ``--repeat`` times each:
+
+* **new bond**: bond9 (active-backup, va + vb, miimon 100, 192.0.2.10/24) created
+  by the activation library exactly as the state runs it (``activate.plan`` from
+  a snapshot, then ``activate.bring_live``: the operations, then verification),
+  against the **floor**: the same change as bare commands in one bash script,
+  timed with ``$EPOCHREALTIME`` (``ip link add``, sysfs writes, ``ip link set``
+  ...). After the floor, the time until the kernel shows the bond MII up with
+  an active slave is the bond's own **settle** time.
+* **one slave added** to running bond9 (vc): the same, the floor being
+  ``ip link set vc down; echo +vc > .../bonding/slaves``.
+
+Ours is split into planning (snapshot + plan), running the operations, and
+verifying (which first waits ``verify.settle_seconds``: at least 1 s, the time
+the link monitors need to judge a slave, then reads the kernel back). The
+ratio compares ours without that wait to the floor; the wait is reported
+apart. Target (issue #10): within 2x the floor plus the bond's own settle time.
+
+Run: ``.venv/bin/python benchmarks/bench_activate.py [--repeat 5]`` (about a
+minute). Prints a table and writes ``benchmarks/results/bench_activate.json``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "_utils"))
+sys.path.insert(0, str(REPO))
+
+RESULTS = REPO / "benchmarks" / "results"
+SETTINGS = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100,
+            "ipaddr": "192.0.2.10", "prefix": 24}
+FLOOR_NEW = """
+s=$EPOCHREALTIME
+ip link add bond9 type bond
+echo active-backup > /sys/class/net/bond9/bonding/mode
+echo 100 > /sys/class/net/bond9/bonding/miimon
+ip link set bond9 up
+ip link set va down
+echo +va > /sys/class/net/bond9/bonding/slaves
+ip link set vb down
+echo +vb > /sys/class/net/bond9/bonding/slaves
+ip addr add 192.0.2.10/24 dev bond9
+e=$EPOCHREALTIME
+echo "$s $e"
+"""
+FLOOR_ADD = """
+s=$EPOCHREALTIME
+ip link set vc down
+echo +vc > /sys/class/net/bond9/bonding/slaves
+e=$EPOCHREALTIME
+echo "$s $e"
+"""
+
+
+# -- inside the kernel -----------------------------------------------------------------
+def _run(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _floor(script):
+    start, end = subprocess.run(["bash", "-c", script], check=True, capture_output=True,
+                                text=True).stdout.split()
+    return float(end) - float(start)
+
+
+def _settled(deadline=10.0):
+    """Seconds until bond9 has an active slave and MII up (read from sysfs)."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        active = Path("/sys/class/net/bond9/bonding/active_slave").read_text().strip()
+        mii = Path("/sys/class/net/bond9/bonding/mii_status").read_text().strip()
+        if active and mii == "up":
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise RuntimeError("bond9 did not settle")
+
+
+def _delete():
+    subprocess.run(["ip", "link", "del", "bond9"], check=False, capture_output=True)
+
+
+def _ours(desired):
+    """``(plan s, operations s, verification s)`` of one activation of ``desired``."""
+    from salt_bonding import activate
+
+    timed = {"run": 0.0}
+    running = activate.Running(_run)
+    plain_run = running.run
+
+    def run(op):
+        start = time.perf_counter()
+        plain_run(op)
+        timed["run"] += time.perf_counter() - start
+
+    running.run = run
+    start = time.perf_counter()
+    plans = activate.plan(running, {"kernel": {"bond9": desired}})
+    planned = time.perf_counter()
+    outcome = activate.bring_live(running, plans, lambda: ("nothing", True))
+    total = time.perf_counter() - planned
+    if outcome.failed:
+        raise RuntimeError(outcome.failed)
+    return planned - start, timed["run"], total - timed["run"]
+
+
+def inside(out, repeat):
+    from salt_bonding import schema
+    from salt_bonding.activate import verify
+
+    new = schema.validate_bond("bond9", SETTINGS)
+    added = schema.validate_bond("bond9", {**SETTINGS, "slaves": ["va", "vb", "vc"]})
+    rows = {"new": [], "add": []}
+    for _ in range(repeat):
+        _delete()
+        floor = _floor(FLOOR_NEW)
+        settle = _settled()
+        _delete()
+        rows["new"].append({"floor": floor, "settle": settle, "ours": _ours(new)})
+        floor = _floor(FLOOR_ADD)
+        settle = _settled()
+        subprocess.run(["bash", "-c", "echo -vc > /sys/class/net/bond9/bonding/slaves"],
+                       check=True)
+        rows["add"].append({"floor": floor, "settle": settle, "ours": _ours(added)})
+        subprocess.run(["bash", "-c", "echo -vc > /sys/class/net/bond9/bonding/slaves"],
+                       check=True)
+    _delete()
+    Path(out).write_text(json.dumps({"rows": rows,
+                                     "settle_wait": verify.settle_seconds(new)}))
+
+
+# -- on the host -----------------------------------------------------------------------
+def summary(samples, settle_wait):
+    median = statistics.median
+    floor = median(s["floor"] for s in samples)
+    plan = median(s["ours"][0] for s in samples)
+    ops = median(s["ours"][1] for s in samples)
+    verification = median(s["ours"][2] for s in samples)
+    checking = verification - settle_wait  # reading the kernel back, after the wait
+    return {"floor_s": floor, "settle_s": median(s["settle"] for s in samples),
+            "plan_s": plan, "operations_s": ops, "verify_s": verification,
+            "verify_wait_s": settle_wait, "verify_check_s": checking,
+            "ratio_without_wait": (plan + ops + checking) / floor,
+            "ratio_operations": ops / floor}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--inside")
+    args = parser.parse_args()
+    if args.inside:
+        return inside(args.inside, args.repeat)
+    from tests.harness.uml import Uml
+
+    work = Path(tempfile.mkdtemp(prefix="bench-activate-"))
+    out = work / "inside.json"
+    scenario = {
+        "name": "bench",
+        "veths": [["va", "pa"], ["vb", "pb"], ["vc", "pc"]],
+        "neighbour": {"peers": ["pa", "pb", "pc"], "addresses": ["192.0.2.1/24"]},
+        "steps": [{"id": "bench", "timeout": 600,
+                   "run": [sys.executable, __file__, "--inside", str(out),
+                           "--repeat", str(args.repeat)]}],
+    }
+    result = Uml(work).run([scenario])["bench"]
+    result.stdout_ok("bench")
+    data = json.loads(out.read_text())
+    table = {kind: summary(samples, data["settle_wait"]) for kind, samples in
+             data["rows"].items()}
+    print(f"{'change':<8} {'floor ms':>9} {'settle ms':>10} {'plan ms':>8} {'ops ms':>7} "
+          f"{'verify ms':>10} {'(wait)':>7} {'ratio':>6} {'ops/floor':>10}")
+    for kind, row in table.items():
+        print(f"{kind:<8} {row['floor_s'] * 1e3:>9.1f} {row['settle_s'] * 1e3:>10.1f} "
+              f"{row['plan_s'] * 1e3:>8.1f} {row['operations_s'] * 1e3:>7.1f} "
+              f"{row['verify_s'] * 1e3:>10.1f} {row['verify_wait_s'] * 1e3:>7.0f} "
+              f"{row['ratio_without_wait']:>6.2f} {row['ratio_operations']:>10.2f}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "bench_activate.json"
+    path.write_text(json.dumps({
+        "benchmark": "bench_activate", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "repeat": args.repeat, "summary": table, "samples": data["rows"]}, indent=1))
+    print(f"wrote {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
