@@ -23,9 +23,14 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
+    from salt_bonding import activate as _activate
+    from salt_bonding import drift as _drift
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
     from salt_bonding import metrics as _metrics
+    from salt_bonding import plan as _plan
+    from salt_bonding import platform as _platform
+    from salt_bonding import render as _render
     from salt_bonding import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -216,3 +221,52 @@ def metrics(path=None, prefix="node_bonding"):
     except OSError as exc:
         raise CommandExecutionError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _run_command(argv):
+    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True,
+                                     output_loglevel="debug")
+    return result["retcode"], result["stdout"], result["stderr"]
+
+
+def verify(name="bonding"):
+    """
+    Drift: the pillar against the files on disk and the running kernel.
+
+    Per bond of ``pillar[name]`` (the same key as the ``bond.reconciled``
+    state): ``files``, the files that state would create (missing), change
+    (changed by hand) or remove (left over); ``kernel``, what the running
+    kernel does not do of the pillar (mode, options, slaves, MII, an active
+    slave; MTU, addresses, default routes, VLANs), read as ``bond.status``
+    and activation read it. ``host``: the modprobe file; ``unknown``: bonds
+    the kernel runs that pillar does not give. ``drifted`` is true, and
+    ``salt-call`` exits 1, when anything differs. Nothing is written.
+
+    name
+        The pillar key (default ``bonding``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' bond.verify
+        salt-call bond.verify || echo "bonds drifted from pillar"
+        salt '*' bond.verify name=storage --out=json
+    """
+    pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
+    try:
+        plan = _plan.plan_reconciled(
+            pillar_value, name, _render.Locations.from_options(__salt__["config.get"]),
+            grains=_platform.os_grains(__grains__),
+            stack=_platform.stack_from_grains(__grains__))
+        procfs, sysfs = _status.configured_roots(
+            lambda option: __salt__["config.get"](option, ""))
+        running = _activate.Running(_run_command, sysfs_root=sysfs, procfs_root=procfs)
+        snapshot = running.snapshot(sorted(plan.config.bonds))
+        statuses = _status.read_status(procfs, sysfs)
+    except _errors.BondingError as exc:
+        raise CommandExecutionError(str(exc)) from None
+    found = _drift.report(plan, snapshot, statuses)
+    if found["drifted"]:
+        __context__["retcode"] = 1
+    return found

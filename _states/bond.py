@@ -74,9 +74,6 @@ except ImportError:  # older Salt: pillar is plain data
 
 __virtualname__ = "bond"
 
-DEFAULT_IFCFG_DIR = "/etc/sysconfig/network-scripts"
-DEFAULT_KEYFILE_DIR = "/etc/NetworkManager/system-connections"
-DEFAULT_MODPROBE_CONF = "/etc/modprobe.d/bonding.conf"
 NETWORKMANAGER_SERVICE = "NetworkManager"
 DEFAULT_LOCK_TIMEOUT = 120  # seconds a run waits for another run of these states
 
@@ -93,24 +90,15 @@ def __virtual__():
 def _locations():
     """Where each format goes on this minion, from the minion options; the run's format
     (pillar ``format``, default ``auto``: from the grains) picks one."""
-    return _render.Locations(
-        directories={
-            "ifcfg": __salt__["config.get"]("bond.ifcfg_dir", DEFAULT_IFCFG_DIR),
-            "keyfile": __salt__["config.get"]("bond.keyfile_dir", DEFAULT_KEYFILE_DIR),
-        },
-        modprobe_conf=__salt__["config.get"]("bond.modprobe_conf", DEFAULT_MODPROBE_CONF),
-    )
+    return _render.Locations.from_options(__salt__["config.get"])
 
 
 def _grains():
-    return {key: __grains__.get(key) for key in ("os", "os_family", "osmajorrelease")}
+    return _platform.os_grains(__grains__)
 
 
 def _stack():
-    """What reads network files here: the ``bonding_stack`` grain (``_grains/bond.py``),
-    or the same probe when that grain is not synced."""
-    return (_platform.Stack.from_grain(__grains__.get("bonding_stack"))
-            or _platform.probe())
+    return _platform.stack_from_grains(__grains__)
 
 
 def _run(name, holder, destination, make_plan, done_comment, extra=None):

@@ -65,6 +65,20 @@ class Stack:
         return {"networkmanager": self.networkmanager, "network_scripts": self.network_scripts}
 
 
+OS_GRAINS = ("os", "os_family", "osmajorrelease")  # what choose() reads of the grains
+
+
+def os_grains(grains):
+    """The grains :func:`choose` reads, from a minion's grains."""
+    return {key: grains.get(key) for key in OS_GRAINS}
+
+
+def stack_from_grains(grains):
+    """What reads network files on the minion: its ``bonding_stack`` grain
+    (``_grains/bond.py``), or the same probe when that grain is not synced."""
+    return Stack.from_grain(grains.get("bonding_stack")) or probe()
+
+
 def probe(root="/"):
     """The minion's :class:`Stack`, from the files its packages install under ``root``."""
     def there(relative):

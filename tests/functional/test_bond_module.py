@@ -216,3 +216,31 @@ def test_not_on_linux(monkeypatch):
     assert "only available on Linux" in reason
     monkeypatch.setattr(salt.utils.platform, "is_linux", lambda: True)
     assert module.__virtual__() == "bond"
+
+
+def test_verify_reports_drift_from_pillar_and_exits_1(tmp_path):
+    """``bond.verify`` through Salt's loader on this host (no bonding driver: the pillar's
+    bond is not in the kernel): files missing, then written by the state and none
+    missing, then one edited by hand; the capture's bonds pillar does not give are
+    ``unknown``; a bad pillar is a clear error."""
+    salt = sandbox(tmp_path, **capture_roots("802.3ad-lacp-partner"))
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "slaves": ["eth0"], "miimon": 100}}}})
+    rc, found = salt.run("bond.verify")
+    assert rc == 1 and found["drifted"] is True, found
+    assert found["bonds"]["bond0"] == {
+        "files": [f"{salt.ifcfg_dir}/ifcfg-{name}: missing" for name in ("bond0", "eth0")],
+        "kernel": ["bond0: not in the kernel"]}
+    assert found["unknown"] == ["bond1", "bond2"]
+    assert salt.run("state.apply", "bonding")[0] == 0
+    rc, found = salt.run("bond.verify")
+    assert rc == 1 and found["bonds"]["bond0"]["files"] == [] and found["host"] == []
+    (salt.ifcfg_dir / "ifcfg-eth0").write_text("DEVICE=eth0\n")
+    rc, found = salt.run("bond.verify")
+    assert found["bonds"]["bond0"]["files"] == [
+        f"{salt.ifcfg_dir}/ifcfg-eth0: differs from pillar (changed by hand?)"]
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {"mode": "active-backup",
+                                                     "slaves": ["eth0"], "miimon": "often"}}}})
+    proc = salt_call_raw(salt, "bond.verify")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr + proc.stdout
+    assert "bonding:bonds:bond0:miimon" in proc.stderr + proc.stdout

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.functional
 
 def test_every_execution_function_has_a_cli_example(salt_call):
     _, docs = salt_call.run("sys.doc", "bond")
-    assert set(docs) == {"bond.list", "bond.status", "bond.health", "bond.metrics"}
+    assert set(docs) == {"bond.list", "bond.status", "bond.health", "bond.metrics",
+                         "bond.verify"}
     for function, doc in docs.items():
         assert "CLI Example:" in doc, function
         assert f"salt '*' {function}" in doc, function

@@ -28,6 +28,11 @@ BOND = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100,
 # Never changed: through every step it keeps its active slave and link failure counts.
 BOND1 = {"mode": "active-backup", "slaves": ["vd", "ve"], "miimon": 100, "primary": "vd"}
 PING_LOG = "/run/ping-during-slave-changes"
+MIIMON = "/sys/class/net/bond0/bonding/miimon"
+IFCFG = "/run/bond-activate/network-scripts"  # bond.ifcfg_dir, a tmpfs inside the kernel
+# What the "mode" step applies: also the minion's pillar, for bond.verify right after it.
+AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "balance-xor",
+                        "xmit_hash_policy": "layer2+3"}}
 
 
 def apply(step_id, bonds, *extra):
@@ -50,6 +55,7 @@ SCENARIO = {
     "neighbour": {"peers": ["pa", "pb", "pc", "pd", "pe"], "addresses": ["192.0.2.1/24"],
                   "vlans": [{"id": 100, "addresses": ["198.51.100.1/24"]}]},
     "steps": [
+        {"id": "mkdir", "run": ["mkdir", "-p", IFCFG]},
         apply("create", {"bond0": BOND}),
         read("slaves-created", "/sys/class/net/bond0/bonding/slaves"),
         ping("ping-created"),
@@ -74,10 +80,16 @@ SCENARIO = {
         {"id": "ping-vlan", "run": ["ping", "-c1", "-w10", "198.51.100.1"]},
         apply("remove-vlan", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"]}}),
         {"id": "vlan-gone", "run": ["ip", "link", "show", "bond0.100"]},
-        apply("mode", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"],
-                                 "mode": "balance-xor", "xmit_hash_policy": "layer2+3"}}),
+        apply("mode", AFTER_MODE),
         read("mode-live", "/sys/class/net/bond0/bonding/mode"),
         ping("ping-mode"),
+        # Drift: none after the apply; then miimon changed in sysfs and a file by hand.
+        {"id": "verify-clean", "salt": ["bond.verify", "name=live"]},
+        {"id": "by-hand", "run": ["bash", "-c", f"echo 300 > {MIIMON} && "
+                                                f"echo MTU=9000 >> {IFCFG}/ifcfg-vc"]},
+        {"id": "verify-drift", "salt": ["bond.verify", "name=live"]},
+        {"id": "undo", "run": ["bash", "-c", f"echo 200 > {MIIMON} && "
+                                             f"sed -i '/^MTU=9000$/d' {IFCFG}/ifcfg-vc"]},
         # Fails half way: a slave that is not there. Kernel and files go back.
         apply("missing-slave", {"bond0": {**BOND, "miimon": 300, "slaves": ["va", "vx"]}}),
         read("mode-after-missing", "/sys/class/net/bond0/bonding/mode"),
@@ -108,7 +120,8 @@ SCENARIO = {
 
 @pytest.fixture(scope="module")
 def result(uml, tmp_path_factory):
-    return uml.run([SCENARIO])["activate"]
+    pillar = {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **AFTER_MODE}}}
+    return uml.run([SCENARIO], pillar=pillar, minion_opts={"bond.ifcfg_dir": IFCFG})["activate"]
 
 
 def state(result, step_id, rc=0):
@@ -229,6 +242,21 @@ def test_an_unchanged_bond_keeps_its_active_slave_and_counts_throughout(result):
     assert sorted(created["changes"]["live"]) == ["bond0", "bond1"]
     for step_id in ("miimon", "add", "swap", "mode"):
         assert list(state(result, step_id)["changes"]["live"]) == ["bond0"]
+
+
+def test_verify_finds_no_drift_after_an_apply_and_what_was_changed_by_hand(result):
+    clean, retcode = result.salt("verify-clean")
+    assert retcode == 0 and clean["drifted"] is False, clean
+    assert clean["bonds"] == {"bond0": {"files": [], "kernel": []},
+                              "bond1": {"files": [], "kernel": []}}
+    drift, retcode = result.salt("verify-drift")
+    assert retcode == 1 and drift["drifted"] is True, drift
+    assert drift["bonds"]["bond0"] == {
+        "files": [f"{IFCFG}/ifcfg-vc: differs from pillar (changed by hand?)"],
+        "kernel": ["bond0: still to do: bond0: miimon 300 -> 200",
+                   "bond0 miimon 300, desired 200"]}, drift
+    assert drift["bonds"]["bond1"] == {"files": [], "kernel": []}
+    assert drift["unknown"] == [] and drift["host"] == []
 
 
 def test_a_bond_removed_from_pillar_leaves_the_kernel(result):

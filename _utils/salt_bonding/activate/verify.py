@@ -30,16 +30,31 @@ def settle_seconds(bond):
     return max(1.0, 2 * max(waits) / 1000)
 
 
+def bond_problems(desired, current, live):
+    """What the kernel does not do of ``desired`` (a model.Bond): ``current`` is the bond
+    as ``Running.snapshot`` read it (None: absent), ``live`` as ``bond.status`` did. The
+    one comparison of desired against running that activation's verification and
+    ``bond.verify`` share: ``compare.differences`` (mode, every option given, slaves, MII
+    up, an active slave) and whatever the kernel planner would still do (MTU, addresses,
+    routes, VLANs)."""
+    if current is None:
+        return [f"{desired.name}: not in the kernel"]
+    left, _ = plan_bond(desired, current)
+    return ([f"{desired.name}: still to do: {op.says}" for op in left]
+            + [str(d) for d in compare.differences(desired, live)])
+
+
 def kernel_problems(running, plans):
     """What the kernel does not do yet for ``plans`` (``[]``: all of it)."""
     now = running.snapshot([p.name for p in plans])
     found = []
     for bond_plan in plans:
-        left, _ = plan_bond(bond_plan.desired, now[bond_plan.name])
-        found += [f"{bond_plan.name}: still to do: {op.says}" for op in left]
-        if bond_plan.desired is not None:
-            found += [str(d) for d in compare.differences(bond_plan.desired,
-                                                          running.status(bond_plan.name))]
+        if bond_plan.desired is None:
+            if now[bond_plan.name] is not None:
+                found.append(f"{bond_plan.name}: still in the kernel")
+            continue
+        found += bond_problems(bond_plan.desired, now[bond_plan.name],
+                               running.status(bond_plan.name))
     return found
 
 

@@ -143,6 +143,18 @@ class Locations:
     modprobe_conf: str
     fixed_format = None  # the format follows pillar and platform
 
+    # The minion options, with their defaults: format -> (option, default directory).
+    OPTIONS = {"ifcfg": ("bond.ifcfg_dir", "/etc/sysconfig/network-scripts"),
+               "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections")}
+    MODPROBE_OPTION = ("bond.modprobe_conf", "/etc/modprobe.d/bonding.conf")
+
+    @classmethod
+    def from_options(cls, get):
+        """The minion's locations; ``get(option, default)`` reads its config (Salt's
+        ``config.get``)."""
+        return cls({fmt: get(*option) for fmt, option in cls.OPTIONS.items()},
+                   get(*cls.MODPROBE_OPTION))
+
     def choose(self, file_format):
         others = tuple((other, directory) for other, directory in self.directories.items()
                        if other != file_format)
