@@ -183,3 +183,19 @@ def test_ifup_takes_a_running_bond_down_and_deletes_it_first():
 
 def test_ifup_leaves_a_removed_bond_to_the_kernel_planner():
     assert ifup_plan(None, running(bond())) == (["bond0 removed"], False)
+
+
+def test_a_removal_that_fails_because_the_device_went_first_is_done(tmp_path):
+    from salt_bonding.activate import Running
+
+    def refuses(argv):
+        return 10, "", "Error: not all devices found."
+
+    running = Running(refuses, sysfs_root=str(tmp_path))
+    removal = Operation("bond0", "command", ("nmcli", "device", "delete", "bond0"),
+                        "bond0 removed", removes="bond0")
+    running.run(removal)  # no bond0 under sysfs: gone already
+    (tmp_path / "bond0").mkdir()
+    with pytest.raises(SystemFailure, match="bond0 removed: nmcli device delete bond0: "
+                                            "Error: not all devices found."):
+        running.run(removal)

@@ -43,6 +43,9 @@ class Operation:
     kind: str
     args: tuple
     says: str
+    # A removal: the device whose absence is the goal. When the step fails because
+    # it is already gone (NetworkManager deletes a bond whose profile went), it is done.
+    removes: str | None = None
 
     def __str__(self):
         return self.says

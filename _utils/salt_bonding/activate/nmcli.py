@@ -13,7 +13,8 @@ changed:
   ``connection up`` of new ports and VLANs; not bounced;
 - changed otherwise (the mode, ``lacp_rate``, ...): ``connection up`` of the
   bond again, which re-activates it, then of every port and VLAN: bounced;
-- removed from pillar: ``nmcli device delete`` of the bond if it still runs.
+- removed from pillar: ``nmcli device delete`` of the bond, unless NetworkManager
+  deleted it first (it does when the loaded profile is gone).
 
 Profiles are named by their UUID (``render.keyfile.profile_uuid``: the same on
 every run). After a failure, once the old files are back and loaded, a bond
@@ -30,8 +31,9 @@ from .kernel_plan import Operation, changed_options
 WAIT_SECONDS = 30  # nmcli's own wait for an activation (its default is 90)
 
 
-def _nmcli(bond, says, *args):
-    return Operation(bond, "command", (NMCLI, "-w", str(WAIT_SECONDS), *args), says)
+def _nmcli(bond, says, *args, removes=None):
+    return Operation(bond, "command", (NMCLI, "-w", str(WAIT_SECONDS), *args), says,
+                     removes=removes)
 
 
 def _up(bond, interface, what):
@@ -73,7 +75,9 @@ class Nmcli(Activator):
         if desired is None:
             if before is None:
                 return [], False
-            return [_nmcli(name, f"{name} removed", "device", "delete", name)], False
+            # NetworkManager may have deleted it already, its profile gone at the load.
+            return [_nmcli(name, f"{name} removed", "device", "delete", name,
+                           removes=name)], False
         if before is None:
             return _all_up(desired), False
         changed = changed_options(desired, before)

@@ -56,6 +56,10 @@ class Running:
         except UnknownBondError:
             return None
 
+    def exists(self, device):
+        """Whether network device ``device`` exists."""
+        return os.path.exists(os.path.join(self.sysfs_root, device))
+
     def route_device(self, address):
         """The device the kernel would send to ``address`` through; None: no route."""
         returncode, stdout, _ = self.run_command(["ip", "-j", "route", "get", address])
@@ -93,6 +97,8 @@ class Running:
             return
         argv = ["ip", *op.args] if op.kind == "ip" else list(op.args)
         returncode, stdout, stderr = self.run_command(argv)
+        if returncode != 0 and op.removes and not self.exists(op.removes):
+            return  # someone else removed it first: the goal is met
         if returncode != 0:
             said = (stderr.strip() or stdout.strip()).splitlines()
             raise SystemFailure(f"{op.says}: {' '.join(argv)}: "
