@@ -8,6 +8,12 @@ master auto-accepts keys, serves a copy of the formula as its file root
 ``_states/``, ``_utils/``) and ``pillar_root`` as its pillar. Keys, caches and sockets live under
 ``state_root``; logs under ``log_dir``.
 
+By default everything talks over 127.0.0.1. ``master_address`` and
+``master_netns`` put the master (and the ``salt`` command, which talks to it)
+in a network namespace, listening on that address, with the minions where the
+caller runs: they reach it only through whatever routes there (a bond, in
+``tests/kernel/test_activate_master_kernel.py``).
+
 Standard library only: it runs with the virtualenv's Python, whose ``bin/``
 holds the Salt scripts.
 """
@@ -51,8 +57,13 @@ def free_port():
 
 
 class SaltDaemons:
-    def __init__(self, state_root, log_dir, pillar_root, file_root=None):
+    def __init__(self, state_root, log_dir, pillar_root, file_root=None,
+                 master_address="127.0.0.1", master_netns=None):
         self.state_root = Path(state_root)
+        self.pillar_root = Path(pillar_root)
+        self.master_address = master_address
+        # ``ip netns exec`` execs the command: the process (group) is still the daemon's.
+        self.in_master_netns = ["ip", "netns", "exec", master_netns] if master_netns else []
         if file_root is None:
             file_root = formula_root(self.state_root / "file_root")
         self.log_dir = Path(log_dir)
@@ -61,7 +72,7 @@ class SaltDaemons:
         self.minion_ids = []
         self.procs = []
         self.master_dir = self._write("master", "master", {
-            "interface": "127.0.0.1",
+            "interface": master_address,
             "auto_accept": True,
             "worker_threads": 2,
             "file_roots": {"base": [str(file_root)]},
@@ -91,7 +102,7 @@ class SaltDaemons:
     def add_minion(self, minion_id, **opts):
         """A minion config; ``opts`` are extra minion options (``bond.*`` ...)."""
         self._write(minion_id, "minion", {
-            "master": "127.0.0.1",
+            "master": self.master_address,
             "master_port": self.ports["ret_port"],
             "acceptance_wait_time": 0.5,
             "acceptance_wait_time_max": 2,
@@ -102,16 +113,16 @@ class SaltDaemons:
         })
         self.minion_ids.append(minion_id)
 
-    def _spawn(self, name, role, conf_dir):
+    def _spawn(self, name, role, conf_dir, prefix=()):
         with open(self.log_dir / f"{name}.out", "wb") as out:
             self.procs.append(subprocess.Popen(
-                [str(BIN / f"salt-{role}"), f"--config-dir={conf_dir}"],
+                [*prefix, str(BIN / f"salt-{role}"), f"--config-dir={conf_dir}"],
                 stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True))
 
     def start(self, timeout=600):
         """Start the master and every minion; return once each answers test.ping."""
         deadline = time.monotonic() + timeout
-        self._spawn("master", "master", self.master_dir)
+        self._spawn("master", "master", self.master_dir, self.in_master_netns)
         for minion_id in self.minion_ids:
             self._spawn(minion_id, "minion", self.state_root / minion_id / "conf")
         waiting = set(self.minion_ids)
@@ -127,8 +138,8 @@ class SaltDaemons:
     def salt(self, target, args, timeout=300):
         """``salt`` on the master: ``target`` a glob or a list of ids; data per minion."""
         tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
-        argv = [str(BIN / "salt"), f"--config-dir={self.master_dir}", "--out=json", "--static",
-                f"--timeout={timeout}", "--log-level=quiet", *tgt, *args]
+        argv = [*self.in_master_netns, str(BIN / "salt"), f"--config-dir={self.master_dir}",
+                "--out=json", "--static", f"--timeout={timeout}", "--log-level=quiet", *tgt, *args]
         started = time.monotonic()
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 60,
                               env=self.env)

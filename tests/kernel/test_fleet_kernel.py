@@ -9,18 +9,13 @@ from the master says degraded for that bond only, naming the slave; with the
 peer back up, ok again.
 """
 
-import json
-import shutil
-import sys
-import tempfile
-from pathlib import Path
-
 import pytest
+
+from tests.harness.fleet_inside import run_in_uml
 
 pytestmark = pytest.mark.kernel
 
 MINION = "uml-minion"
-FLEET_INSIDE = Path(__file__).resolve().parents[1] / "harness" / "fleet_inside.py"
 
 
 def wait_lacp(slave):
@@ -28,27 +23,24 @@ def wait_lacp(slave):
                      "equals": "63", "timeout": 15}}
 
 
-def scenario(plan_path):
-    lacp = {"miimon": 100, "lacp_rate": "fast"}
-    return {
-        "name": "fleet",
-        "bonds": [
-            {"name": "bond0", "mode": "active-backup",
-             "options": {"miimon": 100, "primary": "va"},
-             "slaves": [{"name": "va", "peer": "pa"}, {"name": "vb", "peer": "pb"}]},
-            {"name": "bond1", "mode": "802.3ad", "options": lacp,
-             "slaves": [{"name": "vc", "peer": "pc"}, {"name": "vd", "peer": "pd"}]},
-            {"name": "bond2", "mode": "802.3ad", "options": lacp,
-             "slaves": [{"name": "pc"}, {"name": "pd"}]},
-        ],
-        "steps": [
-            {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
-            {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "up"}},
-            *(wait_lacp(slave) for slave in ("vc", "vd", "pc", "pd")),
-            {"id": "fleet", "timeout": 900,
-             "run": [sys.executable, str(FLEET_INSIDE), str(plan_path)]},
-        ],
-    }
+LACP = {"miimon": 100, "lacp_rate": "fast"}
+SCENARIO = {
+    "name": "fleet",
+    "bonds": [
+        {"name": "bond0", "mode": "active-backup",
+         "options": {"miimon": 100, "primary": "va"},
+         "slaves": [{"name": "va", "peer": "pa"}, {"name": "vb", "peer": "pb"}]},
+        {"name": "bond1", "mode": "802.3ad", "options": LACP,
+         "slaves": [{"name": "vc", "peer": "pc"}, {"name": "vd", "peer": "pd"}]},
+        {"name": "bond2", "mode": "802.3ad", "options": LACP,
+         "slaves": [{"name": "pc"}, {"name": "pd"}]},
+    ],
+    "steps": [
+        {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
+        {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "up"}},
+        *(wait_lacp(slave) for slave in ("vc", "vd", "pc", "pd")),
+    ],
+}
 
 
 PLAN_STEPS = [
@@ -70,24 +62,7 @@ OK = {"status": "ok", "problems": []}
 
 @pytest.fixture(scope="module")
 def report(uml):
-    # Reachable inside UML: a 0755 directory directly under /tmp (see uml.py's unhiding).
-    workdir = Path(tempfile.mkdtemp(prefix="bond-fleet-"))
-    workdir.chmod(0o755)
-    plan = workdir / "plan.json"
-    plan.write_text(json.dumps({"minion_id": MINION, "workdir": str(workdir),
-                                "steps": PLAN_STEPS}))
-    run = uml.run([scenario(plan)])
-    step = run["fleet"].step("fleet")
-    try:
-        data = json.loads(step["stdout"])
-    except ValueError:
-        pytest.fail(f"fleet_inside printed no report (rc {step['rc']}):\n"
-                    f"{step.get('stdout')}\n{step.get('stderr')}\nlogs in {workdir}")
-    print("fleet timings inside UML (s):", data["timings"])
-    if data.get("error"):
-        pytest.fail(f"{data['error']}\n{json.dumps(data['steps'], indent=1)}\nlogs in {workdir}")
-    shutil.rmtree(workdir, ignore_errors=True)
-    return data
+    return run_in_uml(uml, SCENARIO, {"minion_id": MINION, "steps": PLAN_STEPS}, timeout=900)
 
 
 def salt_data(report, step_id):
