@@ -35,6 +35,8 @@ import salt.utils.platform
 log = logging.getLogger(__name__)
 
 __virtualname__ = "bond"
+# Where the core comes from: synced from the master (file server), or the extension.
+_GET_IT = "saltutil.sync_all from a master serving _utils/, or pip install salt-bonding"
 CONTEXT_KEY = "bond.watch"  # __context__[CONTEXT_KEY][beacon name] -> that instance's state
 
 _errors = _status = _watch = None  # salt_bonding's modules, imported by __virtual__
@@ -83,23 +85,8 @@ def __virtual__():
     try:
         _errors, _status, _watch = _import_core(__opts__)
     except ImportError as exc:
-        return (False, f"The bond beacon needs the salt_bonding package from _utils "
-                       f"(saltutil.sync_all): {exc}")
+        return (False, f"The bond beacon needs the salt_bonding package ({_GET_IT}): {exc}")
     return __virtualname__
-
-
-def _options(config):
-    """``(one dict, None)`` of a beacon configuration (Salt's list of one-key dicts, or a
-    dict), or ``(None, why not)``."""
-    if isinstance(config, dict):
-        return dict(config), None
-    if isinstance(config, list) and all(isinstance(item, dict) for item in config):
-        merged = {}
-        for item in config:
-            merged.update(item)
-        return merged, None
-    return None, ("the configuration must be a list of options, such as "
-                  f"[{{interval: 5}}, {{bonds: [bond0]}}], got {config!r:.60}")
 
 
 def validate(config):
@@ -113,7 +100,7 @@ def validate(config):
 
         salt '*' beacons.add bond "[{interval: 5}, {events: [failover, health]}]" test=True
     """
-    options, problem = _options(config)
+    options, problem = _watch.options_of(config)
     problems = [problem] if problem else _watch.config_problems(options)
     if problems:
         return False, "bond beacon: " + "; ".join(problems)
@@ -162,7 +149,7 @@ def beacon(config):
     """
     name, state = __virtualname__, None
     try:
-        options, problem = _options(config)
+        options, problem = _watch.options_of(config)
         if problem:
             raise ValueError(problem)
         name = str(options.get("_beacon_name", __virtualname__))

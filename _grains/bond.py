@@ -39,11 +39,13 @@ except ImportError:
 log = logging.getLogger(__name__)
 
 __virtualname__ = "bond"
+# Where the core comes from: synced from the master (file server), or the extension.
+_GET_IT = "saltutil.sync_all from a master serving _utils/, or pip install salt-bonding"
 
 
 def __virtual__():
     if _platform is None:
-        return (False, "the bond grains need the salt_bonding package (saltutil.sync_all)")
+        return (False, f"the bond grains need the salt_bonding package ({_GET_IT})")
     return __virtualname__
 
 

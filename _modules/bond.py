@@ -37,15 +37,9 @@ except ImportError as _exc:
 else:
     _IMPORT_ERROR = None
 
-try:  # Salt 3008.4+ hands pillar to modules as masked containers; the values are needed
-    from salt.utils.secret import expose as _unmask
-except ImportError:  # older Salt: pillar is plain data
-
-    def _unmask(value):
-        return value
-
-
 __virtualname__ = "bond"
+# Where the core comes from: synced from the master (file server), or the extension.
+_GET_IT = "saltutil.sync_all from a master serving _utils/, or pip install salt-bonding"
 __func_alias__ = {"list_": "list"}
 
 
@@ -53,8 +47,8 @@ def __virtual__():
     if not salt.utils.platform.is_linux():
         return (False, "The bond execution module is only available on Linux systems.")
     if _IMPORT_ERROR is not None:
-        return (False, f"The bond execution module needs the salt_bonding package from _utils "
-                       f"(saltutil.sync_all): {_IMPORT_ERROR}")
+        return (False, f"The bond execution module needs the salt_bonding package ({_GET_IT}): "
+                       f"{_IMPORT_ERROR}")
     return __virtualname__
 
 
@@ -123,7 +117,7 @@ def status(name=None):
 
 def _pillar_bonds(key):
     """The bond names this minion's pillar gives under ``key`` (nothing when it gives none)."""
-    value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, key, None))
+    value = salt.utils.data.traverse_dict_and_list(__pillar__, key, None)
     bonds = value.get("bonds") if isinstance(value, dict) else None
     return sorted(str(name) for name in bonds) if isinstance(bonds, dict) else []
 
@@ -253,7 +247,7 @@ def verify(name="bonding"):
         salt-call bond.verify || echo "bonds drifted from pillar"
         salt '*' bond.verify name=storage --out=json
     """
-    pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
+    pillar_value = salt.utils.data.traverse_dict_and_list(__pillar__, name, None)
     try:
         plan = _plan.plan_reconciled(
             pillar_value, name, _render.Locations.from_options(__salt__["config.get"]),

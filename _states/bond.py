@@ -64,15 +64,9 @@ except ImportError as _exc:
 else:
     _IMPORT_ERROR = None
 
-try:  # Salt 3008.4+ hands pillar to modules as masked containers; the values are needed
-    from salt.utils.secret import expose as _unmask
-except ImportError:  # older Salt: pillar is plain data
-
-    def _unmask(value):
-        return value
-
-
 __virtualname__ = "bond"
+# Where the core comes from: synced from the master (file server), or the extension.
+_GET_IT = "saltutil.sync_all from a master serving _utils/, or pip install salt-bonding"
 
 NETWORKMANAGER_SERVICE = "NetworkManager"
 DEFAULT_LOCK_TIMEOUT = 120  # seconds a run waits for another run of these states
@@ -80,8 +74,8 @@ DEFAULT_LOCK_TIMEOUT = 120  # seconds a run waits for another run of these state
 
 def __virtual__():
     if _IMPORT_ERROR is not None:
-        return (False, f"The bond state needs the salt_bonding package from _utils "
-                       f"(saltutil.sync_all): {_IMPORT_ERROR}")
+        return (False, f"The bond state needs the salt_bonding package ({_GET_IT}): "
+                       f"{_IMPORT_ERROR}")
     if "bond.status" not in __salt__:
         return (False, "The bond state needs the bond execution module (Linux only).")
     return __virtualname__
@@ -360,7 +354,7 @@ def reconciled(name="bonding"):
           bond.reconciled: []
     """
     destination = _locations()
-    pillar_value = _unmask(salt.utils.data.traverse_dict_and_list(__pillar__, name, None))
+    pillar_value = salt.utils.data.traverse_dict_and_list(__pillar__, name, None)
 
     def make_plan():
         return _plan.plan_reconciled(pillar_value, name, destination, grains=_grains(),

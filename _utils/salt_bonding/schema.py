@@ -48,6 +48,7 @@ from .values import (
     parse_ip,
     parse_ipv4,
     parse_ipv6_interface,
+    plain,
     suggest,
     text_problem,
     type_name,
@@ -611,7 +612,7 @@ def validate_bond(name, bond_value, path=None, warnings=None):
     when a list is given.
     """
     findings = _Findings()
-    bond = _bond(name, bond_value, path or f"bonding:bonds:{name}", findings)
+    bond = _bond(name, plain(bond_value), path or f"bonding:bonds:{name}", findings)
     findings.raise_if_any()
     if warnings is not None:
         warnings.extend(findings.warnings)
@@ -703,6 +704,7 @@ def validate(pillar_value, pillar_key="bonding"):
     """
     findings = _Findings()
     path = pillar_key
+    pillar_value = plain(pillar_value)  # Salt 3008's masked pillar, as plain data
     if pillar_value is None:
         findings.error(
             path,

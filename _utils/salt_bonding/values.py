@@ -19,6 +19,23 @@ class InvalidValue(ValueError):
     """A value a key does not accept; the message says what is allowed."""
 
 
+def plain(value):
+    """``value`` with every dict and list in it a plain ``dict`` and ``list``.
+
+    Configuration arrives as Salt hands it over. Salt 3008.4 and later wrap
+    pillar in dict and list subclasses (``salt.utils.secret.MaskedDict``,
+    ``MaskedList``) whose ``str()`` and ``repr()`` print ``**********``, so a
+    message or a diff made from them would say nothing; Salt 3006 hands plain
+    data. The values inside are the same either way: the schema and the
+    beacon's options take their input through this, and read it alike on both.
+    """
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
 def describe(value, limit=60):
     """``repr(value)`` cut to ``limit`` characters, so junk input keeps messages short."""
     text = repr(value)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from . import health
 from . import status as bond_status
 from .names import bond_name_problem
-from .values import describe
+from .values import describe, plain
 
 FAILOVER = "failover"  # the active slave changed
 SLAVE_DOWN = "slave_down"  # a slave's MII status left "up" (or the slave left the bond)
@@ -318,6 +318,21 @@ def _event_problem(name):
     if name not in EVENTS:
         return f"unknown event {describe(name)}; valid: {', '.join(EVENTS)}"
     return None
+
+
+def options_of(config):
+    """``(one dict, None)`` of a beacon configuration (Salt's list of one-key dicts, or a
+    dict), as plain data (:func:`~salt_bonding.values.plain`), or ``(None, why not)``."""
+    config = plain(config)
+    if isinstance(config, dict):
+        return config, None
+    if isinstance(config, list) and all(isinstance(item, dict) for item in config):
+        merged = {}
+        for item in config:
+            merged.update(item)
+        return merged, None
+    return None, ("the configuration must be a list of options, such as "
+                  f"[{{interval: 5}}, {{bonds: [bond0]}}], got {describe(config)}")
 
 
 def config_problems(options):

@@ -379,3 +379,26 @@ def test_watch_for_a_configuration():
     default = watch.watch_for({})
     assert (default.bonds, default.events, default.emit_at_startup) == (
         None, frozenset(watch.EVENTS), False)
+
+
+class _Masked(list):
+    """What Salt 3008 hands over for pillar lists: a list whose repr hides the values."""
+
+    def __repr__(self):
+        return "[**********]"
+
+
+@pytest.mark.parametrize("config, merged", [
+    ([{"interval": 5}, {"bonds": _Masked(["bond0"])}], {"interval": 5, "bonds": ["bond0"]}),
+    ({"events": _Masked(["failover"])}, {"events": ["failover"]}),
+])
+def test_options_of_a_beacon_configuration_are_plain_data(config, merged):
+    options, problem = watch.options_of(config)
+    assert (options, problem) == (merged, None)
+    assert all(type(value) is not _Masked for value in options.values())
+
+
+def test_options_of_something_else_says_what_it_got():
+    options, problem = watch.options_of(_Masked(["bond0"]))
+    assert options is None
+    assert problem.endswith("got ['bond0']"), problem
