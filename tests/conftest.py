@@ -11,10 +11,39 @@ sys.path.insert(0, str(REPO / "_utils"))
 sys.path.insert(0, str(REPO))
 
 from tests.harness import uml as uml_harness  # noqa: E402
-from tests.harness.saltcall import SaltCall  # noqa: E402
+from tests.harness.saltcall import (  # noqa: E402
+    PRIMARY_LINE,
+    RUNNING_LINE,
+    RUNNING_SALT,
+    SaltCall,
+)
+
+# The tiers that run on every Salt line of setup.cfg [salt_lines]; the others (real
+# daemons, the real kernel) run on the newest line, and tests/integration/test_mixed_lines.py
+# runs a minion of each other line under its master.
+EVERY_LINE_TIERS = ("unit", "functional")
 
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "proc-net-bonding"
 CAPTURES = REPO / "tests" / "captures"
+
+
+def pytest_report_header(config):
+    return (f"salt: {RUNNING_SALT} (the {RUNNING_LINE} line; on lines other than "
+            f"{PRIMARY_LINE} only the {' and '.join(EVERY_LINE_TIERS)} tiers run)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """On a Salt line other than the newest, deselect all but the unit and functional tiers."""
+    if RUNNING_LINE == PRIMARY_LINE:
+        return
+    keep, drop = [], []
+    for item in items:
+        tiers = {mark.name for mark in item.iter_markers()} & {"unit", "functional",
+                                                               "integration", "kernel"}
+        (keep if tiers and tiers <= set(EVERY_LINE_TIERS) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

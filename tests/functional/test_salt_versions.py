@@ -1,10 +1,11 @@
-"""The modules on both Salt lines a fleet runs (3008 and 3006 LTS), synced as a master ships them.
+"""The modules on the Salt line this pytest runs on, synced as a master ships them; and what
+differs between the lines a fleet runs (3008 and 3006 LTS).
 
-No ``module_dirs``/``utils_dirs`` here: ``saltutil.sync_all`` copies
-``_modules``, ``_states`` and ``_utils`` (the ``salt_bonding`` package, a
-directory) from the file roots into the minion's ``extmods``, and the modules
-import the package from there, as on a real minion. Salt 3006 runs from
-``.venv-3006`` (scripts/setup builds it, with Python 3.10 as its onedir has).
+scripts/test runs this file with ``.venv`` (Salt 3008) and with ``.venv-3006`` (Salt 3006,
+Python 3.10 as its onedir has). No ``module_dirs``/``utils_dirs`` here:
+``saltutil.sync_all`` copies ``_modules``, ``_states`` and ``_utils`` (the ``salt_bonding``
+package, a directory) from the file roots into the minion's ``extmods``, and the modules
+import the package from there, as on a real minion.
 """
 
 import json
@@ -14,11 +15,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from salt_bonding import health
+from salt_bonding import health, schema
+from salt_bonding.errors import UserError
 from salt_bonding.status import read_status
 
 from tests.harness.golden import GOLDEN
-from tests.harness.saltcall import REPO, SALT_LINES, SaltCall
+from tests.harness.saltcall import (
+    REPO,
+    RUNNING_LINE,
+    RUNNING_SALT,
+    SALT_CALL,
+    SALT_VERSIONS,
+    SaltCall,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -173,12 +182,9 @@ def test_a_long_running_minion_uses_the_core_synced_last(synced, tmp_path):
         line, seen)
 
 
-@pytest.mark.parametrize("line", sorted(SALT_LINES))
-def test_modules_find_the_package_where_an_installation_puts_it(tmp_path, line):
+def test_modules_find_the_package_where_an_installation_puts_it(tmp_path):
     """Installed (on sys.path, as pip puts it), not synced: no utils_dirs, no extmods."""
-    salt_call = SALT_LINES[line]
-    if not salt_call.exists():
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"{salt_call} is missing")
+    salt_call = SALT_CALL
     site = tmp_path / "site-packages"
     shutil.copytree(REPO / "_utils" / "salt_bonding", site / "salt_bonding",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -192,5 +198,39 @@ def test_modules_find_the_package_where_an_installation_puts_it(tmp_path, line):
     assert json.loads(proc.stdout)["local"] == ["bond1", "bond2"]
     proc = subprocess.run(salt.argv("bond.list"), capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0, "without the package anywhere the module must not load"
-    assert ("The bond execution module needs the salt_bonding package from _utils "
-            "(saltutil.sync_all): No module named 'salt_bonding'") in proc.stderr, proc.stderr
+    assert ("The bond execution module needs the salt_bonding package (saltutil.sync_all from "
+            "a master serving _utils/, or pip install salt-bonding): No module named "
+            "'salt_bonding'") in proc.stderr, proc.stderr
+
+
+def test_this_run_is_on_the_salt_setup_cfg_pins_for_its_line():
+    """The virtualenv scripts/setup built for this line has the version [salt_lines] names
+    (and the core runs here on that line's Python: 3.10 for 3006, as its onedir)."""
+    assert RUNNING_SALT == SALT_VERSIONS[RUNNING_LINE], (RUNNING_SALT, SALT_VERSIONS)
+    proc = subprocess.run([str(SALT_CALL), "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout.startswith(f"salt-call {SALT_VERSIONS[RUNNING_LINE]} "), proc.stdout
+
+
+PILLAR_WITH_LISTS = {"bonds": {"bond0": {"mode": ["active-backup"], "slaves": ["eth0"],
+                                         "ifcfg": ["ONBOOT"]}}}
+
+
+def test_pillar_as_each_line_hands_it_reads_the_same():
+    """Salt 3008 hands a master's pillar to modules masked (dict and list subclasses whose
+    repr is ``**********``); 3006 hands plain data. The core reads both as plain data, so
+    its messages show the values on both lines."""
+    try:
+        from salt.utils.secret import hide
+    except ImportError:
+        hide = None
+    assert (hide is not None) == (RUNNING_LINE >= "3008"), RUNNING_SALT
+    pillar = hide(PILLAR_WITH_LISTS) if hide else PILLAR_WITH_LISTS
+    if hide:
+        assert "**********" in repr(pillar["bonds"]["bond0"]["mode"])
+    with pytest.raises(UserError) as raised:
+        schema.validate(pillar)
+    message = str(raised.value)
+    assert "bonding:bonds:bond0:mode: invalid value ['active-backup']" in message, message
+    assert "got list ['ONBOOT']" in message, message
+    assert "*****" not in message, message

@@ -5,16 +5,34 @@ instance has its own config dir, cache, pillar and target directories under
 ``root``; nothing touches the machine's /etc.
 """
 
+import configparser
 import json
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _salt_lines():
+    """setup.cfg ``[salt_lines]``: each Salt line the tests run on -> its pinned version."""
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    return dict(cfg["salt_lines"])
+
+
+# The Salt lines a fleet runs, as setup.cfg pins them, and their salt-call (scripts/setup
+# builds .venv with the newest, .venv-<line> with each other one).
+SALT_VERSIONS = _salt_lines()
+PRIMARY_LINE = max(SALT_VERSIONS)
+SALT_LINES = {line: REPO / (".venv" if line == PRIMARY_LINE else f".venv-{line}") / "bin" /
+              "salt-call" for line in SALT_VERSIONS}
+# The Salt this pytest runs on, and so the one its functional tests call: scripts/test
+# runs the unit and functional tiers once per line (README, "The two commands").
 SALT_CALL = Path(sys.executable).parent / "salt-call"
-# The other Salt line the modules must work on (scripts/setup builds it).
-SALT_CALL_3006 = REPO / ".venv-3006" / "bin" / "salt-call"
-SALT_LINES = {"3008": SALT_CALL, "3006": SALT_CALL_3006}
+RUNNING_SALT = version("salt")
+RUNNING_LINE = RUNNING_SALT.split(".")[0]
 
 
 # The sandbox minion says it is a RHEL 7 host (the classic recipe: ifcfg files for
