@@ -217,13 +217,15 @@ def _run_command(argv):
 
 def _plan_live(plan):
     """``(Running, [BondPlan])`` for the bonds whose files the plan changes and that go live
-    (pillar ``activate``), planned against the running system; None when there are none.
-    SystemFailure when a back-end cannot run here or the system cannot be read."""
+    (pillar ``activate``), planned against the running system; None when there is nothing
+    to run (the kernel already runs what the new files say). SystemFailure when a
+    back-end cannot run here or the system cannot be read."""
     wanted = _plan.to_activate(plan)
     if not wanted:
         return None
     running = _activate.Running(_run_command)
-    return running, _activate.plan(running, wanted)
+    plans = _activate.plan(running, wanted)
+    return (running, plans) if plans else None
 
 
 def _report_live(ret, live, notes):
