@@ -116,7 +116,7 @@ def _ours(desired):
     return planned - start, timed["run"], total - timed["run"]
 
 
-def inside(out, repeat):
+def inside(repeat):
     from salt_bonding import schema
     from salt_bonding.activate import verify
 
@@ -137,8 +137,7 @@ def inside(out, repeat):
         subprocess.run(["bash", "-c", "echo -vc > /sys/class/net/bond9/bonding/slaves"],
                        check=True)
     _delete()
-    Path(out).write_text(json.dumps({"rows": rows,
-                                     "settle_wait": verify.settle_seconds(new)}))
+    print(json.dumps({"rows": rows, "settle_wait": verify.settle_seconds(new)}))
 
 
 # -- on the host -----------------------------------------------------------------------
@@ -159,25 +158,22 @@ def summary(samples, settle_wait):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--inside")
+    parser.add_argument("--inside", action="store_true", help="(run inside the kernel)")
     args = parser.parse_args()
     if args.inside:
-        return inside(args.inside, args.repeat)
+        return inside(args.repeat)
     from tests.harness.uml import Uml
 
     work = Path(tempfile.mkdtemp(prefix="bench-activate-"))
-    out = work / "inside.json"
     scenario = {
         "name": "bench",
         "veths": [["va", "pa"], ["vb", "pb"], ["vc", "pc"]],
         "neighbour": {"peers": ["pa", "pb", "pc"], "addresses": ["192.0.2.1/24"]},
         "steps": [{"id": "bench", "timeout": 600,
-                   "run": [sys.executable, __file__, "--inside", str(out),
-                           "--repeat", str(args.repeat)]}],
+                   "run": [sys.executable, __file__, "--inside", "--repeat", str(args.repeat)]}],
     }
     result = Uml(work).run([scenario])["bench"]
-    result.stdout_ok("bench")
-    data = json.loads(out.read_text())
+    data = json.loads(result.stdout_ok("bench"))
     table = {kind: summary(samples, data["settle_wait"]) for kind, samples in
              data["rows"].items()}
     print(f"{'change':<8} {'floor ms':>9} {'settle ms':>10} {'plan ms':>8} {'ops ms':>7} "

@@ -1,8 +1,8 @@
 """A running bond as a :class:`~salt_bonding.model.Bond`: the current side of activation.
 
 The bonding options come from sysfs (``status.read_options``); the rest from
-iproute2's JSON (``ip -j -d link show``, ``ip -j addr show``, ``ip -j route
-show default``), which this module parses: MTU, static addresses (not the
+iproute2's JSON (``ip -j -d addr show``, ``ip -j route show default`` for
+each family), which this module parses: MTU, static addresses (not the
 link-local or autoconfigured ones), the default gateway through the bond,
 and the VLANs on it. Pure Python: the caller runs the commands.
 """
@@ -11,8 +11,9 @@ import json
 
 from . import model
 
-LINK_ARGV = ("ip", "-j", "-d", "link", "show")
-ADDR_ARGV = ("ip", "-j", "addr", "show")
+# Links and addresses in one call: with -d, ``addr show`` has every field of ``link show``
+# read here (linkinfo, master, link, mtu). Activation reads the kernel before and after.
+LINK_ADDR_ARGV = ("ip", "-j", "-d", "addr", "show")
 ROUTE_ARGV = ("ip", "-j", "route", "show", "default")
 ROUTE6_ARGV = ("ip", "-6", "-j", "route", "show", "default")
 

@@ -42,11 +42,10 @@ class Running:
 
     def snapshot(self, names):
         """``{name: Bond or None}``: how each bond runs now."""
-        link_json = self._output(links.LINK_ARGV)
-        addr_json = self._output(links.ADDR_ARGV)
+        link_addr_json = self._output(links.LINK_ADDR_ARGV)
         routes = [self._output(links.ROUTE_ARGV), self._output(links.ROUTE6_ARGV)]
         return {name: links.current_bond(name, status.read_options(name, self.sysfs_root),
-                                         link_json, addr_json, routes)
+                                         link_addr_json, link_addr_json, routes)
                 for name in names}
 
     def status(self, name):
