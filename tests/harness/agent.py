@@ -10,6 +10,11 @@ The real NetworkManager can run inside too (``nm`` and ``nmcli`` steps, see
 reads or writes under /run (a tmpfs of this kernel) or in tmpfs mounts of its
 own mount namespace, never on the host's filesystem.
 
+Red Hat's real network-scripts can run inside too (scenario option
+``"initscripts": true``, see :class:`Initscripts`): the vendored initscripts
+at the paths RHEL has them, on overlays of /etc and /usr whose writable layers
+live under /run.
+
 Only the standard library: this runs with the host's Python, but before any
 assumption about the virtualenv holds.
 """
@@ -68,6 +73,25 @@ cp -a "$1/." /var/lib/NetworkManager/
 shift
 exec "$@"
 """
+# The vendored network-scripts (their README.md: where from, which tag).
+INITSCRIPTS_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                  "vendor", "initscripts-10.00.19")
+INITSCRIPTS_RUN = "/run/bond-agent-initscripts"  # the overlays' writable layers (tmpfs)
+NETWORK_SCRIPTS = "/etc/sysconfig/network-scripts"
+# Where RHEL has them, and what the scripts call by these absolute paths (through
+# Debian 12's merged /usr: /sbin is /usr/sbin, /bin is /usr/bin): /sbin/ifup (the
+# slaves, from ifup-eth), /bin/ipcalc (RHEL's, Debian's ipcalc-ng), /sbin/arping;
+# /bin/sh is bash as on RHEL (ifdown-post and ifdown-ipv6 say #!/bin/sh and source
+# functions, which dash cannot parse); the UML modules where plain modprobe looks
+# (install_bonding_driver runs it).
+INITSCRIPTS_LINKS = {
+    "/usr/bin/sh": "bash",
+    "/usr/sbin/ifup": f"{NETWORK_SCRIPTS}/ifup",
+    "/usr/sbin/ifdown": f"{NETWORK_SCRIPTS}/ifdown",
+    "/usr/bin/ipcalc": "/usr/bin/ipcalc-ng",
+    "/usr/sbin/arping": "/usr/bin/arping",
+    f"/usr/lib/modules/{os.uname().release}": f"/usr/lib/uml/modules/{os.uname().release}",
+}
 # Options that the kernel accepts only while the bond is down or has no slaves.
 EARLY_OPTIONS = ("mode",)
 
@@ -107,10 +131,13 @@ class Scenario:
         self.netns = []
         self.links_before = set(os.listdir(SYS_NET))
         self.nm = NetworkManager()
+        self.initscripts = Initscripts(self.name)
         self.result = {"name": self.name, "steps": {}, "error": None}
 
     # -- building -----------------------------------------------------------
     def build(self):
+        if self.spec.get("initscripts"):
+            self.initscripts.start()
         for name, peer in self.spec.get("veths", []):  # pairs for steps (or NetworkManager)
             ip("link", "add", name, "type", "veth", "peer", "name", peer)
             self.created += [name, peer]
@@ -209,10 +236,11 @@ class Scenario:
         for name in reversed(self.created):
             if os.path.exists(os.path.join(SYS_NET, name)):
                 ip("link", "del", name, check=False)
-        if self.nm.used:  # the bonds and VLANs NetworkManager made
+        if self.nm.used or self.initscripts.used:  # the bonds and VLANs they made
             for name in sorted(set(os.listdir(SYS_NET)) - self.links_before, reverse=True):
                 if os.path.exists(os.path.join(SYS_NET, name)):
                     ip("link", "del", name, check=False)
+        self.initscripts.stop()
 
     # -- steps --------------------------------------------------------------
     def run_steps(self):
@@ -393,6 +421,56 @@ class NetworkManager:
                 proc.wait()
             setattr(self, attr, None)
         return self.log()
+
+
+class Initscripts:
+    """Red Hat's network-scripts (``tests/vendor/initscripts-10.00.19``) for one scenario.
+
+    The host's /etc and /usr get an overlay each, in this kernel only, whose writable
+    layer is under /run (a tmpfs of this kernel): whatever is written there, by this
+    class or by the scripts (``ifup-post`` may rewrite /etc/resolv.conf), never
+    reaches the host. On them: the scripts in /etc/sysconfig/network-scripts (where
+    the state writes its ifcfg files, minion option ``bond.ifcfg_dir``; initscripts
+    read no other directory), /etc/sysconfig/network (``NETWORKING=yes``),
+    /etc/init.d/functions, and :data:`INITSCRIPTS_LINKS`. The scenario's teardown
+    deletes the links they made, then unmounts the overlays.
+    """
+
+    def __init__(self, scenario):
+        self.run = os.path.join(INITSCRIPTS_RUN, scenario)
+        self.mounted = []
+
+    @property
+    def used(self):
+        return bool(self.mounted)
+
+    def start(self):
+        for lower in ("/etc", "/usr"):
+            upper = os.path.join(self.run, lower.strip("/"), "upper")
+            work = os.path.join(self.run, lower.strip("/"), "work")
+            os.makedirs(upper)
+            os.makedirs(work)
+            sh(["mount", "-t", "overlay", "overlay", "-o",
+                f"lowerdir={lower},upperdir={upper},workdir={work}", lower])
+            self.mounted.append(lower)
+        shutil.copytree(os.path.join(INITSCRIPTS_SOURCE, "network-scripts"), NETWORK_SCRIPTS,
+                        dirs_exist_ok=True)  # with their modes: the scripts executable
+        with open("/etc/sysconfig/network", "w") as f:
+            f.write("NETWORKING=yes\n")
+        os.makedirs("/etc/init.d", exist_ok=True)
+        shutil.copy(os.path.join(INITSCRIPTS_SOURCE, "etc", "rc.d", "init.d", "functions"),
+                    "/etc/init.d/functions")
+        for path, target in INITSCRIPTS_LINKS.items():
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.lexists(path):  # a host's own (Debian's ifupdown): hidden, not changed
+                os.unlink(path)
+            os.symlink(target, path)
+
+    def stop(self):
+        # Lazily: a process started from /usr (a ping left running) keeps it busy.
+        for mountpoint in reversed(self.mounted):
+            sh(["umount", "-l", mountpoint], check=False)
+        self.mounted = []
 
 
 def _read(path):

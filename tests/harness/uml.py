@@ -42,6 +42,9 @@ on it, or with ``"bond": {"mode": "802.3ad", "options": {...}}`` to enslave the
 far ends to a bond there (an LACP partner) instead of a bridge. ``nm`` and
 ``nmcli`` steps run the real NetworkManager inside the kernel (see
 ``agent.NetworkManager``; :func:`networkmanager_unavailable_reason`).
+``"initscripts": true`` puts Red Hat's real network-scripts (vendored under
+``tests/vendor``) where RHEL has them, on overlays of /etc and /usr in that
+kernel only (``agent.Initscripts``; :func:`initscripts_unavailable_reason`).
 
 Why the odd launch: see ``noxstate.py`` (hosts with AMX) and the
 GLIBC_TUNABLES below.
@@ -51,6 +54,7 @@ import fcntl
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -72,7 +76,10 @@ NEEDED_COMMANDS = ("ip", "modprobe", "setpriv", "ping")
 # mount namespace it runs in (over these directories it gets tmpfs mounts).
 NM_COMMANDS = ("NetworkManager", "nmcli", "nm-online", "dbus-daemon", "unshare")
 NM_DIRECTORIES = ("/var/lib/NetworkManager", "/etc/NetworkManager")
-KERNEL_MODULES = ("veth", "dummy", "8021q", "bridge")
+# For "initscripts": the commands the scripts need beyond the above (Debian packages
+# ipcalc-ng, iputils-arping); overlay (a module) for /etc and /usr.
+INITSCRIPTS_COMMANDS = ("ipcalc-ng", "arping", "hostname", "mount")
+KERNEL_MODULES = ("veth", "dummy", "8021q", "bridge", "overlay")
 NOBODY = 65534
 
 # UML's fallback FPU save (see noxstate.py) keeps only the SSE registers, so
@@ -101,19 +108,41 @@ def unavailable_reason():
     return None
 
 
+def _missing_command(commands, packages):
+    """Why one of ``commands`` cannot be found (also in the sbin directories), or None."""
+    for command in commands:
+        if shutil.which(command, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+            return f"command {command!r} missing (Debian packages {packages})"
+    return None
+
+
 def networkmanager_unavailable_reason():
     """Why ``nm`` steps cannot run here (or the kernel itself cannot), or None."""
-    reason = unavailable_reason()
+    reason = unavailable_reason() or _missing_command(
+        NM_COMMANDS, "network-manager, dbus-daemon, util-linux")
     if reason:
         return reason
-    for command in NM_COMMANDS:
-        if shutil.which(command, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
-            return (f"command {command!r} missing (Debian packages network-manager, "
-                    "dbus-daemon, util-linux)")
     for directory in NM_DIRECTORIES:
         if not os.path.isdir(directory):
             return f"{directory} missing (Debian package network-manager)"
     return None
+
+
+def initscripts_unavailable_reason():
+    """Why ``"initscripts"`` scenarios cannot run here (or the kernel cannot), or None."""
+    reason = unavailable_reason() or _missing_command(
+        INITSCRIPTS_COMMANDS, "ipcalc-ng, iputils-arping")
+    if reason:
+        return reason
+    if not any(UML_MODULES.glob("*/kernel/fs/overlayfs/overlay.ko*")):
+        return f"no overlay module under {UML_MODULES}"
+    return None
+
+
+def link_failures(proc_text):
+    """``{slave: "Link Failure Count"}`` from a /proc/net/bonding/<bond> text."""
+    return dict(re.findall(r"Slave Interface: (\S+)\n(?:.*\n)*?Link Failure Count: (\d+)",
+                           proc_text))
 
 
 def host_has_amx():
@@ -166,6 +195,14 @@ class ScenarioResult:
             raise AssertionError(f"{self.name} step {step_id} exited {step.get('rc')}:\n"
                                  f"{step.get('stdout')}\n{step.get('stderr')}")
         return step.get("stdout", "")
+
+    def state(self, step_id, rc=0):
+        """The return of the one state a ``salt`` step applied (``state.high``), its
+        salt-call exit code asserted to be ``rc``."""
+        states, retcode = self.salt(step_id)
+        assert retcode == rc, (step_id, states)
+        (only,) = states.values()
+        return only
 
     def salt_ok(self, step_id):
         """The return of a ``salt`` step that must have exited 0."""

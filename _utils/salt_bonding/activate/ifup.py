@@ -13,6 +13,12 @@ file left for ``ifdown``: the kernel planner deletes it.
 initscripts read ``/etc/sysconfig/network-scripts``, whatever the minion's
 ``bond.ifcfg_dir`` says. After a failure the running bonds go back to their
 snapshot through the kernel (the files are back first).
+
+Proven against Red Hat's own initscripts 10.00.19 in the user-mode-linux kernel
+(``tests/kernel/test_activate_ifup_kernel.py``), the deletion included: there
+``ifdown`` + ``ifup`` of a running bond keep an option its file no longer gives.
+``ifup`` exits 0 when a slave could not be enslaved (ifup-eth ignores the failed
+write): the verification is what catches it.
 """
 
 from .base import Activator, where
