@@ -274,6 +274,10 @@ class Scenario:
             return {"rc": 0}
         if "salt" in step:
             return self._salt(step)
+        if "pillar" in step:  # the minion's pillar from now on (it is compiled each call)
+            with open(self.job["pillar_file"], "w") as f:
+                json.dump(step["pillar"], f)
+            return {"rc": 0}
         if "nm" in step:
             return self.nm.step(step)
         if "nmcli" in step:

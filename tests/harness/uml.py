@@ -29,6 +29,7 @@ A scenario is data::
             {"sleep": 0.3},
             {"id": "status", "salt": ["bond.status"]},            # salt-call --out=json
             {"id": "status-nobody", "salt": ["bond.status"], "user": 65534},
+            {"pillar": {"bonding": {...}}},           # the minion's pillar from now on
             {"id": "proc", "read": "/proc/net/bonding/bond0"},
             {"id": "cap", "capture": "ab-failover"},  # /proc + sysfs -> capture dir
             {"id": "ping", "run": ["ping", "-c1", "-W1", "192.0.2.1"]},
@@ -257,6 +258,7 @@ class Uml:
             "capture_root": str(capture_root),
             "salt_call": str(self.python.parent / "salt-call"),
             "salt_config": self._salt_configs(work, minion_opts or {}, pillar or {}),
+            "pillar_file": str(work / "pillar" / "uml.sls"),  # "pillar" steps rewrite it
             "home": str(work / "home"),
         }
         (work / "job.json").write_text(json.dumps(job, indent=1))

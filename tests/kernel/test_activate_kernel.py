@@ -30,7 +30,8 @@ BOND1 = {"mode": "active-backup", "slaves": ["vd", "ve"], "miimon": 100, "primar
 PING_LOG = "/run/ping-during-slave-changes"
 MIIMON = "/sys/class/net/bond0/bonding/miimon"
 IFCFG = "/run/bond-activate/network-scripts"  # bond.ifcfg_dir, a tmpfs inside the kernel
-# What the "mode" step applies: also the minion's pillar, for bond.verify right after it.
+# What the "mode" step applies: also, for bond.verify, the minion's pillar ``live`` for a
+# moment (then empty again: a pillar given on the command line is merged into it).
 AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "balance-xor",
                         "xmit_hash_policy": "layer2+3"}}
 
@@ -84,10 +85,12 @@ SCENARIO = {
         read("mode-live", "/sys/class/net/bond0/bonding/mode"),
         ping("ping-mode"),
         # Drift: none after the apply; then miimon changed in sysfs and a file by hand.
+        {"pillar": {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **AFTER_MODE}}}},
         {"id": "verify-clean", "salt": ["bond.verify", "name=live"]},
         {"id": "by-hand", "run": ["bash", "-c", f"echo 300 > {MIIMON} && "
                                                 f"echo MTU=9000 >> {IFCFG}/ifcfg-vc"]},
         {"id": "verify-drift", "salt": ["bond.verify", "name=live"]},
+        {"pillar": {}},
         {"id": "undo", "run": ["bash", "-c", f"echo 200 > {MIIMON} && "
                                              f"sed -i '/^MTU=9000$/d' {IFCFG}/ifcfg-vc"]},
         # Fails half way: a slave that is not there. Kernel and files go back.
@@ -120,8 +123,7 @@ SCENARIO = {
 
 @pytest.fixture(scope="module")
 def result(uml, tmp_path_factory):
-    pillar = {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **AFTER_MODE}}}
-    return uml.run([SCENARIO], pillar=pillar, minion_opts={"bond.ifcfg_dir": IFCFG})["activate"]
+    return uml.run([SCENARIO], minion_opts={"bond.ifcfg_dir": IFCFG})["activate"]
 
 
 def state(result, step_id, rc=0):
