@@ -16,6 +16,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "_utils"))
 
 from tests.harness import uml as uml_harness  # noqa: E402
+from tests.harness.fleet_inside import fleet_report, fleet_step  # noqa: E402
 from tests.harness.saltcall import SaltCall  # noqa: E402
 
 DEFAULT_SANDBOX = REPO / "sandbox"
@@ -137,9 +138,28 @@ LIVE_TITLES = (
 )
 
 
-def uml_scenario(bonds, pillar):
+def fleet_plan(host, bonds, peer):
+    """In the same kernel: a salt-master and a salt-minion ``host`` whose bond beacon
+    (minion config, one pass a second) watches the host's bonds; the master's event bus
+    recorded while ``peer`` (the far end of the first slave) goes down."""
+    beacon = f"salt/beacon/{host}/bond/"
+    return {
+        "minion_id": host, "master_events": True,
+        "minion_opts": {"beacons": {"bond": [{"interval": 1}, {"bonds": sorted(bonds)}]}},
+        "steps": [
+            {"id": "sync", "salt": ["saltutil.sync_all"]},  # ships the beacon
+            {"id": "baseline", "run": ["sleep", "5"]},  # its first pass: a silent baseline
+            {"id": "down", "ip": ["link", "set", peer, "down"]},
+            {"id": "health", "events": {"tag": f"{beacon}*/health", "timeout": 60}},
+            {"id": "quiet", "run": ["sleep", "2"]},  # whatever else that pass sent
+        ]}
+
+
+def uml_scenario(bonds, pillar, host=None):
     """The host's bonds over veth pairs; an 802.3ad bond gets a partner bond on the far
-    ends, standing in for the switch, so LACP really negotiates."""
+    ends, standing in for the switch, so LACP really negotiates. With ``host``, the peer
+    of the first slave goes down under the eyes of a master (:func:`fleet_plan`); the
+    fleet step's log directory is returned too."""
     scenario = {"name": "demo", "bonds": [], "steps": []}
     partners, waits = [], []
     for index, bond in enumerate(bonds.values()):
@@ -160,27 +180,40 @@ def uml_scenario(bonds, pillar):
                                    "equals": "63", "timeout": 20}})
     scenario["bonds"] += partners
     first = next(iter(bonds.values()))
+    if host is None:
+        failover, workdir = [{"ip": ["link", "set", "peer00", "down"]}, {"sleep": 1}], None
+    else:
+        fleet, workdir = fleet_step("demo", fleet_plan(host, bonds, "peer00"))
+        failover = [fleet]
     scenario["steps"] = [
         *waits,
         {"sleep": 1.5},
         *live_steps(pillar, bonds),
         {"id": "status", "salt": ["bond.status"]},
         {"id": "health", "salt": ["bond.health"]},
-        {"ip": ["link", "set", "peer00", "down"]},
-        {"sleep": 1},
+        *failover,
         {"id": "health-after", "salt": ["bond.health"]},
     ]
-    return scenario, first.slaves[0] if first.slaves else None
+    return scenario, first.slaves[0] if first.slaves else None, workdir
 
 
-def status_in_uml(salt):
+def status_in_uml(salt, host, fleet=True):
     pillar, bonds = host_pillar(salt)
-    scenario, first_slave = uml_scenario(bonds, pillar)
+    scenario, first_slave, workdir = uml_scenario(bonds, pillar, host if fleet else None)
     heading("live status: the real bonding driver in a user-mode-linux kernel")
     print("Booting user-mode-linux and building this host's bonds over veth pairs "
-          "(an 802.3ad bond's switch is played by a partner bond, switchN) ...", flush=True)
+          "(an 802.3ad bond's switch is played by a partner bond, switchN)"
+          + (f"; before the peer of {first_slave} goes down, a salt-master and a salt-minion "
+             f"({host}, bond beacon on) start in the same kernel" if fleet else "")
+          + " ...", flush=True)
     run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run([scenario])
     result = run["demo"]
+    report = failed = None
+    if fleet:
+        try:
+            report = fleet_report(result, workdir)
+        except AssertionError as exc:  # the salt-call parts are still worth showing
+            failed = str(exc)
     for step, title in LIVE_TITLES:
         states, retcode = result.salt(step)
         (state,) = states.values()
@@ -193,6 +226,25 @@ def status_in_uml(salt):
         value, retcode = result.salt(step)
         heading(f"{title}   (salt-call exit code {retcode})")
         show_yaml(value)
+    if failed:
+        print(f"\nthe salt-master and salt-minion part failed: {failed}", file=sys.stderr)
+        return 1
+    if report is not None:
+        show_master_events(report, host, first_slave)
+    return 0
+
+
+def show_master_events(report, host, slave):
+    """The bond beacon's events on the master's bus, as ``salt-run state.event`` shows
+    them: tag, then the payload (its ``_stamp``: when the master got it)."""
+    down = report["clock"]["down"]
+    events = [e for e in report["events"] if e["tag"].startswith(f"salt/beacon/{host}/")]
+    heading(f"the master's event bus: the bond beacon's events after the peer of {slave} "
+            f"went down   (salt-run state.event; {len(events)} events)")
+    for event in events:
+        print(f"{event['tag']}   (received {event['received'] - down:.1f} s after "
+              "the link went down)")
+        show_yaml(event["data"])
 
 
 def status_from(salt, procfs, sysfs, what):
@@ -209,6 +261,9 @@ def main():
     parser.add_argument("host", nargs="?", default="web1", help="example minion id")
     parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX,
                         help="directory standing in for the minion's /etc (wiped first)")
+    parser.add_argument("--no-master", dest="fleet", action="store_false",
+                        help="in the user-mode-linux kernel, no salt-master and salt-minion "
+                             "(saves a minute or two; no beacon events at the end)")
     args = parser.parse_args()
     salt, rc = apply_pillar(args.host, args.sandbox.resolve())
     if rc != 0:
@@ -221,7 +276,7 @@ def main():
     if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):
         status_from(salt, HOST_PROCFS, "/sys/class/net", "this machine's own bonds")
     elif uml_harness.unavailable_reason() is None:
-        status_in_uml(salt)
+        return status_in_uml(salt, args.host, args.fleet)
     else:
         reason = uml_harness.unavailable_reason()
         status_from(salt, FALLBACK_CAPTURE / "proc/net/bonding",

@@ -17,3 +17,10 @@ bonding:
   # /etc/modprobe.d/bonding.conf. Module options apply to every bond the module
   # creates, so use this only on hosts with one bond.
   modprobe_options: false
+
+# For `state.apply bonding.beacon` (README, "Watching the bonds"): the bond
+# beacon's configuration, the keys of `beacons: bond:` in a minion config.
+# Left out: one pass every 5 seconds over every bond, every event.
+# bonding_beacon:
+#   interval: 5
+#   events: [failover, slave_down, slave_up, health]

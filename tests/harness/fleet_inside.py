@@ -18,11 +18,24 @@ scenario exist)::
 
 More step kinds: ``{"pillar": {...}}`` makes that the minion's whole pillar on the
 master (the next ``state.apply`` compiles it); ``{"read": path}`` reads a file,
-or every file of a directory (``{name: text}``), where the minion runs;
-``{"run": argv}`` runs a command there. The master can live in a network
+or every file of a directory (``{name: text}``), where the minion runs (a
+relative path: in the log directory, such as ``master.out``, the master's console);
+``{"run": argv}`` runs a command there; ``{"salt": [...], "grain": expr}`` targets
+with ``salt -G expr`` (data: every minion's answer). The master can live in a network
 namespace of its own, listening on an address there (``"master_netns"``,
 ``"master_address"``: see ``saltdaemons.py``); the minion then reaches it only
-through what routes there.
+through what routes there. ``"master_opts"`` adds to the master's config (a
+``reactor`` mapping), ``"minion_opts"`` to the minion's (``beacons``).
+
+With ``"master_events": true`` a listener records every event on the master's
+bus from the moment both daemons answer (``master_events.py``: tag, data with
+the master's ``_stamp``, ``received``); the report's ``events`` lists them
+all. ``{"events": {"tag": "salt/beacon/*/bond0/failover", "count": 1,
+"timeout": 60}}`` waits until that many events whose tag matches the glob
+(and, with ``"data": {...}``, whose data has those items) have arrived (rc 1
+if they do not in time) and gives them as its data. The
+report's ``clock`` holds each step's start as ``time.time()`` inside the
+kernel, the clock the events' times are on.
 
 The daemons are plain ``salt-master`` / ``salt-minion`` processes
 (``saltdaemons.py``): pytest-salt-factories works in UML too but takes
@@ -37,8 +50,11 @@ On the host, :func:`run_in_uml` boots the kernel for a scenario and runs a
 plan as its last step.
 """
 
+import fnmatch
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +64,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.harness import master_events  # noqa: E402
 from tests.harness.agent import wait_sysfs  # noqa: E402
 from tests.harness.saltcall import RHEL7_GRAINS  # noqa: E402
 from tests.harness.saltdaemons import SaltDaemons  # noqa: E402
@@ -59,22 +76,34 @@ def run_in_uml(uml, scenario, plan, timeout=840):
     """Host side: one boot of ``uml`` (a ``tests.harness.uml.Uml``) for ``scenario``,
     with ``plan`` (a dict; ``workdir`` is added here) run after the scenario's own steps.
     The report; AssertionError with the steps and where the logs are if it failed."""
+    fleet, workdir = fleet_step(scenario["name"], plan, timeout)
+    run = uml.run([{**scenario, "steps": [*scenario.get("steps", []), fleet]}])
+    return fleet_report(run[scenario["name"]], workdir)
+
+
+def fleet_step(name, plan, timeout=840):
+    """Host side: the scenario step (id ``fleet``) that runs ``plan`` inside the kernel,
+    wherever it stands among the scenario's steps, and the directory of its logs."""
     # Reachable inside UML: a 0755 directory directly under /tmp (see uml.py's unhiding).
-    workdir = Path(tempfile.mkdtemp(prefix=f"bond-{scenario['name']}-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"bond-{name}-"))
     workdir.chmod(0o755)
     plan_path = workdir / "plan.json"
     plan_path.write_text(json.dumps({**plan, "workdir": str(workdir)}))
-    fleet = {"id": "fleet", "timeout": timeout,
-             "run": [sys.executable, str(Path(__file__).resolve()), str(plan_path)]}
-    run = uml.run([{**scenario, "steps": [*scenario.get("steps", []), fleet]}])
-    step = run[scenario["name"]].step("fleet")
+    return {"id": "fleet", "timeout": timeout,
+            "run": [sys.executable, str(Path(__file__).resolve()), str(plan_path)]}, workdir
+
+
+def fleet_report(result, workdir):
+    """Host side: the report of the ``fleet`` step of ``result`` (a ``ScenarioResult``);
+    AssertionError with the steps and where the logs are if it failed."""
+    step = result.step("fleet")
     try:
         report = json.loads(step["stdout"])
     except ValueError:
         raise AssertionError(f"fleet_inside printed no report (rc {step['rc']}):\n"
                              f"{step.get('stdout')}\n{step.get('stderr')}\n"
                              f"logs in {workdir}") from None
-    print(f"{scenario['name']} timings inside UML (s):", report["timings"])
+    print(f"{result.name} timings inside UML (s):", report["timings"])
     if report.get("error"):
         raise AssertionError(f"{report['error']}\n{json.dumps(report['steps'], indent=1)}\n"
                              f"logs in {workdir}")
@@ -98,16 +127,66 @@ def read(path):
         return {"rc": 1, "data": None, "stderr": str(exc)}
 
 
-def run_step(daemons, minion_id, step):
+class EventLog:
+    """The master's bus, recorded by ``master_events.py`` into ``path`` while it runs."""
+
+    def __init__(self, daemons, path):
+        self.path = Path(path)
+        with open(self.path.with_suffix(".err"), "wb") as err:
+            self.proc = subprocess.Popen(
+                [*daemons.in_master_netns, sys.executable, master_events.__file__,
+                 str(daemons.master_dir), str(self.path)],
+                stdout=subprocess.DEVNULL, stderr=err, env=daemons.env, start_new_session=True)
+        if not self.wait(master_events.READY, 1, timeout=120)[0]:
+            self.stop()
+            raise RuntimeError(f"the event listener never subscribed (see {self.path}.err)")
+
+    def events(self):
+        try:
+            text = self.path.read_text()
+        except FileNotFoundError:
+            return []
+        # A line still being written has no newline yet: leave it for the next read.
+        return [json.loads(line) for line in text.splitlines(keepends=True)
+                if line.endswith("\n")]
+
+    def wait(self, pattern, count=1, timeout=60, data=None):
+        """``(arrived, [event])``: the events whose tag matches ``pattern`` (a glob) and
+        whose data has the items of ``data``, once ``count`` of them are there, or all
+        that came within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        items = (data or {}).items()
+        while True:
+            found = [e for e in self.events() if fnmatch.fnmatchcase(e["tag"], pattern)
+                     and all(e["data"].get(key) == value for key, value in items)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return len(found) >= count, found
+            time.sleep(0.2)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+def run_step(daemons, minion_id, step, bus=None):
+    if "events" in step:
+        spec = step["events"]
+        arrived, found = bus.wait(spec["tag"], int(spec.get("count", 1)),
+                                  float(spec.get("timeout", 60)), spec.get("data"))
+        return {"rc": 0 if arrived else 1, "data": found}
     if "pillar" in step:
         write_pillar(daemons.pillar_root, step["pillar"])
         return {"rc": 0}
-    if "read" in step:
-        return read(step["read"])
+    if "read" in step:  # a relative path: in the log directory (master.out, ...)
+        return read(daemons.log_dir / step["read"])
     if "run" in step:
         proc = subprocess.run(step["run"], capture_output=True, text=True,
                               timeout=step.get("timeout", 60))
         return {"rc": proc.returncode, "data": proc.stdout, "stderr": proc.stderr}
+    if "salt" in step and "grain" in step:  # salt -G: every minion's answer, or None
+        return daemons.salt(step["grain"], step["salt"], tgt_type="grain",
+                            timeout=int(step.get("timeout", 60)))
     if "salt" in step:
         ret = daemons.salt(minion_id, step["salt"], timeout=int(step.get("timeout", 300)))
         ret["data"] = (ret.pop("data") or {}).get(minion_id)
@@ -127,14 +206,16 @@ def main(plan_path):
     workdir = Path(plan["workdir"])
     state_root = Path(plan.get("state_root", STATE_ROOT))
     minion_id = plan["minion_id"]
-    report = {"steps": {}, "timings": {}}
+    report = {"steps": {}, "timings": {}, "clock": {}}
+    bus = None
     t0 = time.monotonic()
     pillar = state_root / "pillar"
     pillar.mkdir(parents=True)
     (pillar / "top.sls").write_text("base: {}\n")
     daemons = SaltDaemons(state_root, workdir, pillar,
                           master_address=plan.get("master_address", "127.0.0.1"),
-                          master_netns=plan.get("master_netns"))
+                          master_netns=plan.get("master_netns"),
+                          master_opts=plan.get("master_opts"))
     daemons.add_minion(minion_id,
                        **{"bond.ifcfg_dir": str(state_root / "network-scripts"),
                           "bond.modprobe_conf": str(state_root / "modprobe.d" / "bonding.conf"),
@@ -143,15 +224,21 @@ def main(plan_path):
     try:
         daemons.start(timeout=float(plan.get("start_timeout", 600)))
         report["timings"]["start"] = round(time.monotonic() - t0, 1)
+        if plan.get("master_events"):
+            bus = EventLog(daemons, workdir / "master-events.jsonl")
         for index, step in enumerate(plan["steps"]):
             step_id = step.get("id", f"step{index}")
             started = time.monotonic()
-            report["steps"][step_id] = run_step(daemons, minion_id, step)
+            report["clock"][step_id] = time.time()
+            report["steps"][step_id] = run_step(daemons, minion_id, step, bus)
             report["timings"][step_id] = round(time.monotonic() - started, 1)
     except Exception as exc:  # reported in the JSON; the test shows it
         report["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         started = time.monotonic()
+        if bus is not None:
+            bus.stop()
+            report["events"] = bus.events()
         daemons.stop()
         report["timings"]["stop"] = round(time.monotonic() - started, 1)
         report["timings"]["total"] = round(time.monotonic() - t0, 1)

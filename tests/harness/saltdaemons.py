@@ -5,8 +5,9 @@ user-mode-linux kernel (``fleet_inside.py``; salt-factories takes minutes to
 start there) and the fleet benchmark (``benchmarks/bench_fleet.py``). The
 master auto-accepts keys, serves a copy of the formula as its file root
 (:func:`formula_root`: ``saltutil.sync_all`` ships ``_modules/``,
-``_states/``, ``_utils/``) and ``pillar_root`` as its pillar. Keys, caches and sockets live under
-``state_root``; logs under ``log_dir``.
+``_states/``, ``_beacons/``, ``_grains/``, ``_utils/``) and ``pillar_root`` as its pillar;
+``master_opts`` adds to its config (a ``reactor`` mapping, ...). Keys, caches and
+sockets live under ``state_root``; logs under ``log_dir``.
 
 By default everything talks over 127.0.0.1. ``master_address`` and
 ``master_netns`` put the master (and the ``salt`` command, which talks to it)
@@ -33,8 +34,9 @@ BIN = Path(sys.executable).parent
 
 
 # What a master's file root holds for this project (README, "Using it with a
-# Salt master"): the three module directories saltutil.sync_all ships, and the formula.
-FORMULA_DIRS = ("_modules", "_states", "_utils", "bonding")
+# Salt master"): the module directories saltutil.sync_all ships, and the formula
+# (with its reactor and beacon SLS files).
+FORMULA_DIRS = ("_modules", "_states", "_beacons", "_grains", "_utils", "bonding")
 
 
 def formula_root(dest):
@@ -58,7 +60,7 @@ def free_port():
 
 class SaltDaemons:
     def __init__(self, state_root, log_dir, pillar_root, file_root=None,
-                 master_address="127.0.0.1", master_netns=None):
+                 master_address="127.0.0.1", master_netns=None, master_opts=None):
         self.state_root = Path(state_root)
         self.pillar_root = Path(pillar_root)
         self.master_address = master_address
@@ -79,6 +81,7 @@ class SaltDaemons:
             "pillar_roots": {"base": [str(pillar_root)]},
             "fileserver_list_cache_time": 300,
             "enable_legacy_startup_events": False,
+            **(master_opts or {}),
         })
 
     def _write(self, name, role, conf):
@@ -135,9 +138,13 @@ class SaltDaemons:
         if waiting:
             raise RuntimeError(f"minions {sorted(waiting)} never answered: {last}")
 
-    def salt(self, target, args, timeout=300):
-        """``salt`` on the master: ``target`` a glob or a list of ids; data per minion."""
-        tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
+    def salt(self, target, args, timeout=300, tgt_type=None):
+        """``salt`` on the master: ``target`` a glob or a list of ids, or an expression of
+        ``tgt_type`` (``grain``: ``salt -G``); data per minion."""
+        if tgt_type:
+            tgt = [f"--{tgt_type}", target]
+        else:
+            tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
         argv = [*self.in_master_netns, str(BIN / "salt"), f"--config-dir={self.master_dir}",
                 "--out=json", "--static", f"--timeout={timeout}", "--log-level=quiet", *tgt, *args]
         started = time.monotonic()

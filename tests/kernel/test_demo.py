@@ -2,21 +2,34 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.kernel
 
 
-def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
-    sandbox = tmp_path / "sandbox"
+@pytest.fixture(scope="module")
+def demo(uml, tmp_path_factory):
+    """One run of the demo for db1; its output and sandbox."""
+    sandbox = tmp_path_factory.mktemp("demo") / "sandbox"
+    started = time.monotonic()
     proc = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "db1",
                            "--sandbox", str(sandbox)],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=1500)
+    (sandbox.parent / "demo.out").write_text(proc.stdout)  # to read it afterwards
+    print(f"demo db1: {time.monotonic() - started:.0f} s (with any wait for another UML boot)")
+    print(*(line for line in proc.stdout.splitlines() if "timings inside UML" in line))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = proc.stdout
+    proc.sandbox = sandbox
+    return proc
+
+
+def test_demo_applies_db1_and_reports_real_lacp_bonds(demo):
+    sandbox, out = demo.sandbox, demo.stdout
     written = sorted(p.name for p in (sandbox / "etc/sysconfig/network-scripts").iterdir())
     assert written == ["ifcfg-bond0", "ifcfg-bond0.100", "ifcfg-bond0.200", "ifcfg-ens1f0",
                        "ifcfg-ens1f1", "ifcfg-ens2f0", "ifcfg-ens2f1"]
@@ -52,3 +65,40 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(uml, tmp_path):
     assert health.lstrip().startswith("status: ok")
     assert after.lstrip().startswith("status: degraded")
     assert "slave ens1f0 is down" in after
+
+
+def master_events(section):
+    """``[(tag, payload)]`` of the demo's last section: a line with the tag and when it
+    arrived, then the payload in YAML."""
+    events = []
+    for line in section.splitlines(keepends=True)[1:]:
+        if line.startswith("salt/"):
+            events.append((line.split()[0], []))
+        else:
+            events[-1][1].append(line)
+    return [(tag, yaml.safe_load("".join(lines))) for tag, lines in events]
+
+
+def test_demo_ends_with_the_beacon_events_the_master_saw(demo):
+    out = demo.stdout
+    after, bus = out.split("=== bond.health after the peer of ens1f0 went down")[1].split(
+        "\n=== the master's event bus: the bond beacon's events after the peer of ens1f0 "
+        "went down   (salt-run state.event; ")
+    assert "status: degraded" in after
+    assert "\n=== " not in bus  # the last section
+    events = master_events(bus)
+    assert bus.startswith(f"{len(events)} events) ===\n")
+    # db1's bond0 is 802.3ad: no active slave to fail over; one slave down, health degraded.
+    # The partner bond standing in for the switch (switch0) is not watched.
+    assert sorted(tag for tag, _ in events) == ["salt/beacon/db1/bond/bond0/health",
+                                                "salt/beacon/db1/bond/bond0/slave_down"], bus
+    payloads = {tag.rsplit("/", 1)[1]: payload for tag, payload in events}
+    down = payloads["slave_down"]
+    assert {key: down[key] for key in ("bond", "interface", "status", "mii_status",
+                                       "previous_mii_status", "slaves", "active", "id")} == {
+        "bond": "bond0", "interface": "ens1f0", "status": 0, "mii_status": "down",
+        "previous_mii_status": "up", "slaves": 4, "active": 3, "id": "db1"}, down
+    health = payloads["health"]
+    assert (health["previous_health"], health["health"]) == ("ok", "degraded"), health
+    assert [p for p in health["problems"] if p.startswith("slave ens1f0 is down")], health
+    assert "_stamp" in health  # the master's time of arrival, as state.event shows it
