@@ -17,9 +17,10 @@ counts.
 """
 
 import json
-import re
 
 import pytest
+
+from tests.harness.uml import link_failures
 
 pytestmark = pytest.mark.kernel
 
@@ -126,15 +127,8 @@ def result(uml, tmp_path_factory):
     return uml.run([SCENARIO], minion_opts={"bond.ifcfg_dir": IFCFG})["activate"]
 
 
-def state(result, step_id, rc=0):
-    states, retcode = result.salt(step_id)
-    assert retcode == rc, (step_id, states)
-    (only,) = states.values()
-    return only
-
-
 def test_a_new_bond_is_created_live_and_answers(result):
-    created = state(result, "create")
+    created = result.state("create")
     assert created["result"] is True, created
     done = created["changes"]["live"]["bond0"]
     assert done["bounced"] is False
@@ -146,30 +140,30 @@ def test_a_new_bond_is_created_live_and_answers(result):
 
 
 def test_an_unchanged_bond_is_not_touched(result):
-    same = state(result, "same")
+    same = result.state("same")
     assert same["result"] is True and same["changes"] == {}, same
 
 
 def test_test_mode_lists_the_operations_and_runs_none(result):
-    preview = state(result, "preview")
+    preview = result.state("preview")
     assert preview["result"] is None
     assert preview["changes"]["live"] == {"bond0": ["bond0: miimon 100 -> 200"]}
     assert result.stdout("miimon-preview") == "100\n"
 
 
 def test_a_live_option_changes_in_place(result):
-    changed = state(result, "miimon")
+    changed = result.state("miimon")
     assert changed["changes"]["live"] == {"bond0": {"done": ["bond0: miimon 100 -> 200"],
                                                       "bounced": False}}
     assert result.stdout("miimon-live") == "200\n"
 
 
 def test_slaves_are_added_and_released_without_a_bounce_or_a_lost_ping(result):
-    added = state(result, "add")
+    added = result.state("add")
     assert added["changes"]["live"]["bond0"] == {"done": [
         "bond0: vc down to be enslaved", "bond0: vc enslaved"], "bounced": False}
     assert result.stdout("slaves-added").split() == ["va", "vb", "vc"]
-    swapped = state(result, "swap")
+    swapped = result.state("swap")
     assert swapped["changes"]["live"]["bond0"] == {"done": ["bond0: vb released"],
                                                    "bounced": False}
     assert result.stdout("slaves-swapped").split() == ["va", "vc"]
@@ -178,19 +172,19 @@ def test_slaves_are_added_and_released_without_a_bounce_or_a_lost_ping(result):
 
 
 def test_a_vlan_is_added_and_removed_in_place(result):
-    added = state(result, "add-vlan")
+    added = result.state("add-vlan")
     assert added["changes"]["live"]["bond0"] == {"done": [
         "bond0.100 created (VLAN 100 on bond0)", "bond0.100 up",
         "bond0.100: address 198.51.100.10/24 added"], "bounced": False}
     assert " 0% packet loss" in result.stdout_ok("ping-vlan")
-    removed = state(result, "remove-vlan")
+    removed = result.state("remove-vlan")
     assert removed["changes"]["live"]["bond0"] == {"done": ["bond0.100 removed"],
                                                    "bounced": False}
     assert result.step("vlan-gone")["rc"] != 0
 
 
 def test_a_mode_change_bounces_the_bond_and_says_so(result):
-    mode = state(result, "mode")
+    mode = result.state("mode")
     kernel = mode["changes"]["live"]["bond0"]
     assert kernel["bounced"] is True
     assert "bond0: mode active-backup -> balance-xor" in kernel["done"]
@@ -200,7 +194,7 @@ def test_a_mode_change_bounces_the_bond_and_says_so(result):
 
 
 def test_a_failing_step_puts_kernel_and_files_back(result):
-    failed = state(result, "missing-slave", rc=1)
+    failed = result.state("missing-slave", rc=1)
     assert failed["result"] is False and failed["changes"] == {}
     assert failed["comment"].startswith("bond0: vx down to be enslaved: ip link set vx down:")
     assert "rolled back the kernel (bond0)" in failed["comment"]
@@ -211,7 +205,7 @@ def test_a_failing_step_puts_kernel_and_files_back(result):
 
 
 def test_a_change_that_fails_verification_is_rolled_back(result):
-    failed = state(result, "unanswered", rc=1)
+    failed = result.state("unanswered", rc=1)
     assert failed["result"] is False and failed["changes"] == {}
     assert failed["comment"].startswith("verification failed: "), failed["comment"]
     assert "rolled back the kernel (bond0)" in failed["comment"]
@@ -221,7 +215,7 @@ def test_a_change_that_fails_verification_is_rolled_back(result):
 
 
 def test_an_address_that_cuts_the_host_off_is_rolled_back(result):
-    failed = state(result, "wrong-address", rc=1)
+    failed = result.state("wrong-address", rc=1)
     assert failed["result"] is False and failed["changes"] == {}
     assert failed["comment"].startswith(
         "verification failed: 192.0.2.1 unreachable through bond0 after 5 s"), failed["comment"]
@@ -231,19 +225,14 @@ def test_an_address_that_cuts_the_host_off_is_rolled_back(result):
     assert " 0% packet loss" in result.stdout_ok("ping-after-wrong")
 
 
-def failures(proc_text):
-    return dict(re.findall(r"Slave Interface: (\S+)\n(?:.*\n)*?Link Failure Count: (\d+)",
-                           proc_text))
-
-
 def test_an_unchanged_bond_keeps_its_active_slave_and_counts_throughout(result):
     before, after = result.stdout("bond1-before"), result.stdout("bond1-after")
     assert "Currently Active Slave: vd" in before and "Currently Active Slave: vd" in after
-    assert failures(after) == failures(before) == {"vd": "0", "ve": "0"}
-    created = state(result, "create")
+    assert link_failures(after) == link_failures(before) == {"vd": "0", "ve": "0"}
+    created = result.state("create")
     assert sorted(created["changes"]["live"]) == ["bond0", "bond1"]
     for step_id in ("miimon", "add", "swap", "mode"):
-        assert list(state(result, step_id)["changes"]["live"]) == ["bond0"]
+        assert list(result.state(step_id)["changes"]["live"]) == ["bond0"]
 
 
 def test_verify_finds_no_drift_after_an_apply_and_what_was_changed_by_hand(result):
@@ -262,7 +251,7 @@ def test_verify_finds_no_drift_after_an_apply_and_what_was_changed_by_hand(resul
 
 
 def test_a_bond_removed_from_pillar_leaves_the_kernel(result):
-    removed = state(result, "remove")
+    removed = result.state("remove")
     assert removed["changes"]["live"] == {"bond0": {"done": ["bond0 removed"],
                                                       "bounced": False}}
     assert result.step("gone")["rc"] != 0

@@ -17,11 +17,11 @@ failure counts through all of it.
 """
 
 import json
-import re
 
 import pytest
 
 from tests.harness import uml as uml_harness
+from tests.harness.uml import link_failures
 
 pytestmark = pytest.mark.kernel
 
@@ -113,15 +113,8 @@ def result(uml):
     return uml.run([SCENARIO], minion_opts={"bond.keyfile_dir": KEYFILES})["nmcli"]
 
 
-def state(result, step_id, rc=0):
-    states, retcode = result.salt(step_id)
-    assert retcode == rc, (step_id, states)
-    (only,) = states.values()
-    return only
-
-
 def done(result, step_id):
-    changed = state(result, step_id)
+    changed = result.state(step_id)
     assert changed["result"] is True, changed
     return changed["changes"]["live"]["bond0"]
 
@@ -135,12 +128,12 @@ def test_a_new_bond_is_brought_up_by_networkmanager_and_answers(result):
 
 
 def test_an_unchanged_bond_is_not_touched(result):
-    same = state(result, "same")
+    same = result.state("same")
     assert same["result"] is True and same["changes"] == {}, same
 
 
 def test_test_mode_lists_the_nmcli_commands_and_runs_none(result):
-    preview = state(result, "preview")
+    preview = result.state("preview")
     assert preview["result"] is None
     assert preview["changes"]["live"] == {"bond0": ["bond0: profile reapplied"]}
     assert result.stdout("miimon-preview") == "100\n"
@@ -170,7 +163,7 @@ def test_a_vlan_is_added_and_removed(result):
 
 
 def test_a_mode_change_reactivates_the_bond_and_says_so(result):
-    mode = state(result, "mode")
+    mode = result.state("mode")
     assert mode["changes"]["live"]["bond0"]["bounced"] is True
     assert "bond0 is live (bounced) and verified." in mode["comment"]
     assert result.stdout("mode-live") == "balance-xor 2\n"
@@ -178,7 +171,7 @@ def test_a_mode_change_reactivates_the_bond_and_says_so(result):
 
 
 def test_an_address_that_cuts_the_host_off_is_rolled_back(result):
-    failed = state(result, "wrong-address", rc=1)
+    failed = result.state("wrong-address", rc=1)
     assert failed["result"] is False and failed["changes"] == {}
     assert failed["comment"].startswith(
         "verification failed: 192.0.2.1 unreachable through bond0 after 5 s"), failed["comment"]
@@ -190,7 +183,7 @@ def test_an_address_that_cuts_the_host_off_is_rolled_back(result):
 
 
 def test_a_port_that_cannot_be_activated_is_rolled_back(result):
-    failed = state(result, "missing-port", rc=1)
+    failed = result.state("missing-port", rc=1)
     assert failed["result"] is False and failed["changes"] == {}
     assert "vx: port profile activated: nmcli" in failed["comment"], failed["comment"]
     assert "rolled back the kernel (bond0)" in failed["comment"]
@@ -200,17 +193,12 @@ def test_a_port_that_cannot_be_activated_is_rolled_back(result):
 
 
 def test_a_bond_removed_from_pillar_is_gone(result):
-    removed = state(result, "remove")
+    removed = result.state("remove")
     assert removed["result"] is True, removed
     assert result.step("gone")["rc"] != 0
-
-
-def failures(proc_text):
-    return {slave: int(count) for slave, count in re.findall(
-        r"Slave Interface: (\S+)\n(?:.*\n)*?Link Failure Count: (\d+)", proc_text)}
 
 
 def test_an_unchanged_neighbour_bond_keeps_its_slave_and_counts(result):
     before, after = result.stdout("bond1-before"), result.stdout("bond1-after")
     assert "Currently Active Slave: vd" in before and "Currently Active Slave: vd" in after
-    assert failures(after) == failures(before) == {"vd": 0, "ve": 0}
+    assert link_failures(after) == link_failures(before) == {"vd": "0", "ve": "0"}
