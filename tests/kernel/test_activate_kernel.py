@@ -17,6 +17,9 @@ counts.
 """
 
 import json
+import shlex
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +34,28 @@ BOND1 = {"mode": "active-backup", "slaves": ["vd", "ve"], "miimon": 100, "primar
 PING_LOG = "/run/ping-during-slave-changes"
 MIIMON = "/sys/class/net/bond0/bonding/miimon"
 IFCFG = "/run/bond-activate/network-scripts"  # bond.ifcfg_dir, a tmpfs inside the kernel
+IPROUTE_COMPARE = Path(__file__).resolve().parents[1] / "harness" / "iproute_compare.py"
+ROUTE_QUESTIONS = ["192.0.2.1", "198.51.100.1", "203.0.113.5", "2001:db8::1", "127.0.0.1"]
+# Made by netlink.change as ip would make them, then undone the same way.
+NETLINK_CHANGES = ["link add bond7 type bond", "link set bond7 mtu 1400", "link set bond7 up",
+                   "link add link bond7 name bond7.200 type vlan id 200",
+                   "addr add 203.0.113.7/24 dev bond7.200", "addr add 2001:db8::10/64 dev bond0",
+                   "-4 route replace default via 192.0.2.1 dev bond0",
+                   "-6 route replace default via 2001:db8::1 dev bond0"]
+NETLINK_UNDO = ["-6 route del default via 2001:db8::1 dev bond0",
+                "-4 route del default via 192.0.2.1 dev bond0",
+                "addr del 2001:db8::10/64 dev bond0", "addr del 203.0.113.7/24 dev bond7.200",
+                "link set bond7 down", "link del bond7.200", "link del bond7"]
+DYNAMIC = "192.0.2.77/24 dev bond1"  # an address with a lifetime: "dynamic"
+
+
+def compare(changes):
+    return shlex.join([sys.executable, str(IPROUTE_COMPARE),
+                       *(f"--change={change}" for change in changes), *ROUTE_QUESTIONS])
+
+
+NETLINK_STEP = (f"ip addr add {DYNAMIC} valid_lft 300 preferred_lft 300 && "
+                f"{compare(NETLINK_CHANGES)} && ip addr del {DYNAMIC} && {compare(NETLINK_UNDO)}")
 # What the "mode" step applies: also, for bond.verify, the minion's pillar ``live`` for a
 # moment (then empty again: a pillar given on the command line is merged into it).
 AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "balance-xor",
@@ -80,6 +105,12 @@ SCENARIO = {
         apply("add-vlan", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "vlans": {
             100: {"ipaddr": "198.51.100.10", "prefix": 24}}}}),
         {"id": "ping-vlan", "run": ["ping", "-c1", "-w10", "198.51.100.1"]},
+        # Activation reads the kernel over netlink: the same as ip says, here with bonds,
+        # slaves, a VLAN, veths whose peers are in another namespace, v4 and v6
+        # addresses (one dynamic), without and with default routes of both families.
+        {"id": "netlink-no-routes", "run": [sys.executable, str(IPROUTE_COMPARE),
+                                            *ROUTE_QUESTIONS]},
+        {"id": "netlink-routes", "run": ["bash", "-c", NETLINK_STEP]},
         apply("remove-vlan", {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"]}}),
         {"id": "vlan-gone", "run": ["ip", "link", "show", "bond0.100"]},
         apply("mode", AFTER_MODE),
@@ -116,6 +147,12 @@ SCENARIO = {
         {"id": "addr-after-wrong", "run": ["ip", "-j", "addr", "show", "dev", "bond0"]},
         ping("ping-after-wrong"),
         read("bond1-after", "/proc/net/bonding/bond1"),
+        # A slave handed from bond1 to bond0 in one run: bond1 lets it go first.
+        apply("hand-over", {"bond0": {**AFTER_MODE["bond0"], "slaves": ["va", "vc", "vd"]},
+                            "bond1": {"mode": "active-backup", "slaves": ["ve"],
+                                      "miimon": 100}}),
+        read("bond0-taken", "/sys/class/net/bond0/bonding/slaves"),
+        read("bond1-given", "/sys/class/net/bond1/bonding/slaves"),
         apply("remove", {}),
         {"id": "gone", "run": ["ip", "link", "show", "bond0"]},
     ],
@@ -125,6 +162,42 @@ SCENARIO = {
 @pytest.fixture(scope="module")
 def result(uml, tmp_path_factory):
     return uml.run([SCENARIO], minion_opts={"bond.ifcfg_dir": IFCFG})["activate"]
+
+
+def test_netlink_reads_the_kernel_as_ip_does(result):
+    without = json.loads(result.stdout_ok("netlink-no-routes"))
+    with_routes, undone = (json.loads(line) for line in
+                           result.stdout_ok("netlink-routes").splitlines())
+    for seen in (without, with_routes, undone):
+        assert seen["netlink"] == seen["ip"]
+        for address, devices in seen["route_get"].items():
+            assert devices["netlink"] == devices["ip"], address
+    links = {link["ifname"]: link for link in with_routes["netlink"]["links"]}
+    # What the comparison covered, so that it compared something.
+    assert (links["va"]["master"], links["vd"]["master"]) == ("bond0", "bond1")
+    assert links["bond0.100"]["linkinfo"] == {"info_kind": "vlan", "info_data": {"id": 100}}
+    assert links["bond0.100"]["link"] == "bond0"
+    # What netlink.change made, as ip sees it.
+    assert links["bond7"]["linkinfo"] == {"info_kind": "bond"}
+    assert links["bond7"]["mtu"] == 1400
+    assert links["bond7.200"]["linkinfo"]["info_data"] == {"id": 200}
+    assert {"family": "inet", "local": "203.0.113.7", "prefixlen": 24,
+            "scope": "global"} in links["bond7.200"]["addr_info"]
+    assert {"family": "inet6", "local": "2001:db8::10", "prefixlen": 64,
+            "scope": "global"} in links["bond0"]["addr_info"]
+    assert {"family": "inet", "local": "192.0.2.77", "prefixlen": 24, "scope": "global",
+            "dynamic": True} in links["bond1"]["addr_info"]
+    assert with_routes["netlink"]["routes"] == [
+        {"dst": "default", "gateway": "192.0.2.1", "dev": "bond0"},
+        {"dst": "default", "gateway": "2001:db8::1", "dev": "bond0"}]
+    assert without["netlink"]["routes"] == [] == undone["netlink"]["routes"]
+    after = {link["ifname"]: link for link in undone["netlink"]["links"]}
+    assert "bond7" not in after and "bond7.200" not in after
+    assert not any(a["family"] == "inet6" and a["scope"] == "global"
+                   for a in after["bond0"]["addr_info"])
+    assert without["route_get"]["203.0.113.5"]["netlink"] is None
+    assert with_routes["route_get"]["203.0.113.5"]["netlink"] == "bond0"
+    assert with_routes["route_get"]["198.51.100.1"]["netlink"] == "bond0.100"
 
 
 def test_a_new_bond_is_created_live_and_answers(result):
@@ -233,6 +306,16 @@ def test_an_unchanged_bond_keeps_its_active_slave_and_counts_throughout(result):
     assert sorted(created["changes"]["live"]) == ["bond0", "bond1"]
     for step_id in ("miimon", "add", "swap", "mode"):
         assert list(result.state(step_id)["changes"]["live"]) == ["bond0"]
+
+
+def test_a_slave_handed_from_one_bond_to_another_in_one_run(result):
+    handed = result.state("hand-over")
+    assert handed["result"] is True, handed
+    assert list(handed["changes"]["live"]) == ["bond1", "bond0"]
+    assert "bond1: vd released" in handed["changes"]["live"]["bond1"]["done"]
+    assert "bond0: vd enslaved" in handed["changes"]["live"]["bond0"]["done"]
+    assert result.stdout("bond0-taken").split() == ["va", "vc", "vd"]
+    assert result.stdout("bond1-given").split() == ["ve"]
 
 
 def test_verify_finds_no_drift_after_an_apply_and_what_was_changed_by_hand(result):

@@ -108,8 +108,30 @@ def test_a_failing_step_puts_the_files_back_then_only_the_touched_bonds():
     outcome = bring_live(host, plans, put_files_back)
     assert outcome.failed == "b2: refused"
     assert outcome.done == {"bond0": ["a1", "a2"], "bond1": ["b1"]}
-    assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond0,bond1"]
-    assert outcome.rolled_back == ["bond0", "bond1"] and outcome.files == "rolled back 4 file(s)"
+    assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond1,bond0"]
+    # Last changed first: a slave handed from bond0 to bond1 goes back the way it came.
+    assert outcome.rolled_back == ["bond1", "bond0"] and outcome.files == "rolled back 4 file(s)"
+
+
+def moving(name, before, after):
+    return BondPlan(name, bond(slaves=after) if after else None,
+                    bond(slaves=before) if before else None, [op(name)], False, kernel.Kernel())
+
+
+def test_a_bond_giving_up_a_slave_runs_before_the_bond_taking_it():
+    from salt_bonding.activate import handing_over_first
+
+    takes = moving("bond0", ["eth0"], ["eth0", "eth2"])
+    gives = moving("bond1", ["eth2", "eth3"], ["eth3"])
+    other = moving("bond2", ["eth4"], ["eth4", "eth5"])
+    assert [p.name for p in handing_over_first([takes, gives, other])] == [
+        "bond1", "bond0", "bond2"]
+    removed = moving("bond3", ["eth6"], None)  # a bond removed gives up all its slaves
+    taker = moving("bond0", ["eth0"], ["eth0", "eth6"])
+    assert [p.name for p in handing_over_first([taker, removed])] == ["bond3", "bond0"]
+    # Trading slaves both ways: no order works, the given one is kept.
+    one, two = moving("bond0", ["eth0"], ["eth1"]), moving("bond1", ["eth1"], ["eth0"])
+    assert handing_over_first([one, two]) == [one, two]
 
 
 # -- activate: nmcli plans ---------------------------------------------------------

@@ -1,10 +1,10 @@
-"""links: iproute2's JSON -> the running bond as a model.Bond (activation's current side).
+"""links: the kernel's links and routes -> the running bond as a model.Bond (activation's
+current side).
 
-The shapes below are iproute2's (``ip -j``); the kernel tier checks the parser
-against the real ``ip`` in the user-mode-linux kernel.
+The shapes below are iproute2's (``ip -j``), which ``netlink.read`` gives; the
+kernel tier checks that reading against the real ``ip`` in the user-mode-linux
+kernel.
 """
-
-import json
 
 import pytest
 from salt_bonding import links, schema
@@ -22,7 +22,7 @@ LINKS = [
      "linkinfo": {"info_kind": "vlan", "info_data": {"protocol": "802.1Q", "id": 100}}},
     {"ifindex": 7, "ifname": "eth2", "mtu": 1500},
 ]
-ADDRS = [
+ADDRESSES = [
     {"ifname": "bond0", "mtu": 1400, "addr_info": [
         {"family": "inet", "local": "192.0.2.10", "prefixlen": 24, "scope": "global"},
         {"family": "inet6", "local": "2001:db8::10", "prefixlen": 64, "scope": "global"},
@@ -32,8 +32,12 @@ ADDRS = [
     {"ifname": "bond0.100", "mtu": 1400, "addr_info": [
         {"family": "inet", "local": "198.51.100.10", "prefixlen": 24, "scope": "global"}]},
 ]
-ROUTES = [{"dst": "default", "gateway": "192.0.2.1", "dev": "bond0"}]
-ROUTES6 = [{"dst": "default", "gateway": "2001:db8::1", "dev": "bond0"}]
+ROUTES = [{"dst": "default", "gateway": "192.0.2.1", "dev": "bond0"},
+          {"dst": "default", "gateway": "2001:db8::1", "dev": "bond0"}]
+# As netlink.read gives them: each link with its addresses.
+LINK_ADDRESSES = [{**link, "addr_info": next((entry["addr_info"] for entry in ADDRESSES
+                                              if entry["ifname"] == link["ifname"]), [])}
+                  for link in LINKS]
 
 
 def read(name="bond0", options=None):
@@ -41,8 +45,7 @@ def read(name="bond0", options=None):
                                              "miimon": 100})
     options = options if options is not None else {"mode": "active-backup",
                                                    **option_values(desired)}
-    return links.current_bond(name, options, json.dumps(LINKS), json.dumps(ADDRS),
-                              [json.dumps(ROUTES), json.dumps(ROUTES6)])
+    return links.current_bond(name, options, LINK_ADDRESSES, ROUTES)
 
 
 def test_the_running_bond_with_its_static_addressing_and_vlans():
@@ -57,7 +60,7 @@ def test_the_running_bond_with_its_static_addressing_and_vlans():
 
 
 def what_runs(**changes):
-    """The pillar bond that says what LINKS/ADDRS/ROUTES run, with ``changes``."""
+    """The pillar bond that says what LINKS/ADDRESSES/ROUTES run, with ``changes``."""
     return schema.validate_bond("bond0", {
         "mode": "active-backup", "slaves": ["eth1", "eth0"], "miimon": 100, "mtu": 1400,
         "ipaddr": "192.0.2.10", "prefix": 24, "gateway": "192.0.2.1",

@@ -23,7 +23,8 @@ from .running import Running
 
 ACTIVATORS = {activator.name: activator for activator in (Kernel(), Ifup(), Nmcli())}
 
-__all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "plan", "refusals"]
+__all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "handing_over_first",
+           "plan", "refusals"]
 
 
 def refusals(config, choice, path):
@@ -48,7 +49,29 @@ def plan(running, wanted):
     plans = []
     for backend, bonds in sorted(wanted.items()):
         plans += ACTIVATORS[backend].plan(bonds, before)
-    return plans
+    return handing_over_first(plans)
+
+
+def _slaves(bond):
+    return set(bond.slaves) if bond is not None else set()
+
+
+def handing_over_first(plans):
+    """``plans`` in an order where a bond giving up a slave runs before the bond taking it
+    (a slave moving between bonds in one run: the driver refuses a device another bond
+    holds); otherwise as given. Bonds trading slaves both ways keep the given order (the
+    verification then fails and rolls back)."""
+    gives = {p.name: _slaves(p.before) - _slaves(p.desired) for p in plans}
+    takes = {p.name: _slaves(p.desired) - _slaves(p.before) for p in plans}
+    ordered, waiting = [], list(plans)
+    while waiting:
+        ready = next((p for p in waiting if not any(
+            takes[p.name] & gives[other.name] for other in waiting if other is not p)), None)
+        if ready is None:  # a cycle: the rest as given
+            return ordered + waiting
+        ordered.append(ready)
+        waiting.remove(ready)
+    return ordered
 
 
 def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
@@ -74,8 +97,8 @@ def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
 
 def restore(running, plans, outcome):
     """Each touched bond back to its snapshot, the way its back-end says, from how it
-    runs now."""
-    touched = [p for p in plans if p.name in outcome.done]
+    runs now; last changed first (a slave handed over goes back the way it came)."""
+    touched = [p for p in reversed(plans) if p.name in outcome.done]
     try:
         now = running.snapshot([p.name for p in touched])
     except SystemFailure as exc:

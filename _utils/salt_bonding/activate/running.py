@@ -1,21 +1,22 @@
 """The running system as every activation back-end reads and changes it.
 
-Reading: :meth:`Running.snapshot` (sysfs options and iproute2's JSON, as
-``links.current_bond``) and :meth:`Running.status` (the same reading of
-procfs and sysfs as ``bond.status``). Changing: :meth:`Running.run` takes an
-``Operation`` of any back-end: a sysfs write, an ``ip`` command or another
-command (``ifup``, ``nmcli``). Reaching an address: :meth:`Running.reaches`.
+Reading: :meth:`Running.snapshot` (sysfs options, and links, addresses and
+routes over rtnetlink in-process, as ``links.current_bond``) and
+:meth:`Running.status` (the same reading of procfs and sysfs as
+``bond.status``). Changing: :meth:`Running.run` takes an ``Operation`` of any
+back-end: a sysfs write, an ``ip`` command (made in-process over rtnetlink,
+``netlink.change``) or another command (``ifup``, ``nmcli``). Reaching an
+address: :meth:`Running.route_device` and :meth:`Running.answers`.
 
 Commands go through ``run_command(argv) -> (returncode, stdout, stderr)``,
 given by the caller (the state passes Salt's ``cmd.run_all``); sysfs is
 written directly under ``sysfs_root``. No Salt here.
 """
 
-import json
 import os
 import shutil
 
-from .. import links, status
+from .. import links, netlink, status
 from ..errors import SystemFailure, UnknownBondError
 
 PING_ARGV = ("ping", "-n", "-c", "1", "-W", "1")
@@ -34,18 +35,14 @@ class Running:
         self.procfs_root = procfs_root
 
     # -- reading -------------------------------------------------------------------
-    def _output(self, argv):
-        returncode, stdout, stderr = self.run_command(list(argv))
-        if returncode != 0:
-            raise SystemFailure(f"{' '.join(argv)} failed: {stderr.strip() or returncode}")
-        return stdout
-
     def snapshot(self, names):
         """``{name: Bond or None}``: how each bond runs now."""
-        link_addr_json = self._output(links.LINK_ADDR_ARGV)
-        routes = [self._output(links.ROUTE_ARGV), self._output(links.ROUTE6_ARGV)]
+        try:
+            found, routes = netlink.read()
+        except OSError as exc:
+            raise SystemFailure(f"cannot read the kernel's links: {exc}") from exc
         return {name: links.current_bond(name, status.read_options(name, self.sysfs_root),
-                                         link_addr_json, link_addr_json, routes)
+                                         found, routes)
                 for name in names}
 
     def status(self, name):
@@ -61,14 +58,10 @@ class Running:
 
     def route_device(self, address):
         """The device the kernel would send to ``address`` through; None: no route."""
-        returncode, stdout, _ = self.run_command(["ip", "-j", "route", "get", address])
-        if returncode != 0:
-            return None
         try:
-            routes = json.loads(stdout or "[]")
-        except ValueError:
-            return None
-        return routes[0].get("dev") if routes and isinstance(routes[0], dict) else None
+            return netlink.route_device(address)
+        except OSError as exc:
+            raise SystemFailure(f"cannot ask the kernel for its route to {address}: {exc}") from exc
 
     def answers(self, address):
         """Whether ``address`` answers one ping within a second."""
@@ -94,11 +87,19 @@ class Running:
             except OSError as exc:
                 raise SystemFailure(f"{op.says}: {exc.strerror or exc}") from exc
             return
-        argv = ["ip", *op.args] if op.kind == "ip" else list(op.args)
-        returncode, stdout, stderr = self.run_command(argv)
+        if op.kind == "ip":  # in-process, as ip makes it: no process per step
+            try:
+                netlink.change(op.args)
+                return
+            except OSError as exc:
+                if op.removes and not self.exists(op.removes):
+                    return  # someone else removed it first: the goal is met
+                raise SystemFailure(f"{op.says}: ip {' '.join(op.args)}: "
+                                    f"{exc.strerror or exc}") from exc
+        returncode, stdout, stderr = self.run_command(list(op.args))
         if returncode != 0 and op.removes and not self.exists(op.removes):
             return  # someone else removed it first: the goal is met
         if returncode != 0:
             said = (stderr.strip() or stdout.strip()).splitlines()
-            raise SystemFailure(f"{op.says}: {' '.join(argv)}: "
+            raise SystemFailure(f"{op.says}: {' '.join(op.args)}: "
                                 f"{said[-1] if said else f'exit {returncode}'}")

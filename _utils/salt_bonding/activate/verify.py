@@ -16,18 +16,22 @@ from .kernel_plan import plan_bond
 
 TIMEOUT = 10.0  # seconds the kernel check is retried
 INTERVAL = 0.5
+# The least wait before the first look, for a bond without link monitors (the driver
+# counts every slave up) or with very fast ones.
+MINIMUM_SETTLE = 0.2
 
 
 def settle_seconds(bond):
     """How long ``bond``'s link monitors take to judge a slave after a change, with a
     margin: twice two MII intervals plus updelay, or twice ARP's missed-probe count plus
-    one, in intervals (a newly enslaved slave counts as up until then); at least 1 s."""
+    one, in intervals (a slave enslaved under the ARP monitor counts as up until then); at
+    least ``MINIMUM_SETTLE``."""
     options = bond.options
     miimon = int(options.get("miimon", 0))
     arp_interval = int(options.get("arp_interval", 0))
     missed = int(options.get("arp_missed_max", 2))
     waits = [2 * miimon + int(options.get("updelay", 0)), (missed + 1) * arp_interval]
-    return max(1.0, 2 * max(waits) / 1000)
+    return max(MINIMUM_SETTLE, 2 * max(waits) / 1000)
 
 
 def bond_problems(desired, current, live):
