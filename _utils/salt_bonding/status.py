@@ -392,10 +392,24 @@ def configured_root(option, configured):
                else "is not a directory" if os.path.exists(configured)
                else "does not exist" if not os.path.lexists(configured)
                else "cannot be read")
+    if problem is None and option == "bond.procfs":
+        problem = _not_a_file_per_bond(configured)
     if problem:
         return None, (f"minion option {option} is {configured!r}, which {problem}; "
                       f"it must be {what}")
     return configured, None
+
+
+def _not_a_file_per_bond(root):
+    """Why ``root`` is a directory above the procfs bonding directory, or None. Set to
+    ``/proc/net`` (one level up), ``root`` would list a bond called ``bonding``; to ``/proc``,
+    one called ``net``: fake bonds whose health is ``unknown``."""
+    for below in ("bonding", os.path.join("net", "bonding")):
+        top = below.split(os.sep)[0]
+        if os.path.isdir(os.path.join(root, top)):
+            return (f"holds a directory {top!r}, not a file per bond "
+                    f"(set it to {os.path.join(root, below)!r})")
+    return None
 
 
 def configured_roots(get_option):

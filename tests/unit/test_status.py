@@ -503,3 +503,24 @@ def test_reading_status_does_not_judge_health(tmp_path):
     (procfs / "bond0").write_text("hello world\n")
     assert bond_status.read_bond("bond0", str(procfs), None) == {
         "error": f"{procfs}/bond0: no 'Bonding Mode' line: not a bonding status file"}
+
+
+@pytest.mark.parametrize("above", ["proc/net", "proc"])
+def test_a_configured_procfs_above_the_bonding_directory_is_refused(tmp_path, above):
+    """bond.procfs at .../proc/net would list a bond called 'bonding', at .../proc one called
+    'net' (each unknown): refused, naming the directory meant."""
+    bonding = tmp_path / "proc" / "net" / "bonding"
+    bonding.mkdir(parents=True)
+    (bonding / "bond0").write_text(GOOD.read_text())
+    (tmp_path / "proc" / "net" / "dev").write_text("")
+    root = tmp_path / above
+    top = "bonding" if above == "proc/net" else "net"
+    assert bond_status.configured_root("bond.procfs", str(root)) == (None, (
+        f"minion option bond.procfs is '{root}', which holds a directory '{top}', not a file "
+        f"per bond (set it to '{bonding}'); it must be the /proc/net/bonding directory "
+        "(a file per bond)"))
+    with pytest.raises(errors.RootError, match=f"holds a directory '{top}'"):
+        bond_status.configured_roots({"bond.procfs": str(root)}.get)
+    assert bond_status.configured_root("bond.procfs", str(bonding)) == (str(bonding), None)
+    # sysfs roots hold a directory per link: only procfs is checked.
+    assert bond_status.configured_root("bond.sysfs", str(root)) == (str(root), None)
