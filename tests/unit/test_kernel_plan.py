@@ -247,9 +247,10 @@ def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pi
 
 
 @pytest.mark.parametrize("settings, seconds", [
-    ({"miimon": 100}, 0.4),
-    ({"miimon": 50}, 0.2),
-    ({"miimon": 500, "updelay": 1000}, 4.0),
+    ({"miimon": 100}, 0.1),
+    ({"miimon": 200}, 0.2),
+    ({"miimon": 0}, 0.1),
+    ({"miimon": 500, "updelay": 1000}, 1.5),
     ({"miimon": 0, "arp_interval": 1000, "arp_ip_target": ["192.0.2.1"]}, 6.0),
 ])
 def test_verification_waits_for_the_link_monitors_to_judge(settings, seconds):

@@ -16,22 +16,24 @@ from .kernel_plan import plan_bond
 
 TIMEOUT = 10.0  # seconds the kernel check is retried
 INTERVAL = 0.5
-# The least wait before the first look, for a bond without link monitors (the driver
-# counts every slave up) or with very fast ones.
-MINIMUM_SETTLE = 0.2
+# The least wait before the first look (a bond without link monitors: the driver counts
+# every slave up).
+MINIMUM_SETTLE = 0.1
 
 
 def settle_seconds(bond):
-    """How long ``bond``'s link monitors take to judge a slave after a change, with a
-    margin: twice two MII intervals plus updelay, or twice ARP's missed-probe count plus
-    one, in intervals (a slave enslaved under the ARP monitor counts as up until then); at
-    least ``MINIMUM_SETTLE``."""
+    """How long to wait after a change before the first look: the bond's own settle time.
+    The MII monitor: the driver judges a slave's carrier when it enslaves it (with updelay:
+    not up until then), so one monitor pass, miimon + updelay. The ARP monitor counts a
+    new slave up until its probes go unanswered: twice (arp_missed_max + 1) intervals.
+    At least ``MINIMUM_SETTLE``; LACP and late MII are what the retries are for."""
     options = bond.options
     miimon = int(options.get("miimon", 0))
     arp_interval = int(options.get("arp_interval", 0))
     missed = int(options.get("arp_missed_max", 2))
-    waits = [2 * miimon + int(options.get("updelay", 0)), (missed + 1) * arp_interval]
-    return max(MINIMUM_SETTLE, 2 * max(waits) / 1000)
+    waits = [miimon + int(options.get("updelay", 0)) if miimon else 0,
+             2 * (missed + 1) * arp_interval]
+    return max(MINIMUM_SETTLE, max(waits) / 1000)
 
 
 def bond_problems(desired, current, live):
