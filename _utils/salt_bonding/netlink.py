@@ -77,8 +77,8 @@ def _text(payload):
     return payload.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def _address(family, payload):
-    return str(ipaddress.ip_address(bytes(payload))) if family in FAMILIES else None
+def _address(payload):
+    return str(ipaddress.ip_address(bytes(payload)))
 
 
 class Socket:
@@ -174,7 +174,7 @@ def _addresses(sock):
         if family not in FAMILIES or local is None:
             continue
         flags = _u32(attrs[IFA_FLAGS]) if IFA_FLAGS in attrs else flags
-        info = {"family": FAMILIES[family], "local": _address(family, local),
+        info = {"family": FAMILIES[family], "local": _address(local),
                 "prefixlen": prefixlen, "scope": SCOPES.get(scope, str(scope))}
         if not flags & IFA_F_PERMANENT:
             info["dynamic"] = True
@@ -197,7 +197,7 @@ def _default_routes(sock, family, names):
             continue
         route = {"dst": "default"}
         if RTA_GATEWAY in attrs:
-            route["gateway"] = _address(family, attrs[RTA_GATEWAY])
+            route["gateway"] = _address(attrs[RTA_GATEWAY])
         if RTA_OIF in attrs and _u32(attrs[RTA_OIF]) in names:
             route["dev"] = names[_u32(attrs[RTA_OIF])]
         found.append(route)

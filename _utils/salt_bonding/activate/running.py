@@ -87,19 +87,24 @@ class Running:
             except OSError as exc:
                 raise SystemFailure(f"{op.says}: {exc.strerror or exc}") from exc
             return
-        if op.kind == "ip":  # in-process, as ip makes it: no process per step
-            try:
-                netlink.change(op.args)
-                return
-            except OSError as exc:
-                if op.removes and not self.exists(op.removes):
-                    return  # someone else removed it first: the goal is met
-                raise SystemFailure(f"{op.says}: ip {' '.join(op.args)}: "
-                                    f"{exc.strerror or exc}") from exc
-        returncode, stdout, stderr = self.run_command(list(op.args))
-        if returncode != 0 and op.removes and not self.exists(op.removes):
-            return  # someone else removed it first: the goal is met
-        if returncode != 0:
-            said = (stderr.strip() or stdout.strip()).splitlines()
-            raise SystemFailure(f"{op.says}: {' '.join(op.args)}: "
-                                f"{said[-1] if said else f'exit {returncode}'}")
+        failure = self._ip(op.args) if op.kind == "ip" else self._command(op.args)
+        if failure is None or (op.removes and not self.exists(op.removes)):
+            return  # done, or someone else removed it first: the goal is met
+        raise SystemFailure(f"{op.says}: {failure}")
+
+    @staticmethod
+    def _ip(args):
+        """Make ``ip *args``'s change in-process (no process per step); None, or why not."""
+        try:
+            netlink.change(args)
+        except OSError as exc:
+            return f"ip {' '.join(args)}: {exc.strerror or exc}"
+        return None
+
+    def _command(self, argv):
+        """Run ``argv``; None, or why it failed (its last line of output)."""
+        returncode, stdout, stderr = self.run_command(list(argv))
+        if returncode == 0:
+            return None
+        said = (stderr.strip() or stdout.strip()).splitlines()
+        return f"{' '.join(argv)}: {said[-1] if said else f'exit {returncode}'}"
