@@ -23,7 +23,9 @@ from tests.harness.saltcall import (  # noqa: E402
 # runs a minion of each other line under its master.
 EVERY_LINE_TIERS = ("unit", "functional")
 
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "proc-net-bonding"
+# Real /proc/net/bonding texts from other kernels and drivers (PROVENANCE.md: where from,
+# which licence): in the repository, so a clone with nothing beside it runs them all.
+PROC_SAMPLES = REPO / "tests" / "fixtures" / "proc-net-bonding"
 CAPTURES = REPO / "tests" / "captures"
 
 
@@ -69,10 +71,9 @@ def salt_call(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def shared_fixtures():
-    if not SHARED_FIXTURES.is_dir():
-        pytest.skip(f"{SHARED_FIXTURES} absent")
-    return SHARED_FIXTURES
+def proc_samples():
+    """The directory of real /proc/net/bonding samples (tests/fixtures/proc-net-bonding)."""
+    return PROC_SAMPLES
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -46,8 +46,11 @@ SCENARIOS = [
         "bonds": [{"name": "bond0", "mode": "balance-rr", "options": {"miimon": 100},
                    "slaves": [{"name": "d0", "kind": "dummy"}]}],
         "steps": [
-            {"id": "ping", "salt": ["test.ping"]},
-            {"id": "ping-nobody", "salt": ["test.ping"], "user": 65534},
+            # a real salt-call process each (the other scenarios call the warm caller)
+            {"id": "ping", "salt": ["test.ping"], "process": True},
+            {"id": "ping-nobody", "salt": ["test.ping"], "user": 65534, "process": True},
+            {"id": "ping-warm", "salt": ["test.ping"]},
+            {"id": "ping-warm-nobody", "salt": ["test.ping"], "user": 65534},
         ],
     },
 ]
@@ -107,3 +110,11 @@ def test_salt_call_runs_inside_the_kernel(run):
     result = run["salt-inside"]
     assert result.salt("ping") == (True, 0)
     assert result.salt("ping-nobody") == (True, 0)
+
+
+def test_the_warm_caller_answers_as_salt_call_does(run):
+    """The warm Salt caller (warm_salt.py) of each user gives what salt-call gives."""
+    result = run["salt-inside"]
+    assert result.salt("ping-warm") == (True, 0)
+    assert result.salt("ping-warm-nobody") == (True, 0)
+    assert len(run.raw["warm_salt_start_seconds"]) == 2, run.raw  # root's and nobody's

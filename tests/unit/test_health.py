@@ -191,8 +191,8 @@ SAMPLE_VERDICTS = {
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLE_VERDICTS))
-def test_shared_sample_verdicts(shared_fixtures, sample):
-    status = bond_status.status_from_proc((shared_fixtures / sample).read_text())
+def test_public_sample_verdicts(proc_samples, sample):
+    status = bond_status.status_from_proc((proc_samples / sample).read_text())
     verdict, problems = SAMPLE_VERDICTS[sample]
     assert health.evaluate(status) == {"status": verdict, "problems": problems}
 

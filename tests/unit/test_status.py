@@ -22,7 +22,7 @@ def dig(mapping, dotted):
     return mapping
 
 
-# -- public samples of other kernel generations (../shared) ---------------------
+# -- public samples of other kernel generations (tests/fixtures/proc-net-bonding) --
 # Each sample: the facts that show its format variation was understood.
 SAMPLES = {
     "checkmk-activebackup-v3.2.5-no-speed-duplex-primary-no-reselect.txt": {
@@ -109,24 +109,24 @@ SAMPLES = {
 }
 
 
-def test_every_shared_sample_has_expectations(shared_fixtures):
-    assert sorted(p.name for p in shared_fixtures.glob("*.txt")) == sorted(SAMPLES)
+def test_every_public_sample_has_expectations(proc_samples):
+    assert sorted(p.name for p in proc_samples.glob("*.txt")) == sorted(SAMPLES)
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
-def test_shared_sample(shared_fixtures, sample):
-    status = bond_status.status_from_proc((shared_fixtures / sample).read_text())
+def test_public_sample(proc_samples, sample):
+    status = bond_status.status_from_proc((proc_samples / sample).read_text())
     for path, expected in SAMPLES[sample].items():
         assert dig(status, path) == expected, path
 
 
-def test_shared_sample_read_as_a_tree_without_sysfs(shared_fixtures, tmp_path):
+def test_public_sample_read_as_a_tree_without_sysfs(proc_samples, tmp_path):
     """The file names are not bond names: copy two into a procfs root of our own."""
     procfs = tmp_path / "bonding"
     procfs.mkdir()
     for bond, sample in (("bond0", "monitoringplug-8023ad-v3.7.1-healthy-2ports.txt"),
                          ("team-a", "insights-core-balance-rr-v3.7.1.txt")):
-        (procfs / bond).write_text((shared_fixtures / sample).read_text())
+        (procfs / bond).write_text((proc_samples / sample).read_text())
     result = bond_status.read_status(str(procfs), str(tmp_path / "no-sysfs"))
     assert sorted(result) == ["bond0", "team-a"]
     assert result["bond0"]["ad"]["partner_mac"] == "00:40:96:de:af:6e"
@@ -135,9 +135,9 @@ def test_shared_sample_read_as_a_tree_without_sysfs(shared_fixtures, tmp_path):
 
 
 # -- sections --------------------------------------------------------------------
-def test_pdu_blocks_keep_their_repeated_keys_apart(shared_fixtures):
+def test_pdu_blocks_keep_their_repeated_keys_apart(proc_samples):
     sample = "insights-core-8023ad-v3.7.1-lacp-pdu-details-slave-down-partner-zero.txt"
-    text = (shared_fixtures / sample).read_text()
+    text = (proc_samples / sample).read_text()
     parsed = bond_status.parse_proc(text)
     first = parsed["slaves"][0]
     assert first["actor_pdu"]["system mac address"] == "08:00:27:99:a3:6b"
@@ -359,8 +359,8 @@ def _write(base, relative, text):
     path.write_text(text)
 
 
-def test_sysfs_fills_speed_on_old_drivers_but_never_overrides_procfs(shared_fixtures, tmp_path):
-    procfs, sysfs = _tree(tmp_path, (shared_fixtures / OLD_DRIVER).read_text())
+def test_sysfs_fills_speed_on_old_drivers_but_never_overrides_procfs(proc_samples, tmp_path):
+    procfs, sysfs = _tree(tmp_path, (proc_samples / OLD_DRIVER).read_text())
     _write(sysfs, "eth4/speed", "1000\n")
     _write(sysfs, "eth4/duplex", "full\n")
     _write(sysfs, "eth0/speed", "-1\n")  # what the kernel says for unknown
@@ -377,8 +377,8 @@ def test_sysfs_fills_speed_on_old_drivers_but_never_overrides_procfs(shared_fixt
     assert "warnings" not in status
 
 
-def test_odd_sysfs_entries_become_warnings_not_errors(shared_fixtures, tmp_path):
-    procfs, sysfs = _tree(tmp_path, (shared_fixtures / OLD_DRIVER).read_text())
+def test_odd_sysfs_entries_become_warnings_not_errors(proc_samples, tmp_path):
+    procfs, sysfs = _tree(tmp_path, (proc_samples / OLD_DRIVER).read_text())
     (sysfs / "eth4" / "speed").mkdir(parents=True)  # a directory where a value should be
     _write(sysfs, "eth0/speed", "fast\n")
     status = bond_status.read_status(str(procfs), str(sysfs))["bond0"]
