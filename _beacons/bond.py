@@ -155,7 +155,11 @@ def beacon(config):
         name = str(options.get("_beacon_name", __virtualname__))
         state = _instance(name, options)
         procfs, sysfs = _status.configured_roots(lambda option: __salt__["config.get"](option, ""))
+        first = state["watch"].previous is None
         events = state["watch"].poll(procfs, sysfs)
+        if first:  # what the operator (and a test) can see: the watch has begun
+            log.info("bond beacon %s: first pass done, watching %s", name,
+                     ", ".join(sorted(state["watch"].previous)) or "no bonds yet")
     except Exception as exc:  # noqa: BLE001 (see the docstring)
         _report(name, state, exc)
         return []

@@ -148,11 +148,25 @@ def fleet_plan(host, bonds, peer):
         "minion_opts": {"beacons": {"bond": [{"interval": 1}, {"bonds": sorted(bonds)}]}},
         "steps": [
             {"id": "sync", "salt": ["saltutil.sync_all"]},  # ships the beacon
-            {"id": "baseline", "run": ["sleep", "5"]},  # its first pass: a silent baseline
+            # its first pass (a silent baseline) done, as the minion's log says
+            {"id": "baseline", "log": f"{host}.log", "timeout": 120,
+             "contains": "bond beacon bond: first pass done"},
             {"id": "down", "ip": ["link", "set", peer, "down"]},
             {"id": "health", "events": {"tag": f"{beacon}*/health", "timeout": 60}},
-            {"id": "quiet", "run": ["sleep", "2"]},  # whatever else that pass sent
+            # whatever else that pass sent is in once the beacon loop has made two more
+            # passes: Salt's status beacon, added now, fires on each
+            {"id": "clock", "salt": ["beacons.add", "status", "[{interval: 1}]"]},
+            {"id": "quiet", "events": {"tag": f"salt/beacon/{host}/status/*", "count": 3,
+                                       "timeout": 60}},
         ]}
+
+
+# What the demo waits for inside the kernel, by step: it fails naming the one that never came.
+AWAITED = {
+    "baseline": "the bond beacon's first pass (the minion's log)",
+    "health": "the bond beacon's health event on the master's bus",
+    "quiet": "two more passes of the minion's beacon loop (Salt's status beacon)",
+}
 
 
 def uml_scenario(bonds, pillar, host=None):
@@ -181,13 +195,18 @@ def uml_scenario(bonds, pillar, host=None):
     scenario["bonds"] += partners
     first = next(iter(bonds.values()))
     if host is None:
-        failover, workdir = [{"ip": ["link", "set", "peer00", "down"]}, {"sleep": 1}], None
+        failover = [{"ip": ["link", "set", "peer00", "down"]},
+                    {"wait": {"path": f"{first.slaves[0]}/bonding_slave/mii_status",
+                              "equals": "down"}}]
+        workdir = None
     else:
         fleet, workdir = fleet_step("demo", fleet_plan(host, bonds, "peer00"))
         failover = [fleet]
+    # Every slave's link judged up by the driver before anything is applied over it.
+    waits += [{"wait": {"path": f"{slave['name']}/bonding_slave/mii_status", "equals": "up"}}
+              for bond in scenario["bonds"] for slave in bond["slaves"]]
     scenario["steps"] = [
         *waits,
-        {"sleep": 1.5},
         *live_steps(pillar, bonds),
         {"id": "status", "salt": ["bond.status"]},
         {"id": "health", "salt": ["bond.health"]},
@@ -214,6 +233,11 @@ def status_in_uml(salt, host, fleet=True):
             report = fleet_report(result, workdir)
         except AssertionError as exc:  # the salt-call parts are still worth showing
             failed = str(exc)
+        else:
+            missing = [what for step, what in AWAITED.items()
+                       if report["steps"].get(step, {}).get("rc") != 0]
+            if missing:
+                failed = "waited for, never seen: " + "; ".join(missing)
     for step, title in LIVE_TITLES:
         states, retcode = result.salt(step)
         (state,) = states.values()
@@ -238,7 +262,7 @@ def show_master_events(report, host, slave):
     """The bond beacon's events on the master's bus, as ``salt-run state.event`` shows
     them: tag, then the payload (its ``_stamp``: when the master got it)."""
     down = report["clock"]["down"]
-    events = [e for e in report["events"] if e["tag"].startswith(f"salt/beacon/{host}/")]
+    events = [e for e in report["events"] if e["tag"].startswith(f"salt/beacon/{host}/bond/")]
     heading(f"the master's event bus: the bond beacon's events after the peer of {slave} "
             f"went down   (salt-run state.event; {len(events)} events)")
     for event in events:

@@ -98,6 +98,14 @@ def test_a_pillar_changed_on_disk_is_seen_by_the_next_call(sandbox):
     assert "miimon=200" in json.dumps(ret["changes"]), ret
 
 
+def test_a_pillar_key_removed_from_the_files_is_gone_for_the_next_call(sandbox):
+    salt, warm = sandbox
+    assert warm.call("config.get", "bonding:bonds:bond0:miimon") == (0, {"local": 100})
+    salt.set_pillar({})
+    assert warm.call("config.get", "bonding:bonds:bond0:miimon") == (0, {"local": ""})
+    assert real(salt, "config.get", "bonding:bonds:bond0:miimon") == (0, {"local": ""})
+
+
 def test_one_calls_context_never_reaches_the_next(sandbox):
     """Each call runs in a fork of the warm process: what a call leaves in
     ``__context__`` or opts is gone for the next, as between salt-call processes."""

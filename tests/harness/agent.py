@@ -252,9 +252,6 @@ class Scenario:
             self.result["steps"][step_id] = result
 
     def _step(self, step):
-        if "sleep" in step:
-            time.sleep(float(step["sleep"]))
-            return {"rc": 0}
         if "wait" in step:
             return wait_sysfs(step["wait"])
         if "ip" in step:
@@ -377,6 +374,7 @@ class NetworkManager:
          "timeout": 60}
         {"id": "dev", "nmcli": ["-t", "device"]}     # nmcli on its bus
         {"id": "log", "nm": "log"}                   # its log so far (stdout)
+        {"nm": "settle", "timeout": 60}              # until its activations are over
         {"id": "stop", "nm": "stop"}                 # SIGTERM; stdout: the whole log
 
     ``start`` starts a private ``dbus-daemon`` (a system bus under /run) and
@@ -405,6 +403,8 @@ class NetworkManager:
         action = step["nm"]
         if action == "start":
             return self.start(step)
+        if action == "settle":
+            return self.settle(float(step.get("timeout", 60)))
         if action == "stop":
             return {"rc": 0, "stdout": self.stop()}
         if action == "log":
@@ -467,6 +467,27 @@ class NetworkManager:
         general = sh(["nmcli", "-t", "general"], check=False, env=self.env(), timeout=30)
         return {"rc": online.returncode, "stdout": general.stdout,
                 "stderr": online.stderr, "seconds": round(time.monotonic() - began, 2)}
+
+    def settle(self, timeout):
+        """Wait until NetworkManager has finished what it was doing: no device between
+        states (``connecting (...)``, ``deactivating``) in three listings in a row, each
+        the same. Its answer to a load, an up or a start is activations it schedules on
+        its own; the listing is how it says they are over. stdout: the last listing."""
+        deadline = time.monotonic() + timeout
+        calm, previous = 0, None
+        while True:
+            listing = sh(["nmcli", "-t", "-f", "DEVICE,STATE,CONNECTION", "device"],
+                         check=False, env=self.env(), timeout=30).stdout
+            states = [line.split(":")[1] for line in listing.splitlines() if ":" in line]
+            busy = any(s.startswith(("connecting", "deactivating")) for s in states)
+            calm = calm + 1 if not busy and listing == previous else 0
+            previous = listing
+            if calm >= 2:  # three equal, calm listings
+                return {"rc": 0, "stdout": listing}
+            if time.monotonic() > deadline:
+                return {"rc": 1, "stdout": listing,
+                        "stderr": f"NetworkManager still busy after {timeout} s"}
+            time.sleep(0.1)
 
     def log(self):
         return _read(self.log_path) if self.log_path else ""
@@ -547,20 +568,27 @@ def _read(path):
 
 
 def wait_sysfs(spec):
-    """Poll a sysfs file under /sys/class/net until it reads as expected."""
+    """Poll a sysfs file under /sys/class/net until it reads as expected (``equals``),
+    or until it is gone (``"absent": true``: a link deleted)."""
     path = os.path.join(SYS_NET, spec["path"])
     deadline = time.monotonic() + float(spec.get("timeout", 10))
     value = None
     while time.monotonic() < deadline:
-        try:
-            with open(path) as f:
-                value = f.read().strip()
-        except OSError:
-            value = None
-        if value == spec["equals"]:
-            return {"rc": 0, "stdout": value}
+        if spec.get("absent"):
+            if not os.path.lexists(path):
+                return {"rc": 0, "stdout": None}
+        else:
+            try:
+                with open(path) as f:
+                    value = f.read().strip()
+            except OSError:
+                value = None
+            if value == spec["equals"]:
+                return {"rc": 0, "stdout": value}
         time.sleep(0.05)
-    return {"rc": 1, "stdout": value, "stderr": f"timed out waiting for {path}"}
+    wanted = "to be gone" if spec.get("absent") else f"to read {spec['equals']!r}"
+    return {"rc": 1, "stdout": value,
+            "stderr": f"timed out after {spec.get('timeout', 10)} s waiting for {path} {wanted}"}
 
 
 def _proc_result(proc):

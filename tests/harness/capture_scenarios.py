@@ -59,11 +59,13 @@ def mode_scenario(mode):
     steps = [wait_bond_up(), wait_slave_up("va"), wait_slave_up("vb")]
     if mode in ("active-backup", "balance-tlb", "balance-alb"):
         steps.append({"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}})
+    if mode == "802.3ad":  # no partner: the aggregator chosen, one port in it
+        steps.append({"wait": {"path": "bond0/bonding/ad_num_ports", "equals": "1"}})
     return {
         "name": name,
         "bonds": [{"name": "bond0", "mode": mode, "options": options,
                    "slaves": veth_slaves("va", "vb")}],
-        "steps": [*steps, {"sleep": 0.3}, {"capture": name}],
+        "steps": [*steps, {"capture": name}],
     }
 
 
@@ -113,7 +115,9 @@ def no_partner_scenario():
         "bonds": [{"name": "bond0", "mode": "802.3ad",
                    "options": {"miimon": 100, "lacp_rate": "fast"},
                    "slaves": [{"name": "d0", "kind": "dummy"}, {"name": "d1", "kind": "dummy"}]}],
-        "steps": [wait_bond_up(), {"sleep": 1.0}, {"capture": "802.3ad-no-partner"}],
+        "steps": [wait_bond_up(),  # no partner: the aggregator chosen, one port in it
+                  {"wait": {"path": "bond0/bonding/ad_num_ports", "equals": "1"}},
+                  {"capture": "802.3ad-no-partner"}],
     }
 
 
@@ -136,11 +140,13 @@ def arp_scenarios():
     return [
         scenario("arp-monitor-two-targets", "192.0.2.1/24", [
             {"wait": {"path": "bond0/bonding/active_slave", "equals": "va", "timeout": 10}},
-            {"sleep": 1.0},
+            wait_slave_up("vb"),  # the backup validated by the ARP monitor too
             {"capture": "arp-monitor-two-targets"},
         ]),
         scenario("arp-monitor-unanswered", None, [
-            {"sleep": 1.5},
+            # nobody answers: the ARP monitor takes both slaves down
+            {"wait": {"path": "va/bonding_slave/mii_status", "equals": "down"}},
+            {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "down"}},
             {"capture": "arp-monitor-unanswered"},
         ]),
     ]
@@ -151,7 +157,7 @@ def no_slaves_scenario():
         "name": "no-slaves",
         "bonds": [{"name": "bond0", "mode": "balance-rr", "options": {"miimon": 100},
                    "slaves": []}],
-        "steps": [{"sleep": 0.2}, {"capture": "no-slaves"}],
+        "steps": [{"capture": "no-slaves"}],
     }
 
 

@@ -20,8 +20,13 @@ More step kinds: ``{"pillar": {...}}`` makes that the minion's whole pillar on t
 master (the next ``state.apply`` compiles it); ``{"read": path}`` reads a file,
 or every file of a directory (``{name: text}``), where the minion runs (a
 relative path: in the log directory, such as ``master.out``, the master's console);
+``{"log": "uml-minion.log", "contains": text, "timeout": s}`` waits until that
+log (in the log directory) has a line with ``text`` (rc 1 if not in time);
 ``{"run": argv}`` runs a command there; ``{"salt": [...], "grain": expr}`` targets
-with ``salt -G expr`` (data: every minion's answer). The master can live in a network
+with ``salt -G expr`` (data: every minion's answer). ``salt`` steps run in one warm
+``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` in a
+fork, without paying Salt's imports each time, some 7 s in this kernel); with
+``"process": true`` a step runs a ``salt`` process of its own. The master can live in a network
 namespace of its own, listening on an address there (``"master_netns"``,
 ``"master_address"``: see ``saltdaemons.py``); the minion then reaches it only
 through what routes there. ``"master_opts"`` adds to the master's config (a
@@ -127,6 +132,23 @@ def read(path):
         return {"rc": 1, "data": None, "stderr": str(exc)}
 
 
+def wait_log(path, text, timeout):
+    """Poll ``path`` until it contains ``text`` (rc 0, data: the line), or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            lines = [line for line in Path(path).read_text(errors="replace").splitlines()
+                     if text in line]
+        except FileNotFoundError:
+            lines = []
+        if lines:
+            return {"rc": 0, "data": lines[0]}
+        if time.monotonic() > deadline:
+            return {"rc": 1, "data": None,
+                    "stderr": f"{path} did not say {text!r} within {timeout} s"}
+        time.sleep(0.2)
+
+
 class EventLog:
     """The master's bus, recorded by ``master_events.py`` into ``path`` while it runs."""
 
@@ -180,15 +202,19 @@ def run_step(daemons, minion_id, step, bus=None):
         return {"rc": 0}
     if "read" in step:  # a relative path: in the log directory (master.out, ...)
         return read(daemons.log_dir / step["read"])
+    if "log" in step:  # wait until a daemon's log (in the log directory) says something
+        return wait_log(daemons.log_dir / step["log"], step["contains"],
+                        float(step.get("timeout", 60)))
     if "run" in step:
         proc = subprocess.run(step["run"], capture_output=True, text=True,
                               timeout=step.get("timeout", 60))
         return {"rc": proc.returncode, "data": proc.stdout, "stderr": proc.stderr}
     if "salt" in step and "grain" in step:  # salt -G: every minion's answer, or None
         return daemons.salt(step["grain"], step["salt"], tgt_type="grain",
-                            timeout=int(step.get("timeout", 60)))
+                            timeout=int(step.get("timeout", 60)), process=step.get("process"))
     if "salt" in step:
-        ret = daemons.salt(minion_id, step["salt"], timeout=int(step.get("timeout", 300)))
+        ret = daemons.salt(minion_id, step["salt"], timeout=int(step.get("timeout", 300)),
+                           process=step.get("process"))
         ret["data"] = (ret.pop("data") or {}).get(minion_id)
         return ret
     if "ip" in step:
@@ -215,7 +241,8 @@ def main(plan_path):
     daemons = SaltDaemons(state_root, workdir, pillar,
                           master_address=plan.get("master_address", "127.0.0.1"),
                           master_netns=plan.get("master_netns"),
-                          master_opts=plan.get("master_opts"))
+                          master_opts=plan.get("master_opts"),
+                          warm_cli=plan.get("warm_cli", True))
     daemons.add_minion(minion_id,
                        **{"bond.ifcfg_dir": str(state_root / "network-scripts"),
                           "bond.modprobe_conf": str(state_root / "modprobe.d" / "bonding.conf"),

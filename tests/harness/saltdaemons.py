@@ -31,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+WARM_SALT = Path(__file__).resolve().parent / "warm_salt.py"
 
 
 # What a master's file root holds for this project (README, "Using it with a
@@ -60,7 +61,8 @@ def free_port():
 
 class SaltDaemons:
     def __init__(self, state_root, log_dir, pillar_root, file_root=None,
-                 master_address="127.0.0.1", master_netns=None, master_opts=None):
+                 master_address="127.0.0.1", master_netns=None, master_opts=None,
+                 warm_cli=False):
         self.state_root = Path(state_root)
         self.pillar_root = Path(pillar_root)
         self.master_address = master_address
@@ -73,6 +75,8 @@ class SaltDaemons:
         self.env = dict(os.environ, HOME=str(self.state_root), TMPDIR="/dev/shm")
         self.minion_ids = []
         self.procs = []
+        self.warm_cli = warm_cli
+        self._warm_proc = None
         self.master_dir = self._write("master", "master", {
             "interface": master_address,
             "auto_accept": True,
@@ -138,18 +142,25 @@ class SaltDaemons:
         if waiting:
             raise RuntimeError(f"minions {sorted(waiting)} never answered: {last}")
 
-    def salt(self, target, args, timeout=300, tgt_type=None):
+    def salt(self, target, args, timeout=300, tgt_type=None, process=None):
         """``salt`` on the master: ``target`` a glob or a list of ids, or an expression of
-        ``tgt_type`` (``grain``: ``salt -G``); data per minion."""
+        ``tgt_type`` (``grain``: ``salt -G``); data per minion. With ``warm_cli`` set
+        (and ``process`` not true) the command runs in the warm ``salt`` (warm_salt.py
+        ``--cli``: the same ``salt.scripts.salt_main``, its imports paid once), else as a
+        process of its own."""
         if tgt_type:
             tgt = [f"--{tgt_type}", target]
         else:
             tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
-        argv = [*self.in_master_netns, str(BIN / "salt"), f"--config-dir={self.master_dir}",
-                "--out=json", "--static", f"--timeout={timeout}", "--log-level=quiet", *tgt, *args]
+        argv = [f"--config-dir={self.master_dir}", "--out=json", "--static",
+                f"--timeout={timeout}", "--log-level=quiet", *tgt, *map(str, args)]
         started = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 60,
-                              env=self.env)
+        if self.warm_cli and not process:
+            proc = self._warm(argv, timeout + 60)
+        else:
+            proc = subprocess.run([*self.in_master_netns, str(BIN / "salt"), *argv],
+                                  capture_output=True, text=True, timeout=timeout + 60,
+                                  env=self.env)
         seconds = time.monotonic() - started
         try:
             data = json.loads(proc.stdout)
@@ -158,8 +169,28 @@ class SaltDaemons:
         return {"rc": proc.returncode, "data": data, "seconds": seconds,
                 "stdout": proc.stdout[-4000:], "stderr": proc.stderr[-4000:]}
 
+    def _warm(self, argv, timeout):
+        if self._warm_proc is None:
+            self._warm_proc = subprocess.Popen(
+                [*self.in_master_netns, sys.executable, str(WARM_SALT), "--cli"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env,
+                start_new_session=True)
+            if not self._warm_proc.stdout.readline():
+                raise RuntimeError("the warm salt command did not start")
+        self._warm_proc.stdin.write(json.dumps({"argv": argv, "timeout": timeout}) + "\n")
+        self._warm_proc.stdin.flush()
+        answer = json.loads(self._warm_proc.stdout.readline() or "null")
+        if answer is None:
+            raise RuntimeError("the warm salt command died")
+        return subprocess.CompletedProcess(argv, answer["rc"], answer["stdout"],
+                                           answer["stderr"])
+
     def stop(self):
         """SIGTERM to every daemon's process group at once, then wait (SIGKILL after 30 s)."""
+        if self._warm_proc is not None:
+            self._warm_proc.stdin.close()
+            self._warm_proc.wait(timeout=60)
+            self._warm_proc = None
         for proc in self.procs:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)

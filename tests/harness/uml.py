@@ -26,8 +26,8 @@ A scenario is data::
         "steps": [
             {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
             {"ip": ["link", "set", "pa", "down"]},   # `ns` runs ip in the neighbour
-            {"sleep": 0.3},
-            {"id": "status", "salt": ["bond.status"]},            # salt-call --out=json
+            {"wait": {"path": "va/bonding_slave/mii_status", "equals": "down"}},
+            {"id": "status", "salt": ["bond.status"]},  # as salt-call --out=json (warm_salt.py)
             {"id": "status-nobody", "salt": ["bond.status"], "user": 65534},
             {"pillar": {"bonding": {...}}},           # the minion's pillar from now on
             {"id": "proc", "read": "/proc/net/bonding/bond0"},
@@ -35,6 +35,13 @@ A scenario is data::
             {"id": "ping", "run": ["ping", "-c1", "-W1", "192.0.2.1"]},
         ],
     }
+
+There is no "sleep" step: a step that needs the kernel, NetworkManager or Salt in
+some state waits for that state (``wait`` on a sysfs file, or until it is
+``absent``; ``{"nm": "settle"}``), with a deadline, and says what it waited for.
+``salt`` steps go to one warm Salt caller per boot and user (``warm_salt.py``:
+Salt's start-up paid once, each call a fork running what salt-call runs);
+``"process": true`` runs a real ``salt-call`` process instead.
 
 More of the same: ``"veths": [["va", "pa"]]`` makes bare veth pairs (for bonds
 that something else builds); ``"neighbours": [...]`` takes several neighbours,

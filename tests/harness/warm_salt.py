@@ -15,11 +15,16 @@ The pillar is compiled again (a new ``SMinion``) whenever a file under the
 minion's ``pillar_roots`` changed since the last call: a pillar step of a scenario
 rewrites it, as a new ``salt-call`` would read it.
 
+``python warm_salt.py --cli`` does the same for the ``salt`` command on a master
+(``saltdaemons.SaltDaemons``): its imports paid once, each command the real
+``salt.scripts.salt_main`` in a fork.
+
 Protocol (the agent, ``agent.WarmSalt``): started as
-``python warm_salt.py <config_dir>``; prints ``{"ready": true, "seconds": s}``
+``python warm_salt.py <config_dir>`` (or ``--cli``); prints ``{"ready": true, "seconds": s}``
 once warm. Then, per line on stdin, ``{"argv": [fun, args...], "timeout": s,
-"env": {...}}``; per line on stdout, ``{"rc": n, "stdout": text, "stderr": text}``
-where ``stdout`` is what ``salt-call --out=json`` prints and ``rc`` its exit code.
+"env": {...}}`` (``argv``: what follows ``salt`` with ``--cli``); per line on
+stdout, ``{"rc": n, "stdout": text, "stderr": text}``: what the command printed
+and its exit code.
 """
 
 import json
@@ -74,6 +79,9 @@ class WarmCaller:
         if self.minion is not None and fingerprint == self.fingerprint:
             return
         salt = self.salt
+        # Compiled from the files alone, as a new salt-call would: Salt merges the pillar
+        # already in opts into the one it compiles (a key deleted from the files stayed).
+        self.opts["pillar"] = {}
         self.minion = salt.minion.SMinion(self.opts)
         # Load what the calls run (this project's modules and states, the state system
         # and its renderers), so the imports behind them are paid here once; each call
@@ -102,64 +110,97 @@ class WarmCaller:
         for line in requests:
             request = json.loads(line)
             self.refresh()
-            responses.write(json.dumps(self.one(request)) + "\n")
+            answer = run_forked(self.call_in_child, request)
+            responses.write(json.dumps(answer) + "\n")
             responses.flush()
 
-    def one(self, request):
-        out = tempfile.TemporaryFile(dir="/dev/shm")
-        err = tempfile.TemporaryFile(dir="/dev/shm")
-        pid = os.fork()
-        if pid == 0:  # the child: one call, then gone without running the parent's atexit
-            code = 1
-            try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = os.fdopen(1, "w", closefd=False)
-                sys.stderr = os.fdopen(2, "w", closefd=False)
-                os.environ.update(request.get("env") or {})
-                self.call_in_child(request["argv"])
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                if not isinstance(exc.code, (int, type(None))):
-                    print(exc.code, file=sys.stderr)
-            except BaseException:  # what salt-call would print as a traceback
-                import traceback
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code & 0xFF)
-        deadline = time.monotonic() + float(request.get("timeout", 300))
-        status = None
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-                break
-            time.sleep(0.005)  # polling the child's exit; the answer is its status
-        out.seek(0)
-        err.seek(0)
-        return {"rc": os.waitstatus_to_exitcode(status),
-                "stdout": out.read().decode(errors="replace"),
-                "stderr": err.read().decode(errors="replace")}
+
+def run_forked(call, request):
+    """Run ``call(request["argv"])`` in a fork with its stdout and stderr captured, the request's
+    environment and a deadline (SIGKILL after ``timeout``): ``{rc, stdout, stderr}``,
+    ``rc`` what the call's ``sys.exit`` said (0 when it returned)."""
+    out = tempfile.TemporaryFile(dir="/dev/shm")
+    err = tempfile.TemporaryFile(dir="/dev/shm")
+    pid = os.fork()
+    if pid == 0:  # the child: one call, then gone without running the parent's atexit
+        code = 1
+        try:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            sys.stdout = os.fdopen(1, "w", closefd=False)
+            sys.stderr = os.fdopen(2, "w", closefd=False)
+            os.environ.update(request.get("env") or {})
+            call(request["argv"])
+            code = 0
+        except SystemExit as exc:
+            if isinstance(exc.code, int) or exc.code is None:
+                code = exc.code or 0
+            else:  # sys.exit("message"): printed, exit code 1
+                print(exc.code, file=sys.stderr)
+        except BaseException:  # what the command would print as a traceback
+            import traceback
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code & 0xFF)
+    deadline = time.monotonic() + float(request.get("timeout", 300))
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            break
+        time.sleep(0.005)  # polling the child's exit; the answer is its status
+    out.seek(0)
+    err.seek(0)
+    return {"rc": os.waitstatus_to_exitcode(status),
+            "stdout": out.read().decode(errors="replace"),
+            "stderr": err.read().decode(errors="replace")}
 
 
-def main(config_dir):
+class WarmCli:
+    """Salt's ``salt`` command with its imports paid once: each request runs the real
+    ``salt.scripts.salt_main`` (its option parser, LocalClient, --static batch and exit
+    codes) in a fork, ``argv`` being what follows ``salt`` on the command line."""
+
+    def __init__(self):
+        import salt.cli.salt  # noqa: F401  (the imports are the point: paid once)
+        import salt.client  # noqa: F401
+        import salt.output  # noqa: F401
+        import salt.scripts
+
+        self.salt_main = salt.scripts.salt_main
+
+    def serve(self, requests, responses):
+        for line in requests:
+            request = json.loads(line)
+            answer = run_forked(self._main, request)
+            responses.write(json.dumps(answer) + "\n")
+            responses.flush()
+
+    def _main(self, argv):
+        sys.argv = ["salt", *argv]
+        self.salt_main()
+
+
+def main(argv):
     began = time.monotonic()
     # Answers go on a copy of stdout: each child's stdout becomes a file of its own.
     responses = os.fdopen(os.dup(1), "w")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
-    caller = WarmCaller(config_dir)
+    if argv[0] == "--cli":
+        server = WarmCli()
+    else:
+        server = WarmCaller(argv[0])
     responses.write(json.dumps({"ready": True,
                                 "seconds": round(time.monotonic() - began, 2)}) + "\n")
     responses.flush()
-    caller.serve(sys.stdin, responses)
+    server.serve(sys.stdin, responses)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

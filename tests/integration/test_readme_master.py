@@ -9,8 +9,9 @@ substitution (the table in :func:`paths`, and the commands below):
   test's master; ``systemctl restart salt-master`` / ``salt-minion`` restart
   the test's daemon; anything else (``mkdir``, ``cp``, ``test``) runs in bash
   from the repository's top directory, as the README's prerequisites say;
-  ``salt-run state.event`` (until Ctrl-C) is checked to be running after a few
-  seconds (:data:`UNTIL_INTERRUPTED`);
+  ``salt-run state.event`` (until Ctrl-C) must show an event fired on the
+  master's bus (``salt-run event.send``) while it runs, within the deadline of
+  :data:`UNTIL_INTERRUPTED`, and is stopped then;
 - a YAML block whose first line is ``# <file>``: written to that file;
 - a block right after ``<!-- readme-test: not run (why) -->``: shown only.
 
@@ -29,6 +30,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,7 +48,7 @@ MINION = "web1"
 SECTION = "## Using it with a Salt master"
 NOT_RUN = re.compile(r"<!-- readme-test: not run \((.+)\) -->")
 # Commands that run until interrupted: checked to be running after this many seconds.
-UNTIL_INTERRUPTED = {("salt-run", "state.event"): 5}
+UNTIL_INTERRUPTED = {("salt-run", "state.event"): 120}  # deadline: an event seen
 SHELL_COMMANDS = {"mkdir", "cp", "test"}  # what the README may run outside Salt
 
 
@@ -161,17 +163,29 @@ class Walkthrough:
         assert proc.returncode == 0, self.report()
         assert "Traceback" not in output and "No minions matched" not in output, self.report()
 
-    def run_until_interrupted(self, line, argv, seconds):
+    def run_until_interrupted(self, line, argv, timeout):
+        """A command that runs until interrupted (``salt-run state.event``): it must show
+        an event fired on the master's bus after it started, then it is stopped."""
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, cwd=REPO, start_new_session=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+        reader.start()
+        marker = "readme-test/state-event-seen"
+        deadline = time.monotonic() + timeout
         try:
-            time.sleep(seconds)
-            running = proc.poll() is None
+            while not any(marker in text for text in lines) and time.monotonic() < deadline \
+                    and proc.poll() is None:
+                subprocess.run(self.salt_argv(["salt-run", "event.send", marker]),
+                               capture_output=True, timeout=120)
+            seen, running = any(marker in text for text in lines), proc.poll() is None
         finally:
             proc.kill()
-            output = proc.communicate()[0]
-        self.transcript.append((line, "running" if running else proc.returncode, output))
-        assert running, self.report()
+            proc.wait()
+            reader.join(timeout=30)
+        self.transcript.append((line, "running" if running else proc.returncode,
+                                "".join(lines)))
+        assert running and seen, self.report()
 
     def write_file(self, body):
         first, _, rest = body.partition("\n")

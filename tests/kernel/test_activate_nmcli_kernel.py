@@ -98,7 +98,7 @@ SCENARIO = {
         ping("ping-after-missing"),
         bond1("bond1-after"),
         apply("remove", None),
-        {"sleep": 1},
+        {"wait": {"path": "bond0", "absent": True}},
         {"id": "gone", "run": ["ip", "link", "show", "bond0"]},
         {"id": "nm-stop", "nm": "stop"},
     ],

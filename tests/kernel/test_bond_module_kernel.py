@@ -72,7 +72,8 @@ SCENARIOS = [
         "steps": [
             {"wait": {"path": "bond4/bonding/active_slave", "equals": "va"}},
             {"wait": {"path": "bond3/bonding/mii_status", "equals": "up"}},
-            {"sleep": 1.0},
+            *({"wait": {"path": f"{slave}/bonding_slave/mii_status", "equals": "up"}}
+              for slave in ("va", "vb", "d0", "d1")),
             {"id": "list", "salt": ["bond.list"]},
             {"id": "status", "salt": ["bond.status"]},
             {"id": "health", "salt": ["bond.health"]},

@@ -44,7 +44,7 @@ SCENARIO = {
 
 
 PLAN_STEPS = [
-    {"id": "sync", "salt": ["saltutil.sync_all"]},
+    {"id": "sync", "salt": ["saltutil.sync_all"], "process": True},  # a salt process
     {"id": "health-before", "salt": ["bond.health"]},
     {"ip": ["link", "set", "pa", "down"]},
     {"id": "failover", "wait": {"path": "bond0/bonding/active_slave", "equals": "vb"}},

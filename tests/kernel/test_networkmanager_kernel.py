@@ -130,11 +130,11 @@ LOAD_STEPS = [
     # One of ours made insecure (0644), loaded again: does its profile go, and its bond?
     run("chmod-bond1", "chmod", "644", f"{KEYFILES}/bond1.nmconnection"),
     nmcli("load-insecure-existing", "connection", "load", f"{KEYFILES}/bond1.nmconnection"),
-    {"sleep": 2},
+    {"nm": "settle"},
     nmcli("profiles-after-insecure", "-t", "-f", "NAME,DEVICE", "connection", "show"),
     run("bond1-after-insecure", "ip", "-j", "link", "show", "bond1"),
     nmcli("reload", "connection", "reload"),
-    {"sleep": 2},
+    {"nm": "settle"},
     nmcli("profiles-after-reload", "-t", "-f", "NAME,DEVICE", "connection", "show"),
     run("bond1-after-reload", "ip", "-j", "link", "show", "bond1"),
     {"id": "log", "nm": "log"},
@@ -221,7 +221,7 @@ def compete(name, *, priority=False, as_written=False, used=False, foreign_first
              directory),
         {"id": "nm-start", "nm": "start", "keyfile_dir": directory, "timeout": 90,
          **({"state_files": USED_BEFORE} if used else {})},
-        {"sleep": 2},
+        {"nm": "settle"},
     ])
 
 
@@ -257,15 +257,15 @@ def compete_live(name, *, priority=False, slaves=False):
         our_files(directory, priority, as_written=False, slaves=slaves),
         bash("files", 'cd "$1" && cat bond0.nmconnection va.nmconnection', directory),
         nmcli("load", "connection", "load", *[f"{directory}/{f}" for f in OURS]),
-        {"sleep": 3},
+        {"nm": "settle"},
         nmcli("active-after-load", "-t", "-f", "NAME,DEVICE", "connection", "show", "--active"),
         {"id": "slaves-after-load", "read": "/sys/class/net/bond0/bonding/slaves"},
         nmcli("up-bond0", "connection", "up", "bond0"),
-        {"sleep": 2},
+        {"nm": "settle"},
         nmcli("active-after-up", "-t", "-f", "NAME,DEVICE", "connection", "show", "--active"),
         {"id": "slaves-after-up", "read": "/sys/class/net/bond0/bonding/slaves"},
         nmcli("up-va", "connection", "up", "va"),
-        {"sleep": 2},
+        {"nm": "settle"},
     ])
 
 
