@@ -149,7 +149,7 @@ def fleet_plan(host, bonds, peer):
         "steps": [
             {"id": "sync", "salt": ["saltutil.sync_all"]},  # ships the beacon
             # its first pass (a silent baseline) done, as the minion's log says
-            {"id": "baseline", "log": f"{host}.log", "timeout": 120,
+            {"id": "baseline", "log": host, "timeout": 120,
              "contains": "bond beacon bond: first pass done"},
             {"id": "down", "ip": ["link", "set", peer, "down"]},
             {"id": "health", "events": {"tag": f"{beacon}*/health", "timeout": 60}},
