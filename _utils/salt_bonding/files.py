@@ -51,21 +51,24 @@ def read_current(path):
     """What is at ``path`` now, without following a symlink.
 
     ``{"kind": "absent"|"file"|"symlink"|"other", "text": str|None,
-    "mode": int|None, "link": str|None}``; text only for regular files.
+    "mode": int|None, "owner": (uid, gid)|None, "link": str|None}``; text, mode and
+    owner only for regular files.
     """
+    nothing = {"text": None, "mode": None, "owner": None, "link": None}
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a parent is a regular file
-        return {"kind": "absent", "text": None, "mode": None, "link": None}
+        return {**nothing, "kind": "absent"}
     if stat.S_ISLNK(info.st_mode):
-        return {"kind": "symlink", "text": None, "mode": None, "link": os.readlink(path)}
+        return {**nothing, "kind": "symlink", "link": os.readlink(path)}
     if not stat.S_ISREG(info.st_mode):
-        return {"kind": "other", "text": None, "mode": None, "link": None}
+        return {**nothing, "kind": "other"}
     try:
         text = read_regular(path, follow=False).decode(**_ENCODING)
     except NotRegularFile:  # replaced by a FIFO or a directory since lstat
-        return {"kind": "other", "text": None, "mode": None, "link": None}
-    return {"kind": "file", "text": text, "mode": stat.S_IMODE(info.st_mode), "link": None}
+        return {**nothing, "kind": "other"}
+    return {**nothing, "kind": "file", "text": text, "mode": stat.S_IMODE(info.st_mode),
+            "owner": (info.st_uid, info.st_gid)}
 
 
 def _first_line(path):
@@ -187,8 +190,9 @@ class Change:
     """One path whose content a run changes: ``new`` None is a removal.
 
     ``old_kind``: what was there ("absent", "file", "symlink", "other"), with
-    its ``old`` text and ``old_mode`` (files) or ``old_link`` (symlinks), so
-    the change can be undone. ``mode``: the mode the new file is written with.
+    its ``old`` text, ``old_mode`` and ``old_owner`` (uid, gid) (files) or
+    ``old_link`` (symlinks), so the change can be undone. ``mode``: the mode the
+    new file is written with.
     """
 
     path: str
@@ -198,6 +202,7 @@ class Change:
     old_kind: str
     old_mode: int | None = None
     old_link: str | None = None
+    old_owner: tuple | None = None
     mode: int = FILE_MODE
 
     @property
@@ -239,6 +244,7 @@ def plan(desired, remove=(), is_ours=None, modes=None):
             old_kind=current["kind"],
             old_mode=current["mode"],
             old_link=current["link"],
+            old_owner=current["owner"],
             # A file that was stricter (0600, 0640) stays as strict.
             mode=modes.get(path, FILE_MODE) & (current["mode"] if current["kind"] == "file"
                                                else 0o7777),
@@ -284,8 +290,9 @@ def check_writable(changes):
 
 
 # -- writing --------------------------------------------------------------------
-def _write_atomic(path, text, mode=FILE_MODE):
-    """Replace ``path`` (never following a symlink there) by a regular file holding ``text``."""
+def _write_atomic(path, text, mode=FILE_MODE, owner=None):
+    """Replace ``path`` (never following a symlink there) by a regular file holding ``text``,
+    owned by ``owner`` (uid, gid) when given (else by whoever writes it)."""
     directory, name = os.path.split(path)
     # A leading dot: initscripts (ifcfg-*) and NetworkManager never pick up a temp file.
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".salt-tmp", dir=directory)
@@ -293,7 +300,9 @@ def _write_atomic(path, text, mode=FILE_MODE):
         with open(fd, "w", **_ENCODING, newline="") as f:
             f.write(text)
             f.flush()
-            os.fchmod(f.fileno(), mode)
+            if owner is not None and owner != (os.geteuid(), os.getegid()):
+                os.fchown(f.fileno(), *owner)
+            os.fchmod(f.fileno(), mode)  # after fchown, which may clear set-id bits
             os.fsync(f.fileno())
         os.replace(tmp, path)  # rename(2) replaces a symlink itself, never its target
     except BaseException:
@@ -336,8 +345,8 @@ def _ensure_parent(path, created_dirs):
 def _undo(change):
     """Put back what ``plan`` saw at the change's path before it was applied."""
     kind = change.old_kind
-    if kind == "file":
-        _write_atomic(change.path, change.old, change.old_mode)
+    if kind == "file":  # its text, mode, owner and group as they were
+        _write_atomic(change.path, change.old, change.old_mode, change.old_owner)
     elif kind == "symlink":
         _symlink_atomic(change.path, change.old_link)
     elif kind == "absent":

@@ -210,6 +210,31 @@ def test_rollback_of_an_applied_plan_puts_every_path_back(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ifcfg-eth1", "ifcfg-eth2"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_rollback_puts_back_owner_group_and_mode(tmp_path):
+    """A file a run rewrote or removed comes back with its owner, group and mode, not
+    the writer's (issue #23: a rolled-back keyfile or ifcfg file owned by root:root 0644
+    is not what was there)."""
+    updated, removed = tmp_path / "ifcfg-eth1", tmp_path / "ifcfg-eth2"
+    updated.write_text("DEVICE=eth1\n")
+    removed.write_text(MARKED)
+    for path, (uid, gid, mode) in ((updated, (1234, 5678, 0o640)),
+                                   (removed, (4321, 8765, 0o600))):
+        os.chown(path, uid, gid)
+        path.chmod(mode)
+    before = {path: (path.stat().st_uid, path.stat().st_gid,
+                     stat.S_IMODE(path.stat().st_mode)) for path in (updated, removed)}
+    applied = files.apply(files.plan({str(updated): "updated\n"}, [str(removed)],
+                                     is_ours=ours(tmp_path)))
+    assert (updated.stat().st_uid, updated.stat().st_gid) == (0, 0)  # written by root
+
+    assert applied.rollback()[1] == {}
+
+    for path, owner_and_mode in before.items():
+        assert (path.stat().st_uid, path.stat().st_gid,
+                stat.S_IMODE(path.stat().st_mode)) == owner_and_mode, path
+
+
 def test_a_file_removed_meanwhile_is_not_an_error(tmp_path):
     marked = tmp_path / "ifcfg-eth0"
     marked.write_text(MARKED)
