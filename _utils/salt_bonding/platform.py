@@ -25,10 +25,11 @@ are network-scripts installed).
 import os
 from dataclasses import dataclass, field
 
+from .choices import CHOICES
 from .errors import UserError
 
-FORMATS = ("auto", "ifcfg", "keyfile")
-NETWORKMANAGER_CHOICES = ("managed", "unmanaged", "disabled")
+FORMATS = CHOICES["format"]
+NETWORKMANAGER_CHOICES = CHOICES["networkmanager"]
 
 NETWORKMANAGER_BINARIES = ("usr/sbin/NetworkManager", "usr/bin/NetworkManager")
 NETWORKMANAGER_ENABLED = (  # systemd's wants link; SysV runlevel 3 (RHEL 6)

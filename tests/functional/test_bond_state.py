@@ -301,6 +301,30 @@ def test_managed_names_its_arguments_once_and_takes_yes_for_true(salt_call):
     assert "onboot" not in state["comment"]
 
 
+def test_a_misspelt_format_fails_the_run_and_any_case_is_taken_alike(salt_call):
+    """``format: ifupdown`` was accepted and ignored (issue 26): refused now, with the pillar
+    path and the allowed values, nothing written; the state arguments read the same table,
+    in any case, as pillar does."""
+    salt_call.set_pillar({"bonding": {"format": "ifupdown", **BOND0}})
+    rc, state = apply(salt_call)
+    assert rc != 0 and state["result"] is False and state["changes"] == {}, state
+    assert state["comment"] == ("No files changed. bonding:format: invalid value 'ifupdown': "
+                                "expected one of auto, ifcfg, keyfile"), state["comment"]
+    assert "Traceback" not in state["comment"]
+    assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
+                           'slaves=["eth0"]', "miimon=100", "format=IFCFG",
+                           "networkmanager=Unmanaged")
+    (state,) = ret.values()
+    assert state["result"] is True and "ifcfg-bond0" in state["comment"], state
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
+                           'slaves=["eth0"]', "miimon=100", "format=ifcfgg")
+    (state,) = ret.values()
+    assert state["result"] is False and state["comment"] == (
+        "No files changed. bond0:bond.managed:format: invalid value 'ifcfgg': expected one of "
+        "auto, ifcfg, keyfile; did you mean 'ifcfg'?"), state
+
+
 def test_networkmanager_disabled_is_reported_where_there_is_none(salt_call):
     pillar = copy.deepcopy(DB_PILLAR)
     pillar["bonding"]["networkmanager"] = "Disabled"
