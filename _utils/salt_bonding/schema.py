@@ -597,6 +597,16 @@ def _bond(name, bond_value, path, findings):
                 activate=activate, verify=verify, **interface)
 
 
+def _unverified(bond, top_activate, path, findings):
+    """``verify`` runs after activation only: a warning where the bond is not brought live."""
+    if bond is not None and bond.verify is not None and (
+            bond.activate or top_activate) == "none":
+        findings.warn(f"{path}:verify", "ignored: verify runs after a bond is brought live, "
+                                        "and this bond's activate is none (files only); set "
+                                        "activate (kernel, ifup or nmcli) to have it run, or "
+                                        "drop verify")
+
+
 def validate_bond(name, bond_value, path=None, warnings=None):
     """One bond's settings as a :class:`~salt_bonding.model.Bond`, or UserError.
 
@@ -606,7 +616,9 @@ def validate_bond(name, bond_value, path=None, warnings=None):
     when a list is given.
     """
     findings = _Findings()
-    bond = _bond(name, plain(bond_value), path or f"bonding:bonds:{name}", findings)
+    path = path or f"bonding:bonds:{name}"
+    bond = _bond(name, plain(bond_value), path, findings)
+    _unverified(bond, "none", path, findings)  # bond.managed has no top-level activate
     findings.raise_if_any()
     if warnings is not None:
         warnings.extend(findings.warnings)
@@ -740,6 +752,7 @@ def validate(pillar_value, pillar_key="bonding"):
                 )
         for name in sorted(names):
             bond = _bond(name, bonds_value[name], f"{bonds_path}:{name}", findings)
+            _unverified(bond, chosen["activate"] or "none", f"{bonds_path}:{name}", findings)
             if bond is not None:
                 bonds[name] = bond
         _cross_bond_rules(bonds, bonds_value, bonds_path, findings)

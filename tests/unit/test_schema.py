@@ -782,3 +782,20 @@ def test_a_misspelt_top_level_choice_is_refused_with_its_path_and_the_allowed_va
     ("activate", "KERNEL", "kernel")])
 def test_top_level_choices_take_any_case_alike(key, given, taken):
     assert getattr(validate(pillar(**{key: given})), key) == taken
+
+
+def test_verify_on_a_bond_that_is_not_brought_live_is_a_warning():
+    """``verify:`` runs after activation only: under ``activate: none`` it was ignored without
+    a word (issue 26)."""
+    checked = bond(verify={"ping": "192.0.2.1"})
+    ignored = (f"{B}:verify: ignored: verify runs after a bond is brought live, and this "
+               "bond's activate is none (files only); set activate (kernel, ifup or nmcli) "
+               "to have it run, or drop verify")
+    assert validate(pillar(checked)).warnings == [ignored]
+    assert validate(pillar(bond(activate="none", verify={"ping": "192.0.2.1"}),
+                           activate="kernel")).warnings == [ignored]
+    assert validate(pillar(checked, activate="kernel")).warnings == []
+    assert validate(pillar(bond(activate="kernel", verify={"ping": "192.0.2.1"}))).warnings == []
+    warnings = []
+    validate_bond("bond0", checked, warnings=warnings)  # bond.managed: no activate, none
+    assert warnings == [ignored]
