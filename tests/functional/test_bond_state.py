@@ -690,6 +690,23 @@ def test_outside_rhel_the_classic_files_come_with_a_warning(salt_call):
                             salt_call.root)["NM_CONTROLLED"] == "no"
 
 
+def test_grains_without_a_usable_release_say_what_was_assumed(salt_call):
+    """No ``osmajorrelease`` (a grain Salt could not read) was taken as release 0 without a
+    word (issue 26): the state's warnings say what was assumed, and the files follow it."""
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": None,
+                                "bonding_stack": {"networkmanager": "enabled",
+                                                  "network_scripts": False}})
+    salt_call.set_pillar({"bonding": BOND0})
+    rc, state = apply(salt_call, "test=True")
+    assert rc == 0 and state["result"] is None, state
+    assert state["warnings"] == [
+        "grain osmajorrelease is missing: the release is unknown, taken as one before 9 "
+        "(ifcfg files, read by what is installed, as on RHEL 8); set bonding:format and "
+        "bonding:networkmanager to choose"], state
+    assert "Files: ifcfg files for NetworkManager (NM_CONTROLLED=yes); why: RedHat (release " \
+           "unknown), format: auto" in state["comment"], state["comment"]
+
+
 def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call, tmp_path):
     keyfiles = tmp_path / "system-connections"
     keyfiles.mkdir()
