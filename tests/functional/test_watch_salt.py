@@ -189,9 +189,18 @@ def test_grain_bonds(minion):
     salt.configure(**{"bond.procfs": ""})  # the default /proc/net/bonding: no driver here
     if not os.path.isdir("/proc/net/bonding"):
         assert salt.run("grains.get", "bonds") == (0, {})
-    salt.configure(**{"bond.procfs": str(tree / "proc/net/bonding")})  # configured, absent
-    rc, grains = salt.run("grains.items")
-    assert rc == 0 and "bonds" not in grains and "bonding_stack" in grains
+    # A root the modules refuse is refused by the grain too, and said (issue 26): no bonds
+    # grain (that would say "no bonds"), a bonds_error grain with bond.status's reason.
+    for configured in (str(tree / "proc/net/bonding"), "/proc/net"):  # absent; /proc's
+        salt.configure(**{"bond.procfs": configured})
+        proc = subprocess.run(salt.argv("bond.status"), capture_output=True, text=True,
+                              timeout=300)
+        refusal = proc.stderr.strip().removeprefix("Error running 'bond.status': ")
+        assert proc.returncode != 0 and refusal.startswith(
+            f"minion option bond.procfs is '{configured}', which "), proc.stderr
+        rc, grains = salt.run("grains.items")
+        assert rc == 0 and "bonding_stack" in grains, grains
+        assert "bonds" not in grains and grains["bonds_error"] == refusal, grains
 
 
 def test_metrics(minion, tmp_path):
