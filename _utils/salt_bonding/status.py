@@ -371,6 +371,11 @@ def read_options(name, sysfs_root=SYSFS_ROOT):
     return found
 
 
+def read_mtu(name, sysfs_root=SYSFS_ROOT):
+    """The MTU of link ``name`` from sysfs; None when sysfs does not show it."""
+    return _Sysfs(sysfs_root).read_int(name, "mtu")
+
+
 # -- the tree -------------------------------------------------------------------
 # minion option -> (default, what the directory must be)
 ROOT_OPTIONS = {
