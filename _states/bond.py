@@ -35,8 +35,9 @@ anything is read or written; the files of one run are written atomically and
 all or nothing; files are removed only when they carry this module's mark,
 and only by the state that wrote them (the mark names it), so
 ``bond.reconciled`` and ``bond.managed`` can share a host; a bond given to two
-states is refused. Runs on one host take turns on a lock beside the modprobe
-file (minion option ``bond.lock_timeout``, default 120 s).
+states is refused. Runs on one host take turns on a lock in the minion's
+cache directory, ``bond.lock`` (minion option ``bond.lock_timeout``, default
+120 s).
 The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 ``plan.py`` and its siblings); this module only wires it to Salt.
 """
@@ -95,7 +96,7 @@ def _stack():
     return _platform.stack_from_grains(__grains__)
 
 
-def _run(name, holder, destination, make_plan, done_comment, extra=None):
+def _run(name, holder, make_plan, done_comment, extra=None):
     """The shared path of every state: plan, report or apply, say what happened.
 
     A real run plans, writes and runs ``extra`` under the host's lock (one
@@ -109,7 +110,7 @@ def _run(name, holder, destination, make_plan, done_comment, extra=None):
         return _plan_and_apply(ret, make_plan, done_comment, extra, test=True)
     timeout = float(__salt__["config.get"]("bond.lock_timeout", DEFAULT_LOCK_TIMEOUT))
     try:
-        with _lock.HostLock(_lock.lock_path(destination.modprobe_conf), holder, timeout):
+        with _lock.HostLock(_lock.lock_path(__opts__["cachedir"]), holder, timeout):
             return _plan_and_apply(ret, make_plan, done_comment, extra, test=False)
     except _errors.SystemFailure as exc:  # the lock could not be taken
         ret["result"] = False
@@ -366,7 +367,7 @@ def reconciled(name="bonding"):
         bonds = ", ".join(plan.bonds) or "none"
         return f"Bond files already match pillar '{name}' (bonds: {bonds})."
 
-    return _run(name, f"bond.reconciled {name}", destination, make_plan, done,
+    return _run(name, f"bond.reconciled {name}", make_plan, done,
                 extra=_networkmanager)
 
 
@@ -412,7 +413,7 @@ def managed(name, mode, slaves, **settings):
                                   file_format=file_format, grains=_grains(), stack=_stack(),
                                   networkmanager=networkmanager)
 
-    return _run(name, f"bond.managed {name}", destination, make_plan,
+    return _run(name, f"bond.managed {name}", make_plan,
                 lambda plan: f"Bond {name} files are already as stated.")
 
 
@@ -441,5 +442,5 @@ def absent(name, force=False, format="auto"):  # noqa: A002 (the state argument'
         return _plan.plan_absent(name, destination, force=bool(force), file_format=file_format,
                                  grains=_grains(), stack=_stack())
 
-    return _run(name, f"bond.absent {name}", destination, make_plan,
+    return _run(name, f"bond.absent {name}", make_plan,
                 lambda plan: f"Bond {name} has no files to remove.")
