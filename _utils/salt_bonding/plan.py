@@ -274,7 +274,7 @@ def to_activate(plan):
 
 def apply(plan):
     """Write a plan's changes, all or nothing; a ``files.Applied`` handle, or FilesError."""
-    return files.apply(plan.changes)
+    return files.apply(plan.changes, plan.destination.made)
 
 
 def report(changes):

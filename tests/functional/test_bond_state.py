@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.harness.saltcall import REPO, SaltCall
+from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall
 from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
@@ -705,6 +705,24 @@ def test_grains_without_a_usable_release_say_what_was_assumed(salt_call):
         "bonding:networkmanager to choose"], state
     assert "Files: ifcfg files for NetworkManager (NM_CONTROLLED=yes); why: RedHat (release " \
            "unknown), format: auto" in state["comment"], state["comment"]
+
+
+@pytest.mark.parametrize("grains, option", [(RHEL7_GRAINS, "bond.ifcfg_dir"),
+                                            ({**RHEL8, "osmajorrelease": 9}, "bond.keyfile_dir")])
+def test_a_directory_set_in_the_minion_config_is_made_with_its_parents(salt_call, tmp_path,
+                                                                        grains, option):
+    """The first run failed when bond.ifcfg_dir or bond.keyfile_dir named a directory whose
+    parent was missing ("could not write", in test=True too) (issue 26)."""
+    named = tmp_path / "srv" / "bonding" / option.split(".")[1]
+    salt_call.configure(grains=grains, **{option: str(named)})
+    salt_call.set_pillar({"bonding": BOND0})
+    rc, state = apply(salt_call, "test=True")
+    assert rc == 0 and state["result"] is None and "could not" not in state["comment"], state
+    assert not (tmp_path / "srv").exists()
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True, state
+    assert sorted(p.name for p in named.iterdir()) in (
+        ["ifcfg-bond0", "ifcfg-eth0"], ["bond0.nmconnection", "eth0.nmconnection"])
 
 
 def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call, tmp_path):
