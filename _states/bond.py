@@ -181,17 +181,15 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     written, removed = _nm.changed_files(plan)
     if not (written or removed):
         return True
-    names = ", ".join(os.path.basename(path) for path in written + removed)
     if salt.utils.path.which(_nm.NMCLI) is None:
-        notes.append(f"NetworkManager: no nmcli on this minion; it reads {names} when it "
-                     "starts.")
+        notes.append(_nm.said("no nmcli", written, removed))
         return True
     returncode, stdout, _ = _run_command(_nm.RUNNING_ARGV)
     if not _nm.is_running(returncode, stdout):
-        notes.append(f"NetworkManager is not running; it reads {names} when it starts.")
+        notes.append(_nm.said("not running", written, removed))
         return True
     if applied is None:
-        notes.append(f"NetworkManager would load {names}.")
+        notes.append(_nm.said("would load", written, removed))
         return True
     _, _, load_stderr = _run_command(_nm.load_argv(written + removed))
     returncode, stdout, stderr = _run_command(_nm.SHOW_ARGV)
@@ -200,7 +198,7 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     else:
         problems = _nm.not_loaded(written, removed, stdout, load_stderr)
     if not problems:
-        notes.append(f"NetworkManager loaded {names}.")
+        notes.append(_nm.said("loaded", written, removed))
         return True
     back, all_back = _put_files_back(plan, applied)
     said = "; ".join(f"{path}: {why}" for path, why in problems)

@@ -747,6 +747,11 @@ def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call
                        "eth1.nmconnection": "created"}, actions
     assert [p.name for p in salt_call.ifcfg_dir.iterdir()] == ["ifcfg-eth9"]
     assert "alias netdev-bond0 bonding" in salt_call.modprobe_conf.read_text()
+    # nmcli is installed here, NetworkManager not running: what it reads when it starts
+    # are the keyfiles, never the ifcfg files this run removed (issue 26).
+    assert ("NetworkManager is not running; it reads bond0.nmconnection, eth0.nmconnection, "
+            "eth1.nmconnection when it starts (ifcfg-bond0, ifcfg-eth0, ifcfg-eth1: removed, "
+            "it will not see them).") in state["comment"], state["comment"]
     rc, state = apply(salt_call)
     assert state["changes"] == {}, state
 
