@@ -153,6 +153,25 @@ def sandbox(root, salt_call, kernel=CAPTURE):
                        "bond.sysfs": str(kernel / "sys/class/net")})
 
 
+@pytest.mark.parametrize("mode", [(), ("test=True",)])
+def test_the_formula_without_the_modules_says_how_to_get_them(tmp_path, mode):
+    """A minion that has neither synced the modules nor installed the extension got Salt's
+    generic "'bond.reconciled' is not available" (issue 26): the formula says what to do,
+    in a real run and in test=True, and fails."""
+    plain = sandbox(tmp_path / "plain", SALT_CALL)
+    rc, result = plain.run("state.apply", "bonding", *mode)
+    (state,) = result.values()
+    said = ("The bond modules are not on this minion ('bond.status' is not available.). Get "
+            "them from the master: salt 'db1' saltutil.sync_all (the master serves _modules, "
+            "_states, _beacons, _grains and _utils beside bonding/), or install the Salt "
+            "extension on the minion: pip install salt-bonding (salt-pip install on an onedir "
+            "minion); not both (README, Installing).")
+    assert rc != 0 and state["result"] is False and state["changes"] == {}, state
+    assert state["name"] == said and state["__id__"] == "bonding", state
+    if not mode:
+        assert state["comment"] == said, state
+
+
 def test_the_wheel_holds_the_core_and_the_loader_modules_from_their_sources(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
