@@ -54,6 +54,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import activate as _activate
+    from salt_bonding import copies as _copies
     from salt_bonding import errors as _errors
     from salt_bonding import lock as _lock
     from salt_bonding import networkmanager as _nm
@@ -132,9 +133,13 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
         ret["comment"] = f"No files changed. {_errors.UserError(clashes)}"
         return ret
     changes = plan.changes
-    if plan.warnings:  # Salt's outputters highlight these; the comment repeats them
-        ret["warnings"] = list(plan.warnings)
-    notes = [f"Warning: {w}" for w in plan.warnings]
+    warnings = list(plan.warnings)
+    twice = _copies.twice(__file__, __opts__.get("extension_modules"), salt_bonding.__file__)
+    if twice:
+        warnings.append(twice)
+    if warnings:  # Salt's outputters highlight these; the comment repeats them
+        ret["warnings"] = warnings
+    notes = [f"Warning: {w}" for w in warnings]
     ret["changes"] = _plan.report(changes)
     if not changes:
         ret["comment"] = done_comment(plan)

@@ -90,6 +90,11 @@ def expected_wheel_files():
     return files
 
 
+def salt_bonding_version():
+    init = (REPO / "_utils" / "salt_bonding" / "__init__.py").read_text()
+    return init.split('__version__ = "', 1)[1].split('"', 1)[0]
+
+
 def run(argv, **kwargs):
     return subprocess.run([str(arg) for arg in argv], capture_output=True, text=True,
                           timeout=600, **kwargs)
@@ -232,6 +237,33 @@ def test_state_apply_of_the_formula_from_the_extension_alone(installed, tmp_path
     rc, again = salt.run("state.apply", "bonding")
     (state,) = again.values()
     assert rc == 0 and state["result"] is True and state["changes"] == {}, state
+
+
+def test_syncing_onto_a_minion_with_the_extension_is_warned_about(installed, tmp_path):
+    """README step 4's ``salt '*' saltutil.sync_all`` also reaches minions that have the
+    extension, which the README forbids (issue 26): the states then warn, naming both copies
+    and what to delete."""
+    venv, site = installed[:2]
+    salt = sandbox(tmp_path, venv / "bin" / "salt-call")
+    file_root = Path(salt.config["file_roots"]["base"][0])
+    for name in ("_modules", "_states", "_beacons", "_grains", "_utils"):  # a master's root
+        shutil.copytree(REPO / name, file_root / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    rc, state = salt.run("state.apply", "bonding", "test=True")
+    assert rc == 0 and "warnings" not in next(iter(state.values())), state
+    rc, synced = salt.run("saltutil.sync_all")
+    assert rc == 0 and synced["states"] == ["states.bond"], synced
+    extmods = Path(salt.config["root_dir"]) / "var" / "cache" / "salt" / "minion" / "extmods"
+    rc, result = salt.run("state.apply", "bonding", "test=True")
+    (state,) = result.values()
+    assert rc == 0 and state["result"] is None, state
+    assert state["warnings"] == [
+        f"this minion has the bond modules twice: synced into {extmods} and installed as the "
+        f"Salt extension salt-bonding {salt_bonding_version()}; Salt runs the synced modules, "
+        f"on the core it imports first ({site / 'salt_bonding'}). Keep one: delete the synced "
+        f"copies ({extmods}/{{modules,states,beacons,grains}}/bond.py and "
+        f"{extmods}/utils/salt_bonding) and restart the minion, or pip uninstall "
+        "salt-bonding"], state
 
 
 def test_every_loader_takes_the_extensions_module_and_the_beacon_fires(installed, tmp_path):
