@@ -1,6 +1,7 @@
 """What users read: sys.doc / sys.state_doc through Salt, and the README's generated table."""
 
 import importlib.util
+import os
 import re
 import shlex
 
@@ -75,6 +76,32 @@ def test_every_pillar_block_in_the_readme_validates():
         else:
             assert section != "Pillar reference", f"not pillar in the pillar reference: {data}"
     assert validated["pillar"] >= 2 and validated["beacon"] >= 2, validated
+
+
+def test_the_pillar_reference_example_applies_on_the_generation_it_names(tmp_path):
+    """The full example under "Pillar reference" was refused on every minion
+    (``networkmanager: managed`` with ``activate: kernel``) though it validated (issue 26).
+    Its first line names the minion it is for (``RHEL <n>``); on a minion with those grains
+    it applies as shown: ``test=True``, which plans everything a real run does, the kernel
+    activation included, writing nothing (a real run would change this machine's kernel)."""
+    (section, example), = [(section, data) for section, data in readme_yaml_blocks()
+                           if section == "Pillar reference" and "bonding" in data
+                           and "bonds" in data["bonding"]]
+    text = (REPO / "README.md").read_text()
+    first = text[text.index("## Pillar reference"):].split("```yaml\n", 1)[1].split("\n")[0]
+    generation = re.search(r"\bRHEL (\d+)\b", first)
+    assert first.startswith("#") and generation, first
+    minion = SaltCall(tmp_path / "minion", grains={
+        "os": "RedHat", "os_family": "RedHat", "osmajorrelease": int(generation[1])})
+    minion.set_pillar(example)
+    rc, result = minion.run("state.apply", "bonding", "test=True")
+    (state,) = result.values()
+    assert rc == 0 and state["result"] is None, state["comment"]
+    assert "warnings" not in state, state["warnings"]
+    assert sorted(os.path.basename(path) for path in state["changes"] if path != "live") == [
+        "bonding.conf", *sorted(f"ifcfg-{name}" for name in ("bond0", "bond0.100", "eth0",
+                                                            "eth1"))], state["changes"]
+    assert "bond0 created" in state["changes"]["live"]["bond0"], state["changes"]
 
 
 def test_every_cli_example_names_a_function_and_runs(salt_call, tmp_path):
