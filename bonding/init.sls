@@ -1,6 +1,7 @@
 # The bonding formula: make this minion's bond files match its pillar.
 #
-#   salt '*' saltutil.sync_all      # once, and after upgrading these modules
+#   salt '*' saltutil.sync_all      # once, and after upgrading these modules (not on
+#                                   # minions that have the extension installed)
 #   salt '*' state.apply bonding
 #
 # bond.reconciled reads pillar['bonding'] (the state ID is the pillar key),

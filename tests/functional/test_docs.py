@@ -145,3 +145,21 @@ def test_the_readme_lists_every_health_verdict_best_first():
     answers = answers[:answers.index("Anything but `ok`")]
     listed = re.findall(r"`(ok|degraded|unknown|down)`;?", answers)
     assert listed[:len(health.SEVERITY)] == list(health.SEVERITY), listed
+
+
+def test_the_readme_reads_in_the_order_an_administrator_needs():
+    """What it does, the two commands, then installing, the master walkthrough, the pillar
+    reference, watching, what was measured; the module map and the harness (a contributor's)
+    in CONTRIBUTING.md, which the README links (issue 26: they came first, Installing and
+    the walkthrough at lines 573 and 625 of 819)."""
+    text = (REPO / "README.md").read_text()
+    assert re.findall(r"^## (.+)$", text, re.M) == [
+        "The two commands", "Installing", "Using it with a Salt master", "Pillar reference",
+        "Watching the bonds (drift, beacon, grains, metrics)", "What was measured",
+        "Contributing"]
+    assert "](CONTRIBUTING.md)" in text
+    contributing = (REPO / "CONTRIBUTING.md").read_text()
+    for moved in ("## How the pieces fit", "## Tests against the real bonding driver",
+                  "_utils/salt_bonding/   the pure core"):
+        assert moved in contributing and moved.lstrip("# ") not in text, moved
+    assert "--sandbox DIR" in text  # scripts/demo's option, and what it refuses
