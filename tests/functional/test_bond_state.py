@@ -516,7 +516,9 @@ def test_a_bond_in_two_states_is_refused_at_the_first_run(db, tmp_path, test_mod
 @pytest.mark.parametrize("layout, reason", [
     ("directory at a target", "it is a directory, not a file"),
     ("ifcfg dir is a file", "is not a directory"),
-    ("no parent at all", "nor its parent exists"),
+    # A directory the minion config names is made with its parents (issue 26), unless one
+    # of them is a file.
+    ("a parent is a file", "plainfile is not a directory"),
 ])
 def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
     if layout == "directory at a target":
@@ -525,7 +527,8 @@ def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
         db.ifcfg_dir.rmdir()
         db.ifcfg_dir.write_text("not a directory\n")
     else:
-        db.configure(**{"bond.ifcfg_dir": str(tmp_path / "no" / "such" / "network-scripts")})
+        (tmp_path / "plainfile").write_text("a file\n")
+        db.configure(**{"bond.ifcfg_dir": str(tmp_path / "plainfile" / "no" / "such")})
     before = snapshot(db) if db.ifcfg_dir.is_dir() else None
     rc, predicted = apply(db, "test=True")
     rc_real, real = apply(db)
