@@ -10,7 +10,7 @@ baseline, unless ``emitatstartup`` is true.
 
     beacons:
       bond:
-        - interval: 5                 # seconds between passes
+        - interval: 5                 # seconds between passes: a number greater than 0
         - bonds: [bond0, bond1]       # default: every bond
         - events: [failover, health]  # default: every event
         - emitatstartup: false        # true: the first pass reports each bond's state
@@ -92,7 +92,10 @@ def __virtual__():
 def validate(config):
     """
     Whether ``config`` is a valid ``bond`` beacon configuration: ``(bool, message)``,
-    the message naming each bad key and what it allows.
+    the message naming each bad key and what it allows. ``interval`` too: Salt reads
+    it itself but does not check it, and a string there makes its beacon loop raise on
+    every pass (the beacons after this one would not run); refused here, Salt skips
+    this instance alone and logs why.
 
     CLI Example:
 

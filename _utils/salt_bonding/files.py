@@ -19,7 +19,9 @@ after later steps (activation) fail:
 A missing parent directory is created (0755) only when its own parent exists:
 ``/etc/sysconfig/network-scripts`` may be absent on a fresh host, but a
 missing ``/etc/sysconfig`` means the host does not use ifcfg files at all,
-and guessing a tree there would be wrong.
+and guessing a tree there would be wrong. A directory the minion config
+names (``made``: ``bond.ifcfg_dir: /srv/net/ifcfg``) is no guess: it is
+created with every missing parent, and all of them go again on rollback.
 
 Text is UTF-8; bytes that are not (an administrator's modprobe comment in
 Latin-1) survive a rewrite untouched through ``surrogateescape``.
@@ -256,27 +258,45 @@ def plan_wanted(wanted, destination):
     """``plan`` of a :class:`Wanted`, removals checked against ``destination``'s marks,
     and every write checked to have a place to go (:func:`check_writable`)."""
     changes = plan(wanted.write, wanted.remove, is_ours=destination.owns, modes=wanted.modes)
-    check_writable(changes)
+    check_writable(changes, destination.made)
     return changes
 
 
-def _no_place_for(path, change):
+def _missing_directories(directory, made):
+    """The directories ``apply`` creates for a file in ``directory``, outermost first; ``[]``
+    when it exists. Raises FileNotFoundError or NotADirectoryError when it cannot: only the
+    last level is made, unless ``directory`` is one of ``made`` (all of them are)."""
+    missing = []
+    while not os.path.isdir(directory):
+        if os.path.lexists(directory):
+            raise NotADirectoryError(errno.ENOTDIR, f"{directory} is not a directory")
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:  # the root itself is missing: nothing to make it in
+            raise FileNotFoundError(errno.ENOENT, f"{directory} does not exist")
+        directory = parent
+    if len(missing) > 1 and os.path.normpath(missing[0]) not in {
+            os.path.normpath(d) for d in made}:
+        raise FileNotFoundError(errno.ENOENT,
+                                f"neither {missing[0]} nor its parent exists")
+    return missing[::-1]
+
+
+def _no_place_for(path, change, made):
     """Why ``change`` cannot be written at ``path`` whatever the permissions, or None."""
     if change.old_kind == "other":
         return ("it is a directory, not a file" if os.path.isdir(path)
                 else "it is not a regular file")
-    directory = os.path.dirname(path)
-    if os.path.isdir(directory):
-        return None
-    if os.path.lexists(directory):
-        return f"{directory} is not a directory"
-    if not os.path.isdir(os.path.dirname(directory)):
-        return f"neither {directory} nor its parent exists"
+    try:
+        _missing_directories(os.path.dirname(path), made)
+    except OSError as exc:
+        return exc.strerror
     return None  # created by apply
 
 
-def check_writable(changes):
-    """FilesError (nothing changed) for a write ``apply`` could not even attempt.
+def check_writable(changes, made=()):
+    """FilesError (nothing changed) for a write ``apply`` (with the same ``made``) could not
+    even attempt.
 
     Run while planning, so that ``test=True`` fails the same way, with the
     same message, as the real run would.
@@ -284,7 +304,7 @@ def check_writable(changes):
     for path, change in sorted(changes.items()):
         if change.new is None:
             continue
-        reason = _no_place_for(path, change)
+        reason = _no_place_for(path, change, made)
         if reason:
             raise FilesError(path, "write", reason)
 
@@ -332,14 +352,10 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def _ensure_parent(path, created_dirs):
-    directory = os.path.dirname(path)
-    if os.path.isdir(directory):
-        return
-    if not os.path.isdir(os.path.dirname(directory)):
-        raise FileNotFoundError(errno.ENOENT, f"neither {directory} nor its parent exists")
-    os.mkdir(directory, DIR_MODE)
-    created_dirs.append(directory)
+def _ensure_parent(path, created_dirs, made):
+    for directory in _missing_directories(os.path.dirname(path), made):
+        os.mkdir(directory, DIR_MODE)
+        created_dirs.append(directory)
 
 
 def _undo(change):
@@ -399,10 +415,12 @@ class Applied:
         return sorted(restored), errors
 
 
-def apply(changes):
+def apply(changes, made=()):
     """Apply a ``plan``: every change or none. Returns an :class:`Applied` handle.
 
-    Raises ``FilesError`` (a SystemFailure) after rolling back.
+    ``made``: directories the minion config names, created with their parents when
+    missing (any other missing directory only under an existing parent). Raises
+    ``FilesError`` (a SystemFailure) after rolling back.
     """
     applied, created_dirs, touched_dirs = [], [], set()
     path, action = None, "write"
@@ -416,7 +434,7 @@ def apply(changes):
                 except FileNotFoundError:
                     continue  # already gone: the end state holds, nothing to restore
             else:
-                _ensure_parent(path, created_dirs)
+                _ensure_parent(path, created_dirs, made)
                 _write_atomic(path, change.new, change.mode)
             applied.append(path)
             touched_dirs.add(os.path.dirname(path))

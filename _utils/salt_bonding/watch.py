@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from . import health
 from . import status as bond_status
-from .names import bond_name_problem
+from .names import ifname_problem
 from .values import describe, plain
 
 FAILOVER = "failover"  # the active slave changed
@@ -299,11 +299,14 @@ class Watch:
 
 # -- configuration ------------------------------------------------------------------
 OPTIONS = {
+    "interval": "a number of seconds greater than 0",
     "bonds": "a list of bond names (default: every bond)",
     "events": f"a list of events among {', '.join(EVENTS)} (default: all)",
     "emitatstartup": "true or false (default false: the first read is a silent baseline)",
 }
-# What Salt's beacon machinery reads itself, in every beacon's configuration.
+# What Salt's beacon machinery reads itself, in every beacon's configuration. Salt checks
+# none of them; its loop compares interval with a number (a string there raises on every
+# pass, and the beacons after this one in the pass never run), so it is checked here.
 SALT_OPTIONS = ("interval", "enabled", "beacon_module", "run_once",
                 "disable_during_state_run", "_beacon_name")
 
@@ -312,6 +315,14 @@ def _list_problems(key, value, problem_of):
     if not isinstance(value, list) or not value:
         return [f"{key} must be {OPTIONS[key]}, got {describe(value)}"]
     return [f"{key}: {problem}" for problem in map(problem_of, value) if problem]
+
+
+def _interval_problem(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return None
+    hint = " (a string: write the number without quotes)" if isinstance(value, str) and \
+        value.strip().replace(".", "", 1).isdigit() else ""
+    return f"interval must be {OPTIONS['interval']}, got {describe(value)}{hint}"
 
 
 def _event_problem(name):
@@ -339,12 +350,15 @@ def config_problems(options):
     """Why ``options`` (the beacon's configuration as one dict) is not valid: ``[message]``,
     each naming the key and what it allows."""
     problems = []
+    ours = [key for key in OPTIONS if key not in SALT_OPTIONS]
     for key in options:
         if key not in OPTIONS and key not in SALT_OPTIONS:
-            problems.append(f"unknown option {describe(key)}; valid: {', '.join(OPTIONS)} "
+            problems.append(f"unknown option {describe(key)}; valid: {', '.join(ours)} "
                             f"(and Salt's own {', '.join(SALT_OPTIONS[:-1])})")
-    if "bonds" in options:
-        problems += _list_problems("bonds", options["bonds"], bond_name_problem)
+    if "interval" in options and (problem := _interval_problem(options["interval"])):
+        problems.append(problem)
+    if "bonds" in options:  # any name a bond runs under: '.' too (the state makes none such)
+        problems += _list_problems("bonds", options["bonds"], ifname_problem)
     if "events" in options:
         problems += _list_problems("events", options["events"], _event_problem)
     if "emitatstartup" in options and not isinstance(options["emitatstartup"], bool):

@@ -250,7 +250,8 @@ def test_path_under_a_regular_file_fails_and_rolls_back(tmp_path):
     (tmp_path / "plainfile").write_text("x")
     changes = files.plan({str(first): "1\n",
                           str(tmp_path / "plainfile" / "ifcfg-eth0"): "2\n"})
-    with pytest.raises(errors.FilesError, match="plainfile/ifcfg-eth0: File exists"):
+    with pytest.raises(errors.FilesError, match="plainfile/ifcfg-eth0: .*plainfile is not a "
+                                                "directory"):
         files.apply(changes)
     assert not first.exists()
     assert (tmp_path / "plainfile").read_text() == "x"
@@ -351,3 +352,25 @@ def test_administrators_modprobe_lines_survive_every_run(dirs):
     run(make_config(), dirs)
     with open(modprobe_conf) as f:
         assert f.read() == admin
+
+
+def test_a_directory_the_minion_config_names_is_made_with_its_parents(tmp_path):
+    """``bond.ifcfg_dir`` set to a directory whose parent is missing failed the first run
+    ("could not write", already in test=True) (issue 26): the administrator named it, so it
+    is made, parents and all, and taken away again on rollback."""
+    named = tmp_path / "srv" / "net" / "network-scripts"
+    changes = files.plan({str(named / "ifcfg-eth0"): "x\n", str(tmp_path / "zz"): "y\n"})
+    (tmp_path / "zz").mkdir()  # a write that fails after the directories were made
+    files.check_writable(changes, made=[str(named)])
+    with pytest.raises(errors.FilesError):
+        files.apply(changes, made=[str(named)])
+    assert os.listdir(tmp_path) == ["zz"]
+    (tmp_path / "zz").rmdir()
+    applied = files.apply(changes, made=[str(named)])
+    assert (named / "ifcfg-eth0").read_text() == "x\n"
+    assert all(stat.S_IMODE(d.stat().st_mode) == 0o755 for d in (named, named.parent))
+    applied.rollback()
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "srv").write_text("a file where a directory would go\n")
+    with pytest.raises(errors.FilesError, match=f"{tmp_path / 'srv'} is not a directory"):
+        files.check_writable(changes, made=[str(named)])

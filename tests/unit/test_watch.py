@@ -336,6 +336,8 @@ def test_no_bonding_driver_is_no_bonds_and_no_events(tmp_path):
     {"interval": 5},
     {"bonds": ["bond0", "bond1"], "events": ["failover", "health"], "emitatstartup": True,
      "beacon_module": "bond", "_beacon_name": "bond_core", "enabled": True},
+    {"interval": 0.5},
+    {"bonds": ["bond.storage"]},  # a name with '.' (not made by the state; the kernel takes it)
 ])
 def test_valid_configurations(options):
     assert watch.config_problems(options) == []
@@ -360,10 +362,37 @@ def test_valid_configurations(options):
     ({"emitatstartup": "yes"},
      "emitatstartup must be true or false (default false: the first read is a silent "
      "baseline), got 'yes'", {"emitatstartup": True}),
+    # Salt's beacon loop compares interval with a number: "5" raised there on every pass,
+    # and the other beacons beside it stopped emitting (issue 26).
+    ({"interval": "5"}, "interval must be a number of seconds greater than 0, got '5' (a "
+     "string: write the number without quotes)", {"interval": 5}),
+    ({"interval": "five"}, "interval must be a number of seconds greater than 0, got 'five'",
+     {"interval": 5}),
+    ({"interval": 0}, "interval must be a number of seconds greater than 0, got 0",
+     {"interval": 1}),
+    ({"interval": -5}, "interval must be a number of seconds greater than 0, got -5",
+     {"interval": 5}),
+    ({"interval": True}, "interval must be a number of seconds greater than 0, got True",
+     {"interval": 1}),
 ])
 def test_each_invalid_key_is_named_with_what_it_allows(options, problem, fixed):
     assert watch.config_problems(options) == [problem]
     assert watch.config_problems(fixed) == []
+
+
+def test_a_bond_whose_name_has_a_dot_is_watched(tmp_path):
+    """``bonds: [bond.storage]`` was refused (issue 26): a bond the kernel runs under that name
+    is watched like any other."""
+    procfs = tmp_path / "bonding"
+    procfs.mkdir()
+    text = (CAPTURES / "active-backup-healthy/proc/net/bonding/bond0").read_text()
+    (procfs / "bond.storage").write_text(text)
+    (procfs / "bond0").write_text(text)
+    options = {"bonds": ["bond.storage"], "emitatstartup": True}
+    assert watch.config_problems(options) == []
+    events = watch.watch_for(options).poll(str(procfs), None)
+    assert [(event.bond, event.name) for event in events] == [("bond.storage", "up"),
+                                                              ("bond.storage", "health")]
 
 
 def test_every_problem_is_reported_at_once():
