@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall
+from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall, formula_root
 from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
@@ -457,11 +457,11 @@ def test_managed_rejects_bad_arguments_naming_them(salt_call):
 
 
 def sls_tree(salt, tmp_path, text):
-    """A state tree with ``both.sls`` holding ``text``, ahead of the repository's."""
+    """A state tree with ``both.sls`` holding ``text``, ahead of the formula's."""
     tree = tmp_path / "states"
     tree.mkdir(exist_ok=True)
     (tree / "both.sls").write_text(text)
-    salt.configure(file_roots={"base": [str(tree), str(REPO)]})
+    salt.configure(file_roots={"base": [str(tree), str(formula_root(tmp_path))]})
 
 
 BOTH_SLS = """

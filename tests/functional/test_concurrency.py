@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.harness.saltcall import REPO, SaltCall
+from tests.harness.saltcall import SaltCall, formula_root
 
 pytestmark = pytest.mark.functional
 
@@ -30,7 +30,7 @@ def state_tree(tmp_path, text):
     tree = tmp_path / "states"
     tree.mkdir(exist_ok=True)
     (tree / "many.sls").write_text(text)
-    return {"base": [str(tree), str(REPO)]}
+    return {"base": [str(tree), str(formula_root(tmp_path))]}
 
 
 def aliases(salt):
