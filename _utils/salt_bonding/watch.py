@@ -367,8 +367,40 @@ def config_problems(options):
     return problems
 
 
-def watch_for(options):
-    """The :class:`Watch` a valid configuration asks for."""
-    return Watch(bonds=options.get("bonds"),
-                 events=options.get("events", EVENTS),
-                 emit_at_startup=options.get("emitatstartup", False))
+def watch_for(options, carried=None, now=None):
+    """The :class:`Watch` a valid configuration asks for; with ``carried`` (a
+    :class:`Carried` of the same instance), it goes on from that pass when
+    :func:`resumable` says so."""
+    watch = Watch(bonds=options.get("bonds"),
+                  events=options.get("events", EVENTS),
+                  emit_at_startup=options.get("emitatstartup", False))
+    if carried is not None and resumable(carried, config_key(options), now,
+                                         options.get("interval", 1)):
+        watch.previous = carried.snapshot
+    return watch
+
+
+def config_key(options):
+    """What identifies a configuration: a changed one starts a new baseline."""
+    return repr(sorted((k, v) for k, v in options.items() if k not in SALT_OPTIONS))
+
+
+class Carried(NamedTuple):
+    """An instance's latest pass, kept beyond its :class:`Watch`: Salt's loader
+    executes the beacon module afresh (and empties its ``__context__``) on every
+    module or pillar refresh of the minion, several per ``saltutil.sync_all``."""
+
+    key: str
+    snapshot: dict
+    at: float  # time.monotonic() of the pass
+
+
+# A refresh costs a pass or two; beyond three missed passes and this many seconds the
+# instance was stopped (deleted, disabled) rather than refreshed: a new baseline.
+CARRY_GRACE_SECONDS = 30
+
+
+def resumable(carried, key, now, interval):
+    """Whether a new Watch for configuration ``key`` goes on from ``carried``: the same
+    configuration, its pass recent enough to be the one just before a refresh."""
+    return carried.key == key and 0 <= now - carried.at <= 3 * interval + CARRY_GRACE_SECONDS

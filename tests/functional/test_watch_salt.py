@@ -54,6 +54,9 @@ for step in steps:
         shutil.copytree(os.path.join(step["capture"], "proc", "net", "bonding"), procfs)
     if step.get("beacons"):
         opts["beacons"] = step["beacons"]
+    if step.get("refresh"):  # what the minion does on a module or pillar refresh
+        beacons.close_beacons()
+        beacons = salt.beacons.Beacon(opts, salt.loader.minion_mods(opts))
     if step.get("break"):
         shutil.rmtree(procfs)
         open(procfs, "w").write("not a directory\n")
@@ -146,6 +149,20 @@ def test_a_changed_configuration_starts_a_new_baseline(minion):
     assert report["passes"][0] == []
     assert tags(report["passes"][1]) == ["salt/beacon/sandbox/bond/bond0/up",
                                          "salt/beacon/sandbox/bond/bond0/health"]
+    assert report["passes"][2] == []
+
+
+def test_a_change_across_a_refresh_of_the_minions_modules_is_reported(minion):
+    """The minion builds its beacons anew on each module or pillar refresh (a new loader,
+    an empty ``__context__``; ``saltutil.sync_all`` makes several): the pass after one
+    goes on from the pass before, so a failover in between is no silent new baseline."""
+    line, salt, tree = minion
+    report, _ = beacon_passes(line, salt, tree, [
+        {}, {"refresh": True, "capture": str(CAPTURES / "active-backup-failed-over")},
+        {"refresh": True}])
+    assert report["passes"][0] == []
+    assert "salt/beacon/sandbox/bond/bond0/failover" in tags(report["passes"][1])
+    assert "salt/beacon/sandbox/bond_health/bond0/health" in tags(report["passes"][1])
     assert report["passes"][2] == []
 
 

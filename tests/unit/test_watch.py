@@ -410,6 +410,31 @@ def test_watch_for_a_configuration():
         None, frozenset(watch.EVENTS), False)
 
 
+def test_a_new_watch_goes_on_from_the_pass_just_before_a_refresh(tmp_path):
+    base = copy_capture("active-backup-healthy", tmp_path)
+    procfs, sysfs = roots(base)
+    options = {"bonds": ["bond0"], "interval": 5}
+    before = watch.watch_for(options)
+    before.poll(procfs, sysfs)
+    carried = watch.Carried(watch.config_key(options), before.previous, 100.0)
+    edit_proc(base, "bond0", "MII Status: up\nSpeed", "MII Status: down\nSpeed")  # va down
+    after = watch.watch_for(options, carried, now=101.0)
+    assert ("bond0", "slave_down") in named(after.poll(procfs, sysfs))
+
+
+@pytest.mark.parametrize("options, age, resumes", [
+    ({"interval": 5}, 3 * 5 + watch.CARRY_GRACE_SECONDS, True),
+    ({"interval": 5}, 3 * 5 + watch.CARRY_GRACE_SECONDS + 0.1, False),  # stopped a while
+    ({"interval": 5}, -1, False),                                        # another clock
+    ({"interval": 5, "emitatstartup": True}, 1, False),                  # other config
+    ({"interval": 60, "enabled": False}, 1, True),                       # Salt's keys: same
+])
+def test_which_carried_pass_a_new_watch_goes_on_from(options, age, resumes):
+    carried = watch.Carried(watch.config_key({"interval": 5}), {"bond0": {}}, 1000.0)
+    resumed = watch.watch_for(options, carried, now=1000.0 + age)
+    assert (resumed.previous is not None) == resumes
+
+
 class _Masked(list):
     """What Salt 3008 hands over for pillar lists: a list whose repr hides the values."""
 
