@@ -72,6 +72,9 @@ def test_two_salt_calls_at_once_each_with_its_own_bonds(tmp_path, attempt):
             bond: {"mode": 1, "miimon": 100, "slaves": [f"eth{n}"]}
             for n, bond in enumerate(bonds, start=len(runs) * 10)}}})
         runs[key] = salt
+    # The minion root exists, as on a host whose minion runs: Salt 3006 makes its directories
+    # without exist_ok, and two first salt-calls making them at once fail ("File exists").
+    runs["bonding"].run("test.true", check=True)
     # concurrent=True: one minion root, so Salt itself would refuse the second state run
     # while the first runs (its own check, on the jobs in the cache directory).
     argv = {key: salt.argv("state.apply", "many", "concurrent=True")
