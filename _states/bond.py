@@ -141,16 +141,23 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
         ret["warnings"] = warnings
     notes = [f"Warning: {w}" for w in warnings]
     ret["changes"] = _plan.report(changes)
-    if not changes:
+    try:  # before any write: a back-end that cannot run here changes nothing
+        live = _plan_live(plan)
+    except _errors.BondingError as exc:  # cannot run here, or refused (lifelines)
+        ret["result"] = False
+        ret["changes"] = {}
+        ret["comment"] = f"No files changed. {exc}"
+        return ret
+    if not changes and not live:
         ret["comment"] = done_comment(plan)
-    else:
-        try:  # before any write: a back-end that cannot run here changes nothing
-            live = _plan_live(plan)
-        except _errors.SystemFailure as exc:
-            ret["result"] = False
-            ret["changes"] = {}
-            ret["comment"] = f"No files changed. {exc}"
+    elif not changes:  # the files are in place, the running bonds drifted from them
+        ret["comment"] = "The files are in place."
+        if test:
+            ret["result"] = None
+            _report_live(ret, live, notes)
+        elif not _bring_live(ret, plan, live, notes, _plan.apply(plan)):
             return ret
+    else:
         if test:
             ret["result"] = None
             ret["comment"] = _plan.summary(plan, test=True)
@@ -220,15 +227,25 @@ def _run_command(argv):
 
 
 def _plan_live(plan):
-    """``(Running, [BondPlan])`` for the bonds whose files the plan changes and that go live
-    (pillar ``activate``), planned against the running system; None when there is nothing
-    to run (the kernel already runs what the new files say). SystemFailure when a
-    back-end cannot run here or the system cannot be read."""
-    wanted = _plan.to_activate(plan)
-    if not wanted:
+    """``(Running, [BondPlan])`` for the bonds that go live (pillar ``activate``) whose
+    files the plan changes, or whose running state drifted from their files, planned
+    against the running system; None when there is nothing to run. SystemFailure when
+    a back-end cannot run here or the system cannot be read; UserError when the run
+    would cut what the host is reached through (``allow_cutoff``) or take a slave from
+    a device outside the run."""
+    wanted, converge = _plan.to_activate(plan), _plan.to_converge(plan)
+    if not (wanted or converge):
         return None
     running = _activate.Running(_run_command)
-    plans = _activate.plan(running, wanted)
+    config = plan.config
+    lifelines = None
+    if not config.allow_cutoff:
+        master = (__opts__.get("master_ip") if __opts__.get("file_client") != "local"
+                  else None)
+        pings = [(name, bond.verify.ping) for name, bond in config.bonds.items()
+                 if bond.verify is not None]
+        lifelines = _activate.Lifelines.read(running, master, pings)
+    plans = _activate.plan(running, wanted, plan.path, lifelines, converge)
     return (running, plans) if plans else None
 
 
@@ -239,7 +256,23 @@ def _report_live(ret, live, notes):
     _, plans = live
     ret["changes"]["live"] = {p.name: p.says() for p in plans}
     bounce = " (bounced: its slaves released and enslaved again)"
-    notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}." for p in plans]
+    notes += [f"Would bring {p.name} live{bounce if p.bounced else ''}{_drift(p)}."
+              for p in plans]
+
+
+def _drift(bond_plan):
+    """Why a bond whose files are in place goes live: its kernel drifted from them."""
+    if not bond_plan.drift:
+        return ""
+    return f" (the kernel had drifted from its files: {'; '.join(bond_plan.drift)})"
+
+
+def _live_note(bond_plan):
+    """What a successful run says of a bond it brought live."""
+    if bond_plan.desired is None:
+        return f"{bond_plan.name} is removed from the kernel."
+    bounced = " (bounced)" if bond_plan.bounced else ""
+    return f"{bond_plan.name} is live{bounced}{_drift(bond_plan)} and verified."
 
 
 def _bring_live(ret, plan, live, notes, applied):
@@ -250,8 +283,7 @@ def _bring_live(ret, plan, live, notes, applied):
     if not outcome.failed:
         ret["changes"]["live"] = {p.name: {"done": outcome.done.get(p.name, []),
                                            "bounced": p.bounced} for p in plans}
-        notes += [f"{p.name} is live{' (bounced)' if p.bounced else ''} and verified."
-                  for p in plans]
+        notes += [_live_note(p) for p in plans]
         return True
     failure = outcome.failed
     if outcome.rollback_errors:

@@ -81,5 +81,6 @@ class Config:
     networkmanager: str | None = None  # managed | unmanaged | disabled; None: platform
     modprobe_options: bool = False
     activate: str = "none"  # how changed bonds go live: none (files only) | kernel
+    allow_cutoff: bool = False  # activation may cut what the host is reached through
     bonds: dict = field(default_factory=dict)  # name -> Bond
     warnings: list = field(default_factory=list)

@@ -218,6 +218,16 @@ def read():
     return found, routes
 
 
+def default_route_devices():
+    """``{"IPv4": [device], "IPv6": [device]}``: where the main table's default routes of
+    each family go out."""
+    with Socket() as sock:
+        names = {link["ifindex"]: link["ifname"] for link in _links(sock)}
+        return {label: [route["dev"] for route in _default_routes(sock, family, names)
+                        if "dev" in route]
+                for label, family in (("IPv4", socket.AF_INET), ("IPv6", socket.AF_INET6))}
+
+
 def route_device(address):
     """The device the kernel would send to ``address`` through (``ip route get``); None
     when it has no route."""

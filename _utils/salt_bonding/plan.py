@@ -52,6 +52,7 @@ class Plan:
     choice: platform.Choice = None  # which files, read by what, and why
     warnings: list = field(default_factory=list)
     config: Config = None  # the validated configuration the files were rendered from
+    path: str = "bonding:bonds"  # the pillar path of the bonds, for messages
 
     @property
     def networkmanager(self):
@@ -101,6 +102,7 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
         choice=choice,
         warnings=warnings,
         config=config,
+        path=path,
     )
 
 
@@ -250,6 +252,20 @@ def plan_absent(name, where, force=False, file_format="auto", grains=None, stack
     choice, destination = _choose(where, file_format, None, grains, stack, None)
     return _plan(Config(), destination, choice, state_id("managed", name), scope=[name],
                  path="name", take_any=force)
+
+
+def to_converge(plan):
+    """``{back-end: {bond: Bond}}`` of the bonds of the configuration brought live
+    (``activate`` not ``none``) whose files this plan does not change: the run brings
+    them back when the kernel drifted from them (``activate.drifted``)."""
+    changed = {name for bonds in to_activate(plan).values() for name in bonds}
+    config = plan.config
+    found = {}
+    for name, bond in config.bonds.items():
+        backend = bond.activate or config.activate
+        if backend != "none" and name not in changed:
+            found.setdefault(backend, {})[name] = bond
+    return found
 
 
 def to_activate(plan):

@@ -54,7 +54,7 @@ from .values import (
 )
 
 BOOTPROTOS = ("none", "static", "dhcp")
-TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "bonds")
+TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "allow_cutoff", "bonds")
 VERIFY_KEYS = ("ping", "timeout")
 VERIFY_TIMEOUT_RANGE = (1, 300)  # seconds; the default is 5
 DEFAULT_VERIFY_TIMEOUT = 5
@@ -702,6 +702,17 @@ def _no_accidental_removal(top, path, findings):
         )
 
 
+def _top_flag(top, key, path, findings, meaning):
+    """A top-level true/false key (false when left out); a finding naming it when it is
+    something else."""
+    value = parse_flag(top.get(key, False))
+    if value is None:
+        findings.error(f"{path}:{key}", f"invalid value {describe(top[key])}: expected true "
+                                        f"or false {meaning}")
+        return False
+    return value
+
+
 def validate(pillar_value, pillar_key="bonding"):
     """The whole pillar value as a :class:`~salt_bonding.model.Config`, or one UserError.
 
@@ -730,14 +741,10 @@ def validate(pillar_value, pillar_key="bonding"):
     chosen = {key: _choice(key, top[key], f"{path}:{key}", findings) if key in top else None
               for key in choices.CHOICES}
 
-    modprobe_options = parse_flag(top.get("modprobe_options", False))
-    if modprobe_options is None:
-        findings.error(
-            f"{path}:modprobe_options",
-            f"invalid value {describe(top['modprobe_options'])}: expected true or false "
-            "(or yes/no, on/off, 1/0)",
-        )
-        modprobe_options = False
+    modprobe_options = _top_flag(top, "modprobe_options", path, findings,
+                                 "(or yes/no, on/off, 1/0)")
+    allow_cutoff = _top_flag(top, "allow_cutoff", path, findings, (
+        "(true: this run may remove or re-address what the host is reached through now)"))
 
     bonds = {}
     bonds_value = top.get("bonds", {})
@@ -762,4 +769,4 @@ def validate(pillar_value, pillar_key="bonding"):
     findings.raise_if_any()
     return Config(format=chosen["format"] or "auto", networkmanager=chosen["networkmanager"],
                   modprobe_options=modprobe_options, activate=chosen["activate"] or "none",
-                  bonds=bonds, warnings=findings.warnings)
+                  allow_cutoff=allow_cutoff, bonds=bonds, warnings=findings.warnings)

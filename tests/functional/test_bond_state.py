@@ -789,15 +789,16 @@ def test_an_installers_profile_is_named_and_beaten_or_refused(salt_call, tmp_pat
 
 def test_activation_in_test_mode_lists_the_kernel_operations(salt_call):
     """``activate: kernel`` with test=True: the host's real ``ip`` and sysfs are read (no
-    bond0 here), the operations listed per bond, nothing run or written."""
+    bond0 here), the operations listed per bond, nothing run or written. The slave is
+    not the host's eth0: enslaving the device of the default route would be refused."""
     salt_call.set_pillar({"bonding": {"activate": "kernel", "bonds": {"bond0": {
-        "mode": "active-backup", "miimon": 100, "slaves": ["eth0"],
+        "mode": "active-backup", "miimon": 100, "slaves": ["eth7"],
         "ipaddr": "192.0.2.10", "prefix": 24}}}})
     rc, state = apply(salt_call, "test=True")
     assert rc == 0 and state["result"] is None, state
     assert state["changes"]["live"] == {"bond0": [
         "bond0 created", "bond0: mode unset -> active-backup", "bond0: miimon 0 -> 100",
-        "bond0 up", "bond0: eth0 down to be enslaved", "bond0: eth0 enslaved",
+        "bond0 up", "bond0: eth7 down to be enslaved", "bond0: eth7 enslaved",
         "bond0: address 192.0.2.10/24 added"]}
     assert "Would bring bond0 live." in state["comment"]
     assert list(salt_call.ifcfg_dir.iterdir()) == []

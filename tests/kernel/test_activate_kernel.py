@@ -62,8 +62,13 @@ AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "
                         "xmit_hash_policy": "layer2+3"}}
 
 
-def apply(step_id, bonds, *extra):
-    pillar = {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **bonds}}}
+# bond0 after the hand-over, taking ve from bond1 and giving it vd.
+TRADED = {**AFTER_MODE["bond0"], "slaves": ["va", "vc", "ve"]}
+BOND1_VD = {"mode": "active-backup", "slaves": ["vd"], "miimon": 100}
+
+
+def apply(step_id, bonds, *extra, **top):
+    pillar = {"live": {"activate": "kernel", **top, "bonds": {"bond1": BOND1, **bonds}}}
     return {"id": step_id, "salt": ["state.high", json.dumps({"live": {"bond": ["reconciled"]}}),
                                     f"pillar={json.dumps(pillar)}", *extra]}
 
@@ -123,8 +128,12 @@ SCENARIO = {
                                                 f"echo MTU=9000 >> {IFCFG}/ifcfg-vc"]},
         {"id": "verify-drift", "salt": ["bond.verify", "name=live"]},
         {"pillar": {}},
-        {"id": "undo", "run": ["bash", "-c", f"echo 200 > {MIIMON} && "
-                                             f"sed -i '/^MTU=9000$/d' {IFCFG}/ifcfg-vc"]},
+        {"id": "undo", "run": ["sed", "-i", "/^MTU=9000$/d", f"{IFCFG}/ifcfg-vc"]},
+        # The files in place, the kernel not (miimon 300): activate brings it back.
+        apply("drift-preview", AFTER_MODE, "test=True"),
+        apply("drift-repaired", AFTER_MODE),
+        read("miimon-repaired", MIIMON),
+        apply("drift-none", AFTER_MODE),
         # Fails half way: a slave that is not there. Kernel and files go back.
         apply("missing-slave", {"bond0": {**BOND, "miimon": 300, "slaves": ["va", "vx"]}}),
         read("mode-after-missing", "/sys/class/net/bond0/bonding/mode"),
@@ -153,7 +162,26 @@ SCENARIO = {
                                       "miimon": 100}}),
         read("bond0-taken", "/sys/class/net/bond0/bonding/slaves"),
         read("bond1-given", "/sys/class/net/bond1/bonding/slaves"),
-        apply("remove", {}),
+        # Two bonds trading slaves in one run: each released before either is enslaved.
+        apply("trade", {"bond0": TRADED, "bond1": BOND1_VD}),
+        read("bond0-traded", "/sys/class/net/bond0/bonding/slaves"),
+        read("bond1-traded", "/sys/class/net/bond1/bonding/slaves"),
+        # A slave held by a bond made by hand: refused before anything changes.
+        {"id": "by-hand-bond", "run": ["bash", "-c", "ip link add bond9 type bond && "
+                                       "ip link set vb down && ip link set vb master bond9 && "
+                                       "ip link set bond9 up"]},
+        apply("foreign", {"bond0": {**TRADED, "slaves": ["va", "vc", "ve", "vb"]},
+                          "bond1": BOND1_VD}),
+        read("bond9-kept", "/sys/class/net/bond9/bonding/slaves"),
+        read("bond0-kept", "/sys/class/net/bond0/bonding/slaves"),
+        {"id": "by-hand-bond-gone", "run": ["ip", "link", "del", "bond9"]},
+        # The bond carrying the default route: its removal refused until it is meant.
+        apply("gateway", {"bond0": {**TRADED, "gateway": "192.0.2.1"},
+                          "bond1": BOND1_VD}),
+        apply("remove-refused", {}),
+        {"id": "default-kept", "run": ["ip", "-4", "route", "show", "default"]},
+        read("ifcfg-kept", f"{IFCFG}/ifcfg-bond0"),
+        apply("remove", {}, allow_cutoff=True),
         {"id": "gone", "run": ["ip", "link", "show", "bond0"]},
     ],
 }
@@ -333,12 +361,61 @@ def test_verify_finds_no_drift_after_an_apply_and_what_was_changed_by_hand(resul
     assert drift["unknown"] == [] and drift["host"] == []
 
 
+def test_a_kernel_drifted_from_files_in_place_is_brought_back(result):
+    preview = result.state("drift-preview")
+    assert preview["result"] is None, preview
+    assert preview["changes"] == {"live": {"bond0": ["bond0: miimon 300 -> 200"]}}
+    assert ("Would bring bond0 live (the kernel had drifted from its files: bond0: miimon "
+            "300 -> 200).") in preview["comment"]
+    repaired = result.state("drift-repaired")
+    assert repaired["result"] is True, repaired
+    assert repaired["changes"] == {"live": {"bond0": {"done": ["bond0: miimon 300 -> 200"],
+                                                      "bounced": False}}}
+    assert repaired["comment"].startswith("The files are in place.")
+    assert ("bond0 is live (the kernel had drifted from its files: bond0: miimon 300 -> 200) "
+            "and verified.") in repaired["comment"]
+    assert result.stdout("miimon-repaired").strip() == "200"
+    again = result.state("drift-none")
+    assert again["result"] is True and again["changes"] == {}, again
+
+
+def test_two_bonds_trading_slaves_in_one_run(result):
+    traded = result.state("trade")
+    assert traded["result"] is True, traded
+    done = [says for bond in traded["changes"]["live"].values() for says in bond["done"]]
+    assert "bond0: vd released" in done and "bond1: ve released" in done
+    assert result.stdout("bond0-traded").split() == ["va", "vc", "ve"]
+    assert result.stdout("bond1-traded").split() == ["vd"]
+
+
+def test_a_slave_of_a_bond_outside_the_run_is_refused_and_nothing_changes(result):
+    refused = result.state("foreign", rc=1)
+    assert refused["result"] is False and refused["changes"] == {}, refused
+    assert refused["comment"].startswith("No files changed. live:bonds:bond0:slaves: vb is a "
+                                         "slave of bond9, which this run does not change")
+    assert result.stdout("bond9-kept").split() == ["vb"]
+    assert result.stdout("bond0-kept").split() == ["va", "vc", "ve"]
+
+
+def test_removing_the_bond_of_the_default_route_is_refused_until_it_is_meant(result):
+    assert result.state("gateway")["result"] is True
+    refused = result.state("remove-refused", rc=1)
+    assert refused["result"] is False and refused["changes"] == {}, refused
+    assert ("live:bonds: removing bond0 would cut the default route (IPv4) (through bond0 "
+            "now), and the host with it; if that is meant, set live:allow_cutoff: true"
+            ) in refused["comment"]
+    assert "via 192.0.2.1 dev bond0" in result.stdout("default-kept")
+    assert "DEVICE=bond0" in result.stdout("ifcfg-kept")
+
+
 def test_a_bond_removed_from_pillar_leaves_the_kernel(result):
     removed = result.state("remove")
-    # bond1 gets vd back (handed over before this step): bond0, removed, lets it go first.
+    # bond1 gets ve back (traded before this step): bond0, removed, lets it go first.
     assert removed["changes"]["live"] == {
         "bond0": {"done": ["bond0 removed"], "bounced": False},
-        "bond1": {"done": ["bond1: vd down to be enslaved", "bond1: vd enslaved",
+        "bond1": {"done": ["bond1: ve down to be enslaved", "bond1: ve enslaved",
                            "bond1: primary unset -> vd"], "bounced": False}}
     assert list(removed["changes"]["live"]) == ["bond0", "bond1"]
+    assert "bond0 is removed from the kernel." in removed["comment"]
+    assert "bond0 is live" not in removed["comment"]
     assert result.step("gone")["rc"] != 0

@@ -3,12 +3,15 @@ rules, and ``bring_live``'s order on failure (files back before the bonds are re
 only the bonds touched restored), over a recording stand-in for ``Running`` (the real
 kernel runs these in tests/kernel/test_activate_kernel.py)."""
 
+import dataclasses
+
 import pytest
-from salt_bonding import model, schema
+from salt_bonding import activate, model, schema
 from salt_bonding.activate import bring_live, kernel, verify
+from salt_bonding.activate import plan as activate_plan
 from salt_bonding.activate.base import BondPlan
 from salt_bonding.activate.kernel_plan import Operation
-from salt_bonding.errors import SystemFailure
+from salt_bonding.errors import SystemFailure, UserError
 
 pytestmark = pytest.mark.unit
 
@@ -96,7 +99,7 @@ def bond_plan(name, *says):
     return BondPlan(name, None, None, [op(s) for s in says], False, kernel.Kernel())
 
 
-def test_a_failing_step_puts_the_files_back_then_only_the_touched_bonds():
+def test_a_failing_step_puts_the_files_back_then_every_bond_of_the_run():
     host = Host(fail_on="b2")
     plans = [bond_plan("bond0", "a1", "a2"), bond_plan("bond1", "b1", "b2", "b3"),
              bond_plan("bond2", "c1")]
@@ -108,8 +111,9 @@ def test_a_failing_step_puts_the_files_back_then_only_the_touched_bonds():
     outcome = bring_live(host, plans, put_files_back)
     assert outcome.failed == "b2: refused"
     assert outcome.done == {"bond0": ["a1", "a2"], "bond1": ["b1"]}
-    assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond1,bond0"]
-    # Last changed first: a slave handed from bond0 to bond1 goes back the way it came.
+    # bond2's plan never ran, but it is read again and restored too (a bond of the run
+    # may have lost a slave to another); here it had nothing to undo.
+    assert host.log == ["a1", "a2", "b1", "b2", "files back", "snapshot bond2,bond1,bond0"]
     assert outcome.rolled_back == ["bond1", "bond0"] and outcome.files == "rolled back 4 file(s)"
 
 
@@ -132,6 +136,89 @@ def test_a_bond_giving_up_a_slave_runs_before_the_bond_taking_it():
     # Trading slaves both ways: no order works, the given one is kept.
     one, two = moving("bond0", ["eth0"], ["eth1"]), moving("bond1", ["eth1"], ["eth0"])
     assert handing_over_first([one, two]) == [one, two]
+
+
+class Kernel(Host):
+    """Bonds whose slaves follow the sysfs writes and removals run on it; ``fail_on``
+    an operation's words."""
+
+    def __init__(self, bonds, fail_on=None):
+        super().__init__(fail_on=fail_on)
+        self.bonds = dict(bonds)
+
+    def run(self, op):
+        super().run(op)
+        if op.kind == "sysfs" and op.args[0].endswith("/bonding/slaves"):
+            bond, value = op.args[0].split("/")[0], op.args[1]
+            slaves, slave = list(self.bonds[bond].slaves), value[1:]
+            if value[0] == "+":
+                held = [b for b, running in self.bonds.items() if slave in running.slaves]
+                if held:
+                    raise SystemFailure(f"{op.says}: Device or resource busy")
+                slaves.append(slave)
+            else:
+                slaves.remove(slave)
+            self.bonds[bond] = dataclasses.replace(self.bonds[bond], slaves=slaves)
+
+    def snapshot(self, names):
+        return {name: self.bonds.get(name) for name in names}
+
+    def holders(self):
+        return {s: name for name, running in self.bonds.items() for s in running.slaves}
+
+
+def swap(*slaves_after):
+    """bond0 over eth0, bond1 over eth1, bond2 over eth2, and their plans to
+    ``slaves_after``: a swap or a cycle."""
+    before = {f"bond{i}": named(f"bond{i}", [f"eth{i}"]) for i in range(len(slaves_after))}
+    wanted = {f"bond{i}": named(f"bond{i}", slaves) for i, slaves in enumerate(slaves_after)}
+    return before, wanted
+
+
+def named(name, slaves):
+    return schema.validate_bond(name, {"mode": "active-backup", "slaves": slaves})
+
+
+@pytest.mark.parametrize("after", [(["eth1"], ["eth0"]), (["eth1"], ["eth2"], ["eth0"])])
+def test_slaves_trading_places_are_released_everywhere_before_any_is_enslaved(
+        after, monkeypatch):
+    monkeypatch.setattr(verify, "problems", lambda *args, **kwargs: [])  # the kernel tier's
+    before, wanted = swap(*after)
+    host = Kernel(before)
+    outcome = bring_live(host, plan(host, wanted), lambda: "files")
+    released = [i for i, says in enumerate(host.log) if says.endswith("released")]
+    enslaved = [i for i, says in enumerate(host.log) if says.endswith(" enslaved")
+                and "to be" not in says]
+    assert max(released) < min(enslaved) and len(enslaved) == len(after)
+    assert {name: running.slaves for name, running in host.bonds.items()} == {
+        f"bond{i}": slaves for i, slaves in enumerate(after)}
+    assert outcome.failed is None
+
+
+def test_a_failed_swap_puts_back_the_bond_whose_plan_never_ran():
+    before, wanted = swap(["eth1"], ["eth0"])
+    host = Kernel(before, fail_on="bond1: eth0 enslaved")
+    outcome = bring_live(host, plan(host, wanted), lambda: "files")
+    assert outcome.failed == "bond1: eth0 enslaved: refused"
+    assert {name: running.slaves for name, running in host.bonds.items()} == {
+        "bond0": ["eth0"], "bond1": ["eth1"]}
+    assert sorted(outcome.rolled_back) == ["bond0", "bond1"] and not outcome.rollback_errors
+
+
+def test_a_slave_held_by_a_bond_outside_the_run_is_refused_before_anything_runs():
+    host = Kernel({"bond0": named("bond0", ["eth0"]), "bond9": named("bond9", ["eth5"])})
+    with pytest.raises(UserError) as refused:
+        plan(host, {"bond0": named("bond0", ["eth0", "eth5"])})
+    (where, message), = refused.value.errors
+    assert where == "bonding:bonds:bond0:slaves"
+    assert message.startswith("eth5 is a slave of bond9, which this run does not change")
+    assert "ip link set eth5 nomaster" in message
+    assert host.log == []
+
+
+def plan(host, wanted):
+    host.check = None
+    return activate_plan(host, {"kernel": wanted})
 
 
 # -- activate: nmcli plans ---------------------------------------------------------
@@ -221,3 +308,21 @@ def test_a_removal_that_fails_because_the_device_went_first_is_done(tmp_path):
     with pytest.raises(SystemFailure, match="bond0 removed: nmcli device delete bond0: "
                                             "Error: not all devices found."):
         running.run(removal)
+
+
+# -- converging the kernel to files in place --------------------------------------------
+def test_a_bond_whose_kernel_drifted_from_its_files_is_planned_with_why():
+    running = named("bond0", ["eth0", "eth1"])
+    host = Kernel({"bond0": running, "bond1": named("bond1", ["eth2"])})
+    converge = {"kernel": {"bond0": named("bond0", ["eth0"]), "bond1": named("bond1", ["eth2"])}}
+    host.check = None
+    plans = activate_plan(host, {}, converge=converge)
+    assert [(p.name, p.drift, p.says()) for p in plans] == [
+        ("bond0", ["bond0: eth1 released"], ["bond0: eth1 released"])]
+
+
+def test_a_bond_not_brought_up_at_boot_is_no_drift():
+    quiet = schema.validate_bond("bond0", {"mode": 1, "slaves": ["eth0"], "onboot": False})
+    assert activate.drifted({"kernel": {"bond0": quiet}}, {"bond0": None}) == {}
+    assert activate.drifted({"kernel": {"bond0": named("bond0", ["eth0"])}},
+                            {"bond0": None})["bond0"][0] == "bond0 created"

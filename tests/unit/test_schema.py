@@ -403,6 +403,7 @@ bonding:
         "networkmanager": "unmanaged",
         "modprobe_options": False,
         "activate": "none",
+        "allow_cutoff": False,
         "bonds": {
             "bond0": {
                 "name": "bond0", "mode": "active-backup", "activate": None, "verify": None,
@@ -588,7 +589,8 @@ def test_validate_raises_only_user_error(pillar_value):
                    for path, message in exc.errors)
     else:
         assert set(dataclasses.asdict(result)) == {
-            "format", "networkmanager", "modprobe_options", "activate", "bonds", "warnings"}
+            "format", "networkmanager", "modprobe_options", "activate", "allow_cutoff", "bonds",
+            "warnings"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -799,3 +801,16 @@ def test_verify_on_a_bond_that_is_not_brought_live_is_a_warning():
     warnings = []
     validate_bond("bond0", checked, warnings=warnings)  # bond.managed: no activate, none
     assert warnings == [ignored]
+
+
+@pytest.mark.parametrize("value, allowed", [(True, True), ("yes", True), (False, False)])
+def test_allow_cutoff_is_a_flag(value, allowed):
+    assert validate({"allow_cutoff": value, "bonds": {}}).allow_cutoff is allowed
+
+
+def test_allow_cutoff_of_another_kind_is_refused_naming_it():
+    with pytest.raises(UserError) as refused:
+        validate({"allow_cutoff": "maybe", "bonds": {}})
+    assert refused.value.errors == [("bonding:allow_cutoff", (
+        "invalid value 'maybe': expected true or false (true: this run may remove or "
+        "re-address what the host is reached through now)"))]

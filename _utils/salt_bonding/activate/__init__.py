@@ -13,18 +13,21 @@ same for all of them (:func:`bring_live`)::
     outcome = bring_live(running, plans, put_files_back)
 """
 
-from ..errors import SystemFailure
+from ..errors import SystemFailure, UserError
 from . import verify
 from .base import BondPlan, Outcome
 from .ifup import Ifup
 from .kernel import Kernel
+from .kernel_plan import plan_bond
+from .lifelines import Lifelines
 from .nmcli import Nmcli
 from .running import Running
 
 ACTIVATORS = {activator.name: activator for activator in (Kernel(), Ifup(), Nmcli())}
 
-__all__ = ["ACTIVATORS", "BondPlan", "Outcome", "Running", "bring_live", "handing_over_first",
-           "plan", "refusals"]
+__all__ = ["ACTIVATORS", "BondPlan", "Lifelines", "Outcome", "Running", "bring_live", "drifted",
+           "handing_over_first",
+           "held_elsewhere", "in_run_order", "plan", "refusals"]
 
 
 def refusals(config, choice, path):
@@ -39,17 +42,71 @@ def refusals(config, choice, path):
     return found
 
 
-def plan(running, wanted):
-    """``[BondPlan]`` for ``wanted`` ({back-end: {bond: Bond, or None to remove it}}),
-    planned against one snapshot of the running bonds. SystemFailure when a back-end
-    cannot run here, or the running bonds cannot be read."""
-    for backend in sorted(wanted):
+def plan(running, wanted, path="bonding:bonds", lifelines=None, converge=None):
+    """``[BondPlan]`` for ``wanted`` ({back-end: {bond: Bond, or None to remove it}}: the
+    bonds whose files the run changes) and for each bond of ``converge`` (same shape:
+    bonds whose files are in place) whose running state drifted from it (see
+    :func:`drifted`), planned against one snapshot of the running bonds.
+    SystemFailure when a back-end cannot run here, or the running bonds cannot be read;
+    UserError (``path``: the pillar path of the bonds) when a slave is held by a device outside the
+    run, or when the run would cut one of ``lifelines`` (a
+    :class:`~.lifelines.Lifelines`; None: not checked)."""
+    converge = converge or {}
+    names = {name for bonds in (*wanted.values(), *converge.values()) for name in bonds}
+    before = running.snapshot(sorted(names))
+    drift = drifted(converge, before)
+    every = {backend: dict(bonds) for backend, bonds in wanted.items()}
+    for backend, bonds in converge.items():
+        for name in bonds:
+            if name in drift:
+                every.setdefault(backend, {})[name] = bonds[name]
+    for backend in sorted(every):
         ACTIVATORS[backend].check(running)
-    before = running.snapshot(sorted(name for bonds in wanted.values() for name in bonds))
     plans = []
-    for backend, bonds in sorted(wanted.items()):
+    for backend, bonds in sorted(every.items()):
         plans += ACTIVATORS[backend].plan(bonds, before)
+    for bond_plan in plans:
+        bond_plan.drift = drift.get(bond_plan.name, [])
+    refused = held_elsewhere(plans, running.holders(), path)
+    if lifelines is not None:
+        refused += lifelines.cut_by(plans, path)
+    if refused:
+        raise UserError(refused)
     return handing_over_first(plans)
+
+
+def drifted(converge, before):
+    """``{bond: [what differs, in words]}``: the bonds of ``converge`` whose running state
+    (``before``, a snapshot) is not what their configuration says, by the kernel
+    planner's own comparison (what ``bond.verify`` reports as still to do). A bond
+    not brought up at boot (``onboot: false``) may be down or absent: not drift."""
+    found = {}
+    for bonds in converge.values():
+        for name, bond in bonds.items():
+            if bond is None or not bond.onboot:
+                continue
+            left, _ = plan_bond(bond, before.get(name))
+            if left:
+                found[name] = [op.says for op in left]
+    return found
+
+
+def held_elsewhere(plans, holders, path):
+    """``[(pillar path, message)]``: slaves ``plans`` enslave that a device outside the run
+    holds (``holders``: {device: its master}). Taking one would take that device's link
+    down first; a hand-over is planned whole only between bonds of the run."""
+    in_run = {p.name for p in plans}
+    found = []
+    for bond_plan in plans:
+        for slave in _slaves(bond_plan.desired):
+            holder = holders.get(slave)
+            if holder is not None and holder != bond_plan.name and holder not in in_run:
+                found.append((f"{path}:{bond_plan.name}:slaves", (
+                    f"{slave} is a slave of {holder}, which this run does not change: "
+                    f"taking it would take {holder}'s link down; release it from {holder} "
+                    f"first (ip link set {slave} nomaster), or leave it out of "
+                    f"{bond_plan.name}'s slaves")))
+    return found
 
 
 def _slaves(bond):
@@ -58,9 +115,10 @@ def _slaves(bond):
 
 def handing_over_first(plans):
     """``plans`` in an order where a bond giving up a slave runs before the bond taking it
-    (a slave moving between bonds in one run: the driver refuses a device another bond
-    holds); otherwise as given. Bonds trading slaves both ways keep the given order (the
-    verification then fails and rolls back)."""
+    (a bond removed gives up its slaves only when it goes); otherwise as given. Slaves
+    released by bonds that stay are released before anything runs
+    (:func:`in_run_order`), so bonds trading slaves both ways or in a cycle work in any
+    order."""
     gives = {p.name: _slaves(p.before) - _slaves(p.desired) for p in plans}
     takes = {p.name: _slaves(p.desired) - _slaves(p.before) for p in plans}
     ordered, waiting = [], list(plans)
@@ -74,16 +132,24 @@ def handing_over_first(plans):
     return ordered
 
 
+def in_run_order(steps):
+    """``steps`` (``[(bond, Operation)]``, each bond's in its order) as they run: every
+    slave released, on every bond, before anything else; the driver refuses to enslave
+    a device another bond still holds, so a hand-over is released everywhere first."""
+    return ([step for step in steps if step[1].releases]
+            + [step for step in steps if not step[1].releases])
+
+
 def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
-    """Run ``plans``, verify; on failure call ``put_files_back()`` (its result is kept
-    in ``outcome.files``), then put every bond touched back to its snapshot."""
+    """Run ``plans`` (:func:`in_run_order`), verify; on failure call ``put_files_back()``
+    (its result is kept in ``outcome.files``), then put every bond of the run back to
+    its snapshot."""
     outcome = Outcome()
     try:
-        for bond_plan in plans:
-            done = outcome.done.setdefault(bond_plan.name, [])
-            for op in bond_plan.operations:
-                running.run(op)
-                done.append(op.says)
+        for name, op in in_run_order([(p.name, op) for p in plans for op in p.operations]):
+            done = outcome.done.setdefault(name, [])
+            running.run(op)
+            done.append(op.says)
         found = verify.problems(running, plans, timeout)
         if found:
             outcome.failed = "verification failed: " + "; ".join(found)
@@ -96,18 +162,32 @@ def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
 
 
 def restore(running, plans, outcome):
-    """Each touched bond back to its snapshot, the way its back-end says, from how it
-    runs now; last changed first (a slave handed over goes back the way it came)."""
-    touched = [p for p in reversed(plans) if p.name in outcome.done]
+    """Every bond of the run back to its snapshot, the way its back-end says, from how it
+    runs now: also those whose plan had not started (a slave another bond took away
+    goes back); the releases first, then the rest, last changed bond first."""
+    order = list(reversed(plans))
     try:
-        now = running.snapshot([p.name for p in touched])
+        now = running.snapshot([p.name for p in order])
     except SystemFailure as exc:
         outcome.rollback_errors.append(str(exc))
         return
-    for bond_plan in touched:
+    steps, failed = [], set()
+    for bond_plan in order:
         try:
-            for op in bond_plan.activator.restore_plan(bond_plan, now[bond_plan.name]):
-                running.run(op)
-            outcome.rolled_back.append(bond_plan.name)
+            ops = bond_plan.activator.restore_plan(bond_plan, now[bond_plan.name])
         except SystemFailure as exc:
             outcome.rollback_errors.append(str(exc))
+            failed.add(bond_plan.name)
+            continue
+        steps += [(bond_plan.name, op) for op in ops]
+    for name, op in in_run_order(steps):
+        if name in failed:
+            continue
+        try:
+            running.run(op)
+        except SystemFailure as exc:
+            outcome.rollback_errors.append(str(exc))
+            failed.add(name)
+    outcome.rolled_back += [p.name for p in order if p.name not in failed
+                            and (p.name in outcome.done
+                                 or any(name == p.name for name, _ in steps))]

@@ -25,6 +25,7 @@ class BondPlan:
     operations: list
     bounced: bool
     activator: object = None  # the Activator that made it (and restores it)
+    drift: list = field(default_factory=list)  # its files in place, its kernel not: how
 
     def says(self):
         return [op.says for op in self.operations]

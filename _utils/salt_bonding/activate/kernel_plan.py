@@ -46,6 +46,9 @@ class Operation:
     # A removal: the device whose absence is the goal. When the step fails because
     # it is already gone (NetworkManager deletes a bond whose profile went), it is done.
     removes: str | None = None
+    # A slave set free: every run releases these first, on every bond, before anything
+    # is enslaved anywhere (slaves trading places between bonds, see activate.in_run_order).
+    releases: str | None = None
 
     def __str__(self):
         return self.says
@@ -119,7 +122,8 @@ def _enslave(bond, slave):
 
 
 def _release(bond, slave):
-    return [_sysfs(bond, bond, "slaves", f"-{slave}", f"{bond}: {slave} released")]
+    return [Operation(bond, "sysfs", (f"{bond}/bonding/slaves", f"-{slave}"),
+                      f"{bond}: {slave} released", releases=slave)]
 
 
 def _addressing(bond, device, desired, current):

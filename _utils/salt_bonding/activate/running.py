@@ -37,13 +37,28 @@ class Running:
     # -- reading -------------------------------------------------------------------
     def snapshot(self, names):
         """``{name: Bond or None}``: how each bond runs now."""
-        try:
-            found, routes = netlink.read()
-        except OSError as exc:
-            raise SystemFailure(f"cannot read the kernel's links: {exc}") from exc
+        found, routes = self._read()
         return {name: links.current_bond(name, status.read_options(name, self.sysfs_root),
                                          found, routes)
                 for name in names}
+
+    def holders(self):
+        """``{device: its master}`` of every enslaved device (bond, bridge or team slaves)."""
+        found, _ = self._read()
+        return {link["ifname"]: link["master"] for link in found if link.get("master")}
+
+    def default_route_devices(self):
+        """``{"IPv4" | "IPv6": [device]}``: where the default routes go out."""
+        try:
+            return netlink.default_route_devices()
+        except OSError as exc:
+            raise SystemFailure(f"cannot read the kernel's routes: {exc}") from exc
+
+    def _read(self):
+        try:
+            return netlink.read()
+        except OSError as exc:
+            raise SystemFailure(f"cannot read the kernel's links: {exc}") from exc
 
     def status(self, name):
         """``bond.status``'s reading of bond ``name``; None when there is no such bond."""
@@ -83,7 +98,8 @@ class Running:
             path, value = op.args
             try:
                 with open(os.path.join(self.sysfs_root, path), "w") as handle:
-                    handle.write(value)
+                    # An empty write never reaches the driver: a newline unsets (primary).
+                    handle.write(value or "\n")
             except OSError as exc:
                 raise SystemFailure(f"{op.says}: {exc.strerror or exc}") from exc
             return
