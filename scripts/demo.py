@@ -142,7 +142,9 @@ def live_steps(pillar, bonds):
     """The host's pillar applied with ``activate: kernel`` (bonds with DHCP stay files-only:
     the kernel back-end runs no DHCP client) over the bonds as they ran before; then the
     first bond's miimon raised, brought live in place; then a slave that does not exist
-    added to it: rolled back, kernel and files."""
+    added to it: rolled back, kernel and files; then its miimon put back by hand in sysfs
+    and the same pillar applied: the drift brought back; then every bond removed from
+    pillar: refused, the first carries the default route."""
     live = copy.deepcopy(pillar)
     for name, bond in live["bonds"].items():
         dhcp = bonds[name].bootproto == "dhcp" or any(
@@ -159,13 +161,21 @@ def live_steps(pillar, bonds):
                                         json.dumps({"live": {"bond": ["reconciled"]}}),
                                         f"pillar={json.dumps({'live': value})}"]}
 
-    return [apply("live", live), apply("live-change", changed), apply("live-broken", broken)]
+    by_hand = bonds[first].options.get("miimon", "0")
+    return [apply("live", live), apply("live-change", changed), apply("live-broken", broken),
+            {"id": "by-hand", "run": ["bash", "-c", f"echo {by_hand} > "
+                                                    f"/sys/class/net/{first}/bonding/miimon"]},
+            apply("live-drift", changed), apply("live-remove", {**live, "bonds": {}})]
 
 
 LIVE_TITLES = (
     ("live", "state.apply with activate: kernel, over the bonds as they ran before"),
     ("live-change", "miimon of the first bond raised: brought live in place"),
     ("live-broken", "a slave that does not exist added to the first bond: rolled back"),
+    ("live-drift", "its miimon put back by hand in sysfs, the pillar applied again: "
+                   "brought back"),
+    ("live-remove", "every bond removed from pillar: refused, the first carries the "
+                    "default route"),
 )
 
 

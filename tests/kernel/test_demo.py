@@ -60,11 +60,28 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(demo):
     broken = out.split("=== a slave that does not exist added")[1].split("\n=== ")[0]
     assert "(salt-call exit code 1)" in broken and "result: false" in broken
     assert "rolled back the kernel (bond0)" in broken
+    heading, drift = shown(out, "=== its miimon put back by hand in sysfs")
+    assert "(salt-call exit code 0)" in heading and drift["result"] is True, drift
+    assert ("bond0 is live (the kernel had drifted from its files: bond0: miimon 100 -> 200) "
+            "and verified.") in drift["comment"]
+    heading, removal = shown(out, "=== every bond removed from pillar")
+    assert "(salt-call exit code 1)" in heading and removal["result"] is False, removal
+    assert removal["comment"].startswith(
+        "No files changed. live:bonds: removing bond0 would cut the default route (IPv4) "
+        "(through bond0.100 now), and the host with it; if that is meant, set "
+        "live:allow_cutoff: true"), removal
     health, after = out.split("=== bond.health   (salt-call exit code 0) ===")[1].split(
         "=== bond.health after the peer of ens1f0 went down   (salt-call exit code 1) ===")
     assert health.lstrip().startswith("status: ok")
     assert after.lstrip().startswith("status: degraded")
     assert "slave ens1f0 is down" in after
+
+
+def shown(out, heading):
+    """``(the rest of the heading line, the YAML under it)`` of the demo's section that
+    starts with ``heading``."""
+    line, _, rest = out.split(heading)[1].partition("\n")
+    return line, yaml.safe_load(rest.split("\n=== ")[0])
 
 
 def master_events(section):
