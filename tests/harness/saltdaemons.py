@@ -37,7 +37,8 @@ WARM_SALT = Path(__file__).resolve().parent / "warm_salt.py"
 # What a master's file root holds for this project (README, "Using it with a
 # Salt master"): the module directories saltutil.sync_all ships, and the formula
 # (with its reactor and beacon SLS files).
-FORMULA_DIRS = ("_modules", "_states", "_beacons", "_grains", "_utils", "bonding")
+FORMULA_DIRS = ("_modules", "_states", "_beacons", "_grains", "_runners", "_output", "_utils",
+                "bonding")
 
 
 def formula_root(dest):
@@ -168,6 +169,22 @@ class SaltDaemons:
             data = None
         return {"rc": proc.returncode, "data": data, "seconds": seconds,
                 "stdout": proc.stdout[-4000:], "stderr": proc.stderr[-4000:]}
+
+    def salt_run(self, args, timeout=600, out="json"):
+        """``salt-run`` on the master (a process of its own): ``{"rc", "data", "seconds",
+        "stdout", "stderr"}``; ``data`` is the parsed JSON with ``out="json"``."""
+        argv = [*self.in_master_netns, str(BIN / "salt-run"), f"--config-dir={self.master_dir}",
+                "--log-level=quiet", *([f"--out={out}"] if out else []), *map(str, args)]
+        started = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              env=self.env)
+        seconds = time.monotonic() - started
+        try:
+            data = json.loads(proc.stdout) if out == "json" else None
+        except ValueError:
+            data = None
+        return {"rc": proc.returncode, "data": data, "seconds": seconds,
+                "stdout": proc.stdout[-20000:], "stderr": proc.stderr[-4000:]}
 
     def _warm(self, argv, timeout):
         if self._warm_proc is None:
