@@ -60,7 +60,7 @@ def test_the_table_lists_each_minion_worst_first_with_the_bonds_that_are_not_ok(
         ["mail1", "no answer", "-", "", WHY],
         ["app1", "degraded", "bond0", "degraded", "slave va is down (link failures: 1)"],
         ["", "", "bond1", "ok", ""],  # the bonds that are fine, on one line
-        ["evil", "degraded", "-", "", "<script>x</script>"],
+        ["evil", "degraded", "-", "", "drift: <script>x</script>"],
         ["", "", text.safe(HOSTILE), "degraded", text.safe(HOSTILE)],
         ["web1", "ok", "bond0", "ok", ""],
     ]

@@ -87,7 +87,7 @@ def test_bonds_within_a_minion_worst_first_and_drift_makes_an_ok_bond_drifted():
     assert [(b["bond"], b["status"]) for b in row["bonds"]] == [
         ("bond0", "down"), ("bond3", "degraded"), ("bond1", "drifted"), ("bond2", "drifted")]
     assert row["status"] == "down"
-    assert row["problems"] == ["/etc/modprobe.d/bonding.conf: missing"]
+    assert row["problems"] == ["drift: /etc/modprobe.d/bonding.conf: missing"]
     by_name = {b["bond"]: b for b in row["bonds"]}
     assert by_name["bond2"]["drift"] == ["running, but pillar 'bonding' does not give it"]
     assert by_name["bond1"]["health"] == "ok"

@@ -45,10 +45,12 @@ section.host h2 { margin: 0 0 8px; font-size: 18px; display: flex; gap: 10px;
 .name { font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px;
-         border-top: 1px solid #eaeef2; }
+         border-top: 1px solid #eaeef2; overflow-wrap: anywhere; }
+td.name { min-width: 5em; max-width: 16em; }
 th { font-size: 12px; text-transform: uppercase; color: #57606a; border-top: 0; }
 td ul, section.host > ul { margin: 0; padding-left: 18px; }
 .slave { display: inline-block; margin: 0 6px 2px 0; padding: 0 6px; border-radius: 4px;
+         max-width: 100%; overflow-wrap: anywhere;
          border: 1px solid #d0d7de; font-family: ui-monospace, "DejaVu Sans Mono", monospace;
          font-size: 13px; }
 .drift { color: #7d4e00; }
@@ -91,8 +93,8 @@ def _host(index, found):
              f'data-status="{esc(status)}" style="border-left-color:{border}">',
              f'<h2><span class="name minion">{esc(found["minion"])}</span>{_badge(status)}</h2>']
     if found["problems"]:
-        parts.append("<ul>" + "".join(f"<li>{esc(p)}</li>" for p in found["problems"])
-                     + "</ul>")
+        parts.append('<ul class="problems">' + "".join(f"<li>{esc(p)}</li>"
+                                                        for p in found["problems"]) + "</ul>")
     if found["bonds"]:
         parts.append("<table><thead><tr><th>Bond</th><th>Status</th><th>Mode</th>"
                      "<th>Active slave</th><th>Slaves</th><th>Problems</th></tr></thead><tbody>")

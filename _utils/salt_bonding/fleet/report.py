@@ -209,10 +209,10 @@ def row(minion, health_entry, verify_entry, no_answer_why, pillar_key="bonding")
             f"running, but pillar {pillar_key!r} does not give it")
     for name, lines in drift.items():
         if lines and name not in bonds:  # bond.verify knows a bond bond.health did not list
-            found["problems"] += _capped((f"{name}: {line}" for line in lines), "lines")
+            found["problems"] += _capped((f"drift: {name}: {line}" for line in lines), "lines")
             statuses.append(DRIFTED)
     if host:
-        found["problems"] += _capped(host, "lines")
+        found["problems"] += _capped((f"drift: {line}" for line in host), "lines")
         statuses.append(DRIFTED)
     for name, bond in bonds.items():
         lines = _capped(drift.get(name, []), "lines")
