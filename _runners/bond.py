@@ -53,7 +53,12 @@ def __virtual__():
 def _shown(data, function):
     """``data`` for the CLI: with no ``--out`` given, ``salt-run`` shows it through the
     bond outputter (a table); with ``--out`` (and from Python) it is the plain data.
-    Either way ``retcode`` is where ``salt-run`` reads its exit code."""
+
+    The exit code, the same way on Salt 3006 and 3008 (``salt/cli/run.py``): ``salt-run``
+    exits with the ``retcode`` of the returned dict (or of its ``data``, when it names an
+    outputter). ``__context__["retcode"]`` only decides the job's ``success``, which an
+    orchestration's ``salt.runner`` state reports as its result: both are set."""
+    __context__["retcode"] = data["retcode"]
     if __opts__.get("output") or __opts__.get("fun") != f"bond.{function}":
         return data
     return {"outputter": _OUTPUTTER, "data": data}

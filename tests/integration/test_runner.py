@@ -26,6 +26,7 @@ the rollout tests edit pillars and put them back.
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -362,3 +363,27 @@ def test_bad_arguments_are_refused_naming_them_with_exit_code_1(fleet):
         assert rc == 1 and text.startswith(said), (args, text)
         rc, data, _ = fleet.run(*args)
         assert rc == 1 and data["error"].startswith(said) and data["retcode"] == 1, data
+
+
+def test_every_cli_example_of_the_runner_runs_on_this_fleet(fleet):
+    """Each ``salt-run bond.*`` line of ``salt-run -d bond`` runs here (a path given in an
+    example is moved to a temporary directory) and exits 0 or 1, never with an error."""
+    docs = subprocess.run(fleet.argv("salt-run", "-d", "bond"), capture_output=True, text=True,
+                          timeout=120).stdout
+    examples = [line.strip() for line in docs.splitlines()
+                if line.strip().startswith("salt-run bond.")]
+    assert len(examples) >= 6, docs
+    results = {}
+    for example in examples:
+        args = [f"html={fleet.tmp / 'example.html'}" if arg.startswith("html=") else arg
+                for arg in shlex.split(example)[1:]]
+        out = None if not any(arg.startswith("--out=") for arg in args) else "json"
+        args = [arg for arg in args if not arg.startswith("--out=")]
+        rc, said, stdout = fleet.run(*args, out=out)
+        assert rc in (0, 1) and "error" not in (said if out else {}), (example, stdout)
+        assert not re.match(r"bond\.\w+: ", stdout), (example, stdout)  # not a refusal
+        results[example] = (rc, stdout)
+    compound = next(e for e in examples if "tgt_type=compound" in e)
+    assert results[compound][0] == 0, results[compound]
+    assert "applied to 5 minions" in results[compound][1], results[compound]
+    assert (fleet.tmp / "example.html").read_text().startswith("<!DOCTYPE html>")
