@@ -19,6 +19,7 @@ import os
 import time
 
 import salt.client
+import salt.exceptions
 import salt.utils.atomicfile
 import salt.utils.minions
 
@@ -113,9 +114,17 @@ def _gather_until(local, jid, minions, timeout):
     return found
 
 
+class _NotPublished(Exception):
+    """The master did not take the job (not running, refused it): why."""
+
+
 def _publish(local, tgt, fun, arg=(), tgt_type="glob", kwarg=None, timeout=None):
-    return local.run_job(tgt, fun, arg=list(arg), tgt_type=tgt_type, kwarg=kwarg,
-                         timeout=timeout, listen=True) or {}
+    try:
+        return local.run_job(tgt, fun, arg=list(arg), tgt_type=tgt_type, kwarg=kwarg,
+                             timeout=timeout, listen=True) or {}
+    except salt.exceptions.SaltException as exc:
+        what = " and ".join(fun) if isinstance(fun, list) else fun
+        raise _NotPublished(f"the master did not publish {what}: {exc}") from None
 
 
 def _write_html(path, data):
@@ -186,9 +195,12 @@ def report(tgt="*", tgt_type="glob", html=None, timeout=None, gather_job_timeout
     with _client() as local:
         # One job runs both functions on each minion (one process there, one return):
         # two jobs cost twice the publishes, forks and returns (benchmarks/bench_report.py).
-        pub = _publish(local, tgt, list(_report.FUNCTIONS), tgt_type=tgt_type, arg=[
-            [{"key": key, "detail": True, "__kwarg__": True}],
-            [{"name": key, "__kwarg__": True}]])
+        try:
+            pub = _publish(local, tgt, list(_report.FUNCTIONS), tgt_type=tgt_type, arg=[
+                [{"key": key, "detail": True, "__kwarg__": True}],
+                [{"name": key, "__kwarg__": True}]])
+        except _NotPublished as exc:
+            return _refused("report", exc)
         minions = set(expected) | set(pub.get("minions") or [])
         returns = _gather_salt_way(local, pub, tgt, tgt_type, minions, timeout,
                                    gather_job_timeout)
@@ -262,15 +274,21 @@ def rollout(tgt=None, tgt_type="glob", batch="10%", canary=1, timeout=_ROLLOUT_T
                                    "the master has accepted")
     with _client() as local:
         if test:
-            pub = _publish(local, minions, "state.apply", [_SLS], tgt_type="list",
-                           kwarg={"test": True})
+            try:
+                pub = _publish(local, minions, "state.apply", [_SLS], tgt_type="list",
+                               kwarg={"test": True})
+            except _NotPublished as exc:
+                return _refused("rollout", exc)
             returns = _gather_until(local, pub["jid"], minions, timeout) if pub else {}
             would, failed = _rollout.preview(minions, returns, timeout, pub.get("jid"))
             return _shown(_rollout.preview_dict(would, failed, target, pub.get("jid")),
                           "rollout")
 
         def apply_wave(wave):
-            pub = _publish(local, wave.minions, "state.apply", [_SLS], tgt_type="list")
+            try:
+                pub = _publish(local, wave.minions, "state.apply", [_SLS], tgt_type="list")
+            except _NotPublished as exc:  # this wave fails, with why; none later starts
+                return {minion: {"ret": str(exc)} for minion in wave.minions}, None
             if not pub:
                 return {}, None
             return _gather_until(local, pub["jid"], wave.minions, timeout), pub["jid"]

@@ -89,6 +89,27 @@ def test_a_refusal_as_json_carries_the_error_and_the_exit_code(master_config):
                              "as 10%)", "retcode": 1}
 
 
+def test_a_master_that_is_not_running_is_said_not_a_traceback(master_config):
+    """A key accepted (so the target names a minion) and no master daemon: the publish
+    fails, the report says so, the rollout fails its first wave saying so."""
+    pki = Path(json.loads((master_config / "master").read_text())["pki_dir"])
+    (pki / "minions").mkdir(parents=True, exist_ok=True)
+    (pki / "minions" / "web1").write_text("not a key: check_minions reads names\n")
+    try:
+        report = salt_run(master_config, "bond.report")
+        assert report.returncode == 1, report
+        assert report.stdout.strip() == (
+            "bond.report: the master did not publish bond.health and bond.verify: The salt "
+            "master could not be contacted. Is master running?"), report
+        rollout = salt_run(master_config, "bond.rollout", "tgt=web1", "--out=json")
+        data = json.loads(rollout.stdout)
+        assert rollout.returncode == 1 and data["never_started"] == [], data
+        assert data["failed"] == {"web1": "the master did not publish state.apply: The salt "
+                                          "master could not be contacted. Is master running?"}
+    finally:
+        (pki / "minions" / "web1").unlink()
+
+
 def test_a_report_on_no_minion_fails_the_check(master_config):
     proc = salt_run(master_config, "bond.report")
     assert (proc.returncode, proc.stdout.strip()) == (1, "no minion matched the target"), proc
