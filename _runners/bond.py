@@ -247,7 +247,8 @@ def rollout(tgt=None, tgt_type="glob", batch="10%", canary=1, timeout=_ROLLOUT_T
     test
         ``True``: no waves; the whole target runs ``state.apply bonding test=True``
         in one publish, and the return says per minion how many files and live
-        operations would change (``preview``), and which would fail.
+        operations would change (``preview``), and which would fail (``failed``;
+        ``retcode`` 1 when any would).
 
     CLI Example:
 
