@@ -197,3 +197,15 @@ def test_a_minion_with_thousands_of_bonds_is_capped():
     (row,) = report.build(["big"], {"big": both(health(**bonds), clean())}, WHY)["minions"]
     assert len(row["bonds"]) == report.MAX_BONDS
     assert row["problems"] == ["10 more bonds not shown"]
+
+
+def test_a_return_nested_deep_or_huge_costs_no_more_to_show():
+    deep = []
+    for _ in range(100_000):  # deeper than Python's recursion limit
+        deep = [deep]
+    huge = list(range(1_000_000))
+    for ret in (deep, huge, {"status": "ok", "bonds": {"bond0": {"status": deep}}}):
+        (row,) = report.build(["x"], {"x": {"ret": ret}}, WHY)["minions"]
+        assert row["status"] == "unknown", row
+        assert all(len(problem) <= report.MAX_TEXT for problem in row["problems"]), row
+    assert report.shown("a\nb") == "'a\\nb'" and report.text("a\nb") == "a\nb"

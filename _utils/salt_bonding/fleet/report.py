@@ -16,6 +16,8 @@ defined) is that minion's ``unknown`` row with the reason. Text taken from
 returns is kept as text (capped in length); escaping it is the renderers' job.
 """
 
+import reprlib
+
 from .. import health as _health
 
 OK = _health.OK
@@ -81,10 +83,23 @@ def worst(statuses, default=OK):
     return min(statuses, key=severity, default=default)
 
 
+# A value that is not text is shown as Python would show it, but bounded: a return
+# nested a thousand levels deep or a list of a million items costs no more to show.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, MAX_TEXT, MAX_TEXT
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 8
+
+
 def text(value, limit=MAX_TEXT):
-    """``value`` as one piece of text of at most ``limit`` characters (cut with ``...``)."""
-    value = value if isinstance(value, str) else repr(value)
+    """``value`` as one piece of text of at most ``limit`` characters (cut with ``...``):
+    text as it is, anything else as :func:`shown` shows it."""
+    value = value if isinstance(value, str) else _REPR.repr(value)
     return value if len(value) <= limit else value[:limit - 3] + "..."
+
+
+def shown(value, limit=MAX_TEXT):
+    """``value`` as Python shows it (text in quotes), bounded, at most ``limit`` long."""
+    return text(_REPR.repr(value), limit)
 
 
 def _capped(items, what):
@@ -110,7 +125,7 @@ def _failure(function, entry):
 
 def _text_list(value, where):
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise Malformed(f"{where} is {text(repr(value), 80)}, expected a list of text")
+        raise Malformed(f"{where} is {shown(value, 80)}, expected a list of text")
     return value
 
 
@@ -151,7 +166,7 @@ def read_health(entry):
 
 def _optional_text(value, where):
     if value is not None and not isinstance(value, str):
-        raise Malformed(f"{where} is {text(repr(value), 80)}, expected text")
+        raise Malformed(f"{where} is {shown(value, 80)}, expected text")
     return None if value is None else text(value)
 
 

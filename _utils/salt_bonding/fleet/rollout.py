@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .report import text
+from .report import shown, text
 
 APPLIED = "applied"
 FAILED = "failed"
@@ -137,7 +137,7 @@ def judge(entry, timeout, test=False, jid=None):
     if isinstance(ret, list):  # Salt's own refusals: the SLS not found, a render error
         return Outcome(False, text("; ".join(str(line).strip() for line in ret)))
     if not isinstance(ret, dict):
-        return Outcome(False, f"state.apply returned {text(repr(ret), 120)}, expected state "
+        return Outcome(False, f"state.apply returned {shown(ret, 120)}, expected state "
                               "returns")
     if not ret:
         return Outcome(False, "no state ran (is the formula's SLS empty for this minion?)")
@@ -147,7 +147,7 @@ def judge(entry, timeout, test=False, jid=None):
         state = ret[key]
         name = _state_name(key)
         if not isinstance(state, dict) or "result" not in state:
-            failures.append(f"{name}: returned {text(repr(state), 120)}, expected a state "
+            failures.append(f"{name}: returned {shown(state, 120)}, expected a state "
                             "return")
             continue
         accepted = (True, None) if test else (True,)
