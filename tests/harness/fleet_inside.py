@@ -21,8 +21,8 @@ master (the next ``state.apply`` compiles it; with ``"minion": id``, that minion
 only); ``{"read": path}`` reads a file,
 or every file of a directory (``{name: text}``), where the minion runs (a
 relative path: in the log directory, such as ``master.out``, the master's console);
-``{"log": "uml-minion.log", "contains": text, "timeout": s}`` waits until that
-log (in the log directory) has a line with ``text`` (rc 1 if not in time);
+``{"log": "uml-minion", "contains": text, "timeout": s}`` waits until that
+daemon's log file has a line with ``text`` (rc 1 if not in time);
 ``{"run": argv}`` runs a command there; ``{"salt": [...], "grain": expr}`` targets
 with ``salt -G expr`` and ``{"salt": [...], "target": "*"}`` a glob or a list of ids
 (data: every minion's answer; with ``"until_all": s``, the command again until every
@@ -45,8 +45,9 @@ bus from the moment both daemons answer (``master_events.py``: tag, data with
 the master's ``_stamp``, ``received``); the report's ``events`` lists them
 all. ``{"events": {"tag": "salt/beacon/*/bond0/failover", "count": 1,
 "timeout": 60}}`` waits until that many events whose tag matches the glob
-(and, with ``"data": {...}``, whose data has those items) have arrived (rc 1
-if they do not in time) and gives them as its data. The
+(and, with ``"data": {...}``, whose data has those items; with ``"since": <step
+id>``, received once that step had begun) have arrived (rc 1 if they do not in
+time) and gives them as its data. The
 report's ``clock`` holds each step's start as ``time.time()`` inside the
 kernel, the clock the events' times are on.
 
@@ -188,15 +189,17 @@ class EventLog:
         return [json.loads(line) for line in text.splitlines(keepends=True)
                 if line.endswith("\n")]
 
-    def wait(self, pattern, count=1, timeout=60, data=None):
+    def wait(self, pattern, count=1, timeout=60, data=None, since=None):
         """``(arrived, [event])``: the events whose tag matches ``pattern`` (a glob) and
-        whose data has the items of ``data``, once ``count`` of them are there, or all
-        that came within ``timeout`` seconds."""
+        whose data has the items of ``data`` (received at ``since`` or later, a
+        ``time.time()``, when given), once ``count`` of them are there, or all that came
+        within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         items = (data or {}).items()
         while True:
             found = [e for e in self.events() if fnmatch.fnmatchcase(e["tag"], pattern)
-                     and all(e["data"].get(key) == value for key, value in items)]
+                     and all(e["data"].get(key) == value for key, value in items)
+                     and (since is None or e["received"] >= since)]
             if len(found) >= count or time.monotonic() > deadline:
                 return len(found) >= count, found
             time.sleep(0.2)
@@ -207,11 +210,12 @@ class EventLog:
             self.proc.wait(timeout=30)
 
 
-def run_step(daemons, minion_id, step, bus=None):
+def run_step(daemons, minion_id, step, bus=None, clock=None):
     if "events" in step:
         spec = step["events"]
+        since = clock[spec["since"]] if spec.get("since") else None
         arrived, found = bus.wait(spec["tag"], int(spec.get("count", 1)),
-                                  float(spec.get("timeout", 60)), spec.get("data"))
+                                  float(spec.get("timeout", 60)), spec.get("data"), since)
         return {"rc": 0 if arrived else 1, "data": found}
     if "pillar" in step:
         write_pillar(daemons.pillar_root, step["pillar"], step.get("minion"))
@@ -220,8 +224,8 @@ def run_step(daemons, minion_id, step, bus=None):
         return daemons.salt_run(step["salt_run"], timeout=int(step.get("timeout", 600)))
     if "read" in step:  # a relative path: in the log directory (master.out, ...)
         return read(daemons.log_dir / step["read"])
-    if "log" in step:  # wait until a daemon's log (in the log directory) says something
-        return wait_log(daemons.log_dir / step["log"], step["contains"],
+    if "log" in step:  # wait until a daemon's log file says something
+        return wait_log(daemons.log_path(step["log"]), step["contains"],
                         float(step.get("timeout", 60)))
     if "run" in step:
         proc = subprocess.run(step["run"], capture_output=True, text=True,
@@ -287,7 +291,7 @@ def main(plan_path):
             step_id = step.get("id", f"step{index}")
             started = time.monotonic()
             report["clock"][step_id] = time.time()
-            report["steps"][step_id] = run_step(daemons, minion_id, step, bus)
+            report["steps"][step_id] = run_step(daemons, minion_id, step, bus, report["clock"])
             report["timings"][step_id] = round(time.monotonic() - started, 1)
     except Exception as exc:  # reported in the JSON; the test shows it
         report["error"] = f"{type(exc).__name__}: {exc}"

@@ -129,7 +129,9 @@ def run_forked(call, request):
             os.dup2(err.fileno(), 2)
             sys.stdout = os.fdopen(1, "w", closefd=False)
             sys.stderr = os.fdopen(2, "w", closefd=False)
-            os.environ.update(request.get("env") or {})
+            if request.get("env") is not None:  # the call's whole environment, as a process
+                os.environ.clear()                 # started for it would have
+                os.environ.update(request["env"])
             call(request["argv"])
             code = 0
         except SystemExit as exc:
@@ -162,17 +164,27 @@ def run_forked(call, request):
 
 
 class WarmCli:
-    """Salt's ``salt`` command with its imports paid once: each request runs the real
-    ``salt.scripts.salt_main`` (its option parser, LocalClient, --static batch and exit
-    codes) in a fork, ``argv`` being what follows ``salt`` on the command line."""
+    """A Salt command (``salt`` or ``salt-call``) with its imports paid once: each
+    request runs the real entry point (``salt.scripts.salt_main`` / ``salt_call``: the
+    option parser, the client or caller, the outputters and exit codes) in a fork,
+    ``argv`` being what follows the command on its command line."""
 
-    def __init__(self):
-        import salt.cli.salt  # noqa: F401  (the imports are the point: paid once)
+    def __init__(self, command="salt"):
+        # The imports are the point: paid once, here.
+        import salt.cli.call  # noqa: F401
+        import salt.cli.caller  # noqa: F401
+        import salt.cli.salt  # noqa: F401
         import salt.client  # noqa: F401
+        import salt.loader  # noqa: F401
+        import salt.minion  # noqa: F401
         import salt.output  # noqa: F401
+        import salt.pillar  # noqa: F401
         import salt.scripts
+        import salt.state  # noqa: F401
 
-        self.salt_main = salt.scripts.salt_main
+        self.command = command
+        self.entry = {"salt": salt.scripts.salt_main,
+                      "salt-call": salt.scripts.salt_call}[command]
 
     def serve(self, requests, responses):
         for line in requests:
@@ -182,8 +194,8 @@ class WarmCli:
             responses.flush()
 
     def _main(self, argv):
-        sys.argv = ["salt", *argv]
-        self.salt_main()
+        sys.argv = [self.command, *argv]
+        self.entry()
 
 
 def main(argv):
@@ -193,7 +205,7 @@ def main(argv):
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     if argv[0] == "--cli":
-        server = WarmCli()
+        server = WarmCli(*argv[1:])
     else:
         server = WarmCaller(argv[0])
     responses.write(json.dumps({"ready": True,

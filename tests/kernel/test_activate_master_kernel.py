@@ -1,19 +1,20 @@
 """Issue #10's case that matters most: the minion's only path to its master is the bond.
 
-One user-mode-linux boot. bond0 (active-backup over va and vb, miimon 100,
-192.0.2.10/24) runs in the root namespace with the salt-minion. The far ends
-pa and pb are bridged in namespace ``peer``, where the salt-master runs,
-listening on 192.0.2.1 (``tests/harness/fleet_inside.py``, ``master_netns``):
-the minion reaches its master through bond0 and nothing else. A third pair's
-far end (pc) sits on a bridge of its own in namespace ``elsewhere``, where
-nothing answers: cabled, link up, the wrong network.
+The user-mode-linux boot shared by the daemon tests (``daemons_boot.py``). bond0
+(active-backup over va and vb, primary va, miimon 100, 192.0.2.10/24) runs in the
+root namespace with the salt-minion. The far ends pa and pb are bridged in
+namespace ``peer``, where the salt-master runs, listening on 192.0.2.1
+(``tests/harness/fleet_inside.py``, ``master_netns``): the minion reaches its
+master through bond0 and nothing else. A spare pair's far end (pe) sits on a
+bridge of its own in namespace ``elsewhere``, where nothing answers: cabled,
+link up, the wrong network.
 
 From the master, ``salt uml-minion state.apply bonding`` with pillar
 ``activate: kernel`` and ``verify: {ping: 192.0.2.1}``:
 
 - the pillar that describes the bond as it runs: files written, the kernel
   left alone (it already matches), result True;
-- slaves [vc] (a wrong slave set): the kernel is happy (vc is up and active)
+- slaves [ve] (a wrong slave set): the kernel is happy (ve is up and active)
   but the master is gone; the minion finds 192.0.2.1 unreachable, puts files
   and kernel back by itself, and the master receives ``result: False`` with
   the reason;
@@ -37,35 +38,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.fleet_inside import run_in_uml
+from tests.kernel import daemons_boot
+from tests.kernel.daemons_boot import MASTER, STATE_ROOT
 
 pytestmark = pytest.mark.kernel
 
-MINION = "uml-minion"
-MASTER = "192.0.2.1"
-STATE_ROOT = "/run/fleet"  # a tmpfs inside UML: where the minion's files go
 IFCFG_DIR = f"{STATE_ROOT}/network-scripts"
 STATE_ID = "bond_|-bonding_|-bonding_|-reconciled"
 
-GOOD = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100,
+GOOD = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100, "primary": "va",
         "ipaddr": "192.0.2.10", "prefix": 24, "verify": {"ping": MASTER}}
-BREAKING = {
-    "slaves": {**GOOD, "slaves": ["vc"]},
+BREAKING = {  # (a primary must be one of the slaves: none with ve alone)
+    "slaves": {**{k: v for k, v in GOOD.items() if k != "primary"}, "slaves": ["ve"]},
     "address": {**GOOD, "ipaddr": "198.51.100.10"},
-}
-
-SCENARIO = {
-    "name": "master-behind-bond",
-    "veths": [["vc", "pc"]],
-    "bonds": [{"name": "bond0", "mode": "active-backup", "options": {"miimon": 100},
-               "slaves": [{"name": "va", "peer": "pa"}, {"name": "vb", "peer": "pb"}]}],
-    "addresses": [{"dev": "bond0", "address": "192.0.2.10/24"}],
-    "neighbour": {"peers": ["pa", "pb"], "addresses": [f"{MASTER}/24"]},
-    "neighbours": [{"netns": "elsewhere", "peers": ["pc"]}],
-    "steps": [
-        {"wait": {"path": "bond0/bonding/active_slave", "equals": "va"}},
-        {"wait": {"path": "vb/bonding_slave/mii_status", "equals": "up"}},
-    ],
 }
 
 
@@ -88,9 +73,8 @@ def after(label):
     ]
 
 
-PLAN_STEPS = [
+STEPS = [
     {"id": "route", "run": ["ip", "-j", "route", "get", MASTER]},
-    {"id": "sync", "salt": ["saltutil.sync_all"]},
     pillar(GOOD), apply("good"), *after("good"),
     *(step for name, bond in BREAKING.items()
       for step in (pillar(bond), apply(name), *after(name))),
@@ -99,13 +83,11 @@ PLAN_STEPS = [
 
 
 @pytest.fixture(scope="module")
-def report(uml):
-    return run_in_uml(uml, SCENARIO, {
-        "minion_id": MINION, "state_root": STATE_ROOT,
-        "master_netns": "peer", "master_address": MASTER, "steps": PLAN_STEPS})
+def report(daemons_report):
+    return daemons_boot.part(daemons_report, "master")
 
 
-SALT_STEPS = {step["id"] for step in PLAN_STEPS if "salt" in step}
+SALT_STEPS = {step["id"] for step in [daemons_boot.SYNC, *STEPS] if "salt" in step}
 
 
 def data(report, step_id):
@@ -159,8 +141,9 @@ def test_the_pillar_that_matches_the_running_bond_writes_files_only(report):
 
 
 @pytest.mark.parametrize("label, reason, files", [
-    # The kernel check passed (vc is up and active): only the ping caught it.
-    ("slaves", "after 5 s", 3),
+    # The kernel check passed (ve is up and active): only the ping caught it. Files:
+    # ifcfg-bond0 (no primary), ifcfg-ve written, ifcfg-va and ifcfg-vb removed.
+    ("slaves", "after 5 s", 4),
     # While it verified, the minion had no route to its master at all.
     ("address", "after 5 s (no route)", 1),
 ], ids=["wrong-slave-set", "address-breaking-the-route"])
