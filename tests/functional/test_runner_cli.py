@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.harness import warm_salt
 
 pytestmark = pytest.mark.functional
 
@@ -116,3 +117,31 @@ def test_a_report_on_no_minion_fails_the_check(master_config):
     proc = salt_run(master_config, "bond.report", "--out=json")
     data = json.loads(proc.stdout)
     assert (proc.returncode, data["retcode"], data["minions"]) == (1, 1, []), proc
+
+
+@pytest.fixture(scope="module")
+def warm_cli():
+    """The warm ``salt`` command of the kernel tier (``warm_salt.py --cli``), which also
+    serves its ``salt_run`` steps."""
+    proc = subprocess.Popen([sys.executable, warm_salt.__file__, "--cli"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert json.loads(proc.stdout.readline())["ready"] is True
+    yield proc
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("-d", "bond"),
+    ("bond.rollout", "tgt=*", "batch=0", "--out=json"),
+    ("bond.rollout", "tgt=*", "canary=-1"),
+    ("bond.report",),
+], ids=lambda args: " ".join(args))
+def test_the_warm_salt_run_answers_as_salt_run_does(master_config, warm_cli, args):
+    argv = [f"--config-dir={master_config}", "--log-level=quiet", *args]
+    warm_cli.stdin.write(json.dumps({"argv": argv, "timeout": 120, "command": "salt-run"})
+                         + "\n")
+    warm_cli.stdin.flush()
+    answer = json.loads(warm_cli.stdout.readline())
+    proc = salt_run(master_config, *args)
+    assert (answer["rc"], answer["stdout"]) == (proc.returncode, proc.stdout), answer

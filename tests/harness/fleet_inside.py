@@ -28,17 +28,21 @@ with ``salt -G expr`` and ``{"salt": [...], "target": "*"}`` a glob or a list of
 (data: every minion's answer; with ``"until_all": s``, the command again until every
 minion answered ``True``, for at most ``s`` seconds: rc 1 if never);
 ``{"salt_run": [...]}`` runs ``salt-run ... --out=json`` on the master (data: its
-return; rc: its exit code). ``salt`` steps run in one warm
-``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` in a
-fork, without paying Salt's imports each time, some 7 s in this kernel); with
-``"process": true`` a step runs a ``salt`` process of its own. The master can live in a network
+return; rc: its exit code). ``salt`` and ``salt_run`` steps run in one warm
+``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` or
+``salt_run`` in a fork, without paying Salt's imports each time, some 7 s in this
+kernel); with ``"process": true`` a step runs a ``salt`` (``salt-run``) process of its
+own. The master can live in a network
 namespace of its own, listening on an address there (``"master_netns"``,
 ``"master_address"``: see ``saltdaemons.py``); the minion then reaches it only
 through what routes there. ``"master_opts"`` adds to the master's config (a
 ``reactor`` mapping), ``"minion_opts"`` to the minion's (``beacons``).
 ``"minions": [id, ...]`` starts more minions beside ``minion_id``, with the same
 options; each writes its files under ``<state_root>/<id>/`` (``minion_id``'s under
-``<state_root>/``).
+``<state_root>/``). A step ``{"start_minion": id}`` starts one more such minion
+then and there (until it answers ``test.ping``), ``{"accept_key": id}`` gives the
+master the accepted key of a minion that never runs (a target names it; it never
+answers).
 
 With ``"master_events": true`` a listener records every event on the master's
 bus from the moment both daemons answer (``master_events.py``: tag, data with
@@ -210,7 +214,26 @@ class EventLog:
             self.proc.wait(timeout=30)
 
 
-def run_step(daemons, minion_id, step, bus=None, clock=None):
+def minion_opts(plan, minion_id):
+    """The options of minion ``minion_id`` of ``plan``: where its files go, its grains."""
+    state_root = Path(plan.get("state_root", STATE_ROOT))
+    files = state_root if minion_id == plan["minion_id"] else state_root / minion_id
+    return {"bond.ifcfg_dir": str(files / "network-scripts"),
+            "bond.modprobe_conf": str(files / "modprobe.d" / "bonding.conf"),
+            "grains": dict(RHEL7_GRAINS),
+            **plan.get("minion_opts", {})}
+
+
+def run_step(daemons, plan, step, bus=None, clock=None):
+    minion_id = plan["minion_id"]
+    if "start_minion" in step:
+        started = time.monotonic()
+        daemons.start_minion(step["start_minion"], timeout=float(step.get("timeout", 600)),
+                             **minion_opts(plan, step["start_minion"]))
+        return {"rc": 0, "seconds": round(time.monotonic() - started, 1)}
+    if "accept_key" in step:
+        daemons.accept_key(step["accept_key"])
+        return {"rc": 0}
     if "events" in step:
         spec = step["events"]
         since = clock[spec["since"]] if spec.get("since") else None
@@ -221,7 +244,8 @@ def run_step(daemons, minion_id, step, bus=None, clock=None):
         write_pillar(daemons.pillar_root, step["pillar"], step.get("minion"))
         return {"rc": 0}
     if "salt_run" in step:
-        return daemons.salt_run(step["salt_run"], timeout=int(step.get("timeout", 600)))
+        return daemons.salt_run(step["salt_run"], timeout=int(step.get("timeout", 600)),
+                                process=step.get("process"))
     if "read" in step:  # a relative path: in the log directory (master.out, ...)
         return read(daemons.log_dir / step["read"])
     if "log" in step:  # wait until a daemon's log file says something
@@ -276,12 +300,7 @@ def main(plan_path):
                           master_opts=plan.get("master_opts"),
                           warm_cli=plan.get("warm_cli", True))
     for each in [minion_id, *plan.get("minions", [])]:
-        files = state_root if each == minion_id else state_root / each
-        daemons.add_minion(each,
-                           **{"bond.ifcfg_dir": str(files / "network-scripts"),
-                              "bond.modprobe_conf": str(files / "modprobe.d" / "bonding.conf"),
-                              "grains": dict(RHEL7_GRAINS),
-                              **plan.get("minion_opts", {})})
+        daemons.add_minion(each, **minion_opts(plan, each))
     try:
         daemons.start(timeout=float(plan.get("start_timeout", 600)))
         report["timings"]["start"] = round(time.monotonic() - t0, 1)
@@ -291,7 +310,7 @@ def main(plan_path):
             step_id = step.get("id", f"step{index}")
             started = time.monotonic()
             report["clock"][step_id] = time.time()
-            report["steps"][step_id] = run_step(daemons, minion_id, step, bus, report["clock"])
+            report["steps"][step_id] = run_step(daemons, plan, step, bus, report["clock"])
             report["timings"][step_id] = round(time.monotonic() - started, 1)
     except Exception as exc:  # reported in the JSON; the test shows it
         report["error"] = f"{type(exc).__name__}: {exc}"
