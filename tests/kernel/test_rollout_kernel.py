@@ -39,8 +39,12 @@ The verification's own rollback of a change that cuts the master off (``verify:
 (``test_activate_master_kernel.py``); a rollout stopping on a returned failure is
 ``tests/integration/test_runner.py``'s.
 
-Measured here (2 cores, shared; the part's ``timings`` are printed with the boot's):
-see the commit that made this a part of the shared boot.
+Measured here (2 cores, the not-kernel suite running beside; the part's ``timings``
+are printed with the boot's): the second minion up 25.7 s, its sync 13.2 s, the
+master's 7.0 s, the preview 9.5 s, the rollout 36.5 s (its 30 s timeout), both
+minions answering again 10.5 s after the address is back, the pillar refresh 11.8 s,
+the report 6.8 s: 122 s of the boot's 376 s inside UML (it booted alone for 303-410 s
+when it had daemons of its own).
 """
 
 import json
