@@ -121,7 +121,7 @@ def _pillar_bonds(key):
     return sorted(str(name) for name in bonds) if isinstance(bonds, dict) else []
 
 
-def health(name=None, key="bonding"):
+def health(name=None, key="bonding", detail=False):
     """
     ``ok``, ``degraded``, ``unknown`` or ``down`` for each bond with the
     reasons, and the worst of them as ``status``. ``salt-call`` exits non-zero
@@ -137,6 +137,9 @@ def health(name=None, key="bonding"):
     key
         The pillar key of this minion's bonds (default ``bonding``, as for
         ``bond.reconciled``).
+    detail
+        ``True``: each bond also has its ``mode``, ``active_slave`` and ``slaves``
+        (each slave's MII status), as ``salt-run bond.report`` shows them.
 
     CLI Example:
 
@@ -145,15 +148,21 @@ def health(name=None, key="bonding"):
         salt '*' bond.health
         salt-call bond.health bond0 || echo "bond trouble"
         salt '*' bond.health key=storage
+        salt '*' bond.health detail=True
     """
     expected = _pillar_bonds(key)
     if name is not None and str(name) in expected and str(name) not in list_():
         healths = _health.missing([str(name)], key)
+        statuses = {}
     else:
-        healths = {bond: entry["health"] for bond, entry in _read(name).items()}
+        statuses = _read(name)
+        healths = {bond: entry["health"] for bond, entry in statuses.items()}
         if name is None:
             healths.update(_health.missing(
                 [bond for bond in expected if bond not in healths], key))
+    if detail is True:
+        healths = {bond: _health.with_detail(verdict, statuses.get(bond))
+                   for bond, verdict in healths.items()}
     verdict = _health.overall(dict(sorted(healths.items())))
     if verdict["status"] != "ok":
         __context__["retcode"] = 1

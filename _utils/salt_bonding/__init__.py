@@ -21,12 +21,15 @@ Where things are::
     status.py       reading /proc/net/bonding and sysfs;  health.py: judging it
     compare.py      desired (model.Bond) against live (status): verify, drift
     drift.py        bond.verify: pillar against the files and the kernel (or a tree)
+    fleet/          the bond runner's decisions on the master: the report's rows and
+                    verdicts, the rollout's waves and stop, the table, the HTML page
     errors.py       UserError (the user must act), SystemFailure (the system failed)
 
-The Salt modules (``_modules/bond.py``, ``_states/bond.py``) import this
-package by name: when synced from the master it sits in the minion's
-``extmods/utils``, which Salt's loader puts on ``sys.path`` while it loads
-execution and state modules; when installed, it is on ``sys.path`` anyway.
+The Salt modules (``_modules/bond.py``, ``_states/bond.py``, ``_runners/bond.py``
+...) import this package by name: when synced from the master it sits in the
+minion's (or, for the runner, the master's) ``extmods/utils``, which Salt's loader
+puts on ``sys.path`` while it loads execution, state and runner modules; when
+installed, it is on ``sys.path`` anyway.
 """
 
 __version__ = "0.2.0"

@@ -52,6 +52,16 @@ def missing(names, pillar_key):
         "was the bond brought up?)"]} for name in names}
 
 
+def with_detail(verdict, status=None):
+    """``verdict`` (one bond's health) with what a fleet report shows beside it, from the
+    bond's ``status`` (None: the kernel does not have the bond, or it could not be read):
+    ``mode``, ``active_slave`` and ``slaves`` (``{slave: MII status}``)."""
+    status = status if status is not None and "error" not in status else {}
+    slaves = status.get("slaves") or {}
+    return {**verdict, "mode": status.get("mode"), "active_slave": status.get("active_slave"),
+            "slaves": {name: slave.get("mii_status") for name, slave in sorted(slaves.items())}}
+
+
 def overall(healths):
     """``{"status": worst verdict, "bonds": healths}``; no bonds at all is ok."""
     worst = max((h["status"] for h in healths.values()), key=SEVERITY.index, default=OK)

@@ -62,6 +62,25 @@ def test_health_exit_code_follows_the_verdict(tmp_path):
     assert (rc, health["status"]) == (1, "degraded")
 
 
+def test_health_in_detail_adds_the_mode_and_slaves_the_fleet_report_shows(tmp_path):
+    salt = sandbox(tmp_path, **capture_roots("active-backup-failed-over"))
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {}, "bond1": {}}}})
+    rc, health = salt.run("bond.health", "detail=True")
+    assert rc == 1
+    assert health == {"status": "down", "bonds": {
+        "bond0": {"status": "degraded", "problems": ["slave va is down (link failures: 1)"],
+                  "mode": "active-backup", "active_slave": "vb",
+                  "slaves": {"va": "down", "vb": "up"}},
+        "bond1": {"status": "down", "problems": [
+            "not in the kernel, but pillar 'bonding' gives it (is the bonding driver loaded? "
+            "was the bond brought up?)"], "mode": None, "active_slave": None, "slaves": {}}}}
+    # Without detail the verdicts are exactly what they were.
+    rc, plain = salt.run("bond.health")
+    assert plain == {"status": "down", "bonds": {
+        name: {"status": bond["status"], "problems": bond["problems"]}
+        for name, bond in health["bonds"].items()}}
+
+
 @pytest.mark.parametrize("function", ["bond.status", "bond.health"])
 def test_unknown_bond_is_a_clear_error(tmp_path, function):
     salt = sandbox(tmp_path, **capture_roots("802.3ad-lacp-partner"))

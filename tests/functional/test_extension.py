@@ -35,10 +35,10 @@ CAPTURE = CAPTURES / "802.3ad-lacp-partner"
 # What a build reads (setup.cfg: metadata, packages, package_dir; the README is the
 # long description) and the directories its packages come from.
 BUILD_INPUTS = ("setup.cfg", "pyproject.toml", "README.md", "saltext", "_utils", "_modules",
-                "_states", "_beacons", "_grains")
+                "_states", "_beacons", "_grains", "_runners", "_output")
 # The loader modules, file-server directory -> where the extension installs them.
 SHELLS = {"_modules": "modules", "_states": "states", "_beacons": "beacons",
-          "_grains": "grains"}
+          "_grains": "grains", "_runners": "runners", "_output": "output"}
 
 SALT_CALL_SCRIPT = """#!{python}
 import sys
@@ -62,11 +62,16 @@ loaders = {
                "bond.reconciled"),
     "beacons": (salt.loader.beacons(opts, mods), "bond.beacon"),
     "grains": (salt.loader.grain_funcs(opts), "bond.bonds"),
+    # The master's: the runner and its outputter (loaded here with the minion's options:
+    # where Salt finds them does not depend on the role).
+    "runners": (salt.loader.runner(opts, utils=utils), "bond.rollout"),
+    "output": (salt.loader.outputters(opts), "bond"),
 }
 report = {}
 for kind, (loader, name) in loaders.items():
     function = loader[name]
     report[kind] = inspect.getfile(getattr(function, "func", function))
+report["table"] = salt.loader.outputters(opts)["bond"]({"error": "bond.rollout: tgt: required"})
 beacons = salt.beacons.Beacon(opts, mods)
 report["passes"] = [beacons.process({"bond": [{"bonds": ["bond0"]}]}, {})]
 procfs = os.path.join(tree, "proc", "net", "bonding")
@@ -316,6 +321,7 @@ def test_every_loader_takes_the_extensions_module_and_the_beacon_fires(installed
     for kind in SHELLS.values():
         assert report[kind] == str(site / "saltext" / "bonding" / kind / "bond.py"), report
     assert report["core"] == str(site / "salt_bonding" / "__init__.py"), report
+    assert report["table"] == "bond.rollout: tgt: required", report
     baseline, failed_over = report["passes"]
     assert baseline == [], baseline
     tags = [event["tag"] for event in failed_over]

@@ -17,20 +17,32 @@ scenario exist)::
         {"id": "after", "salt": ["bond.health"]}]}
 
 More step kinds: ``{"pillar": {...}}`` makes that the minion's whole pillar on the
-master (the next ``state.apply`` compiles it); ``{"read": path}`` reads a file,
+master (the next ``state.apply`` compiles it; with ``"minion": id``, that minion's
+only); ``{"read": path}`` reads a file,
 or every file of a directory (``{name: text}``), where the minion runs (a
 relative path: in the log directory, such as ``master.out``, the master's console);
 ``{"log": "uml-minion", "contains": text, "timeout": s}`` waits until that
 daemon's log file has a line with ``text`` (rc 1 if not in time);
 ``{"run": argv}`` runs a command there; ``{"salt": [...], "grain": expr}`` targets
-with ``salt -G expr`` (data: every minion's answer). ``salt`` steps run in one warm
-``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` in a
-fork, without paying Salt's imports each time, some 7 s in this kernel); with
-``"process": true`` a step runs a ``salt`` process of its own. The master can live in a network
+with ``salt -G expr`` and ``{"salt": [...], "target": "*"}`` a glob or a list of ids
+(data: every minion's answer; with ``"until_all": s``, the command again until every
+minion answered ``True``, for at most ``s`` seconds: rc 1 if never);
+``{"salt_run": [...]}`` runs ``salt-run ... --out=json`` on the master (data: its
+return; rc: its exit code). ``salt`` and ``salt_run`` steps run in one warm
+``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` or
+``salt_run`` in a fork, without paying Salt's imports each time, some 7 s in this
+kernel); with ``"process": true`` a step runs a ``salt`` (``salt-run``) process of its
+own. The master can live in a network
 namespace of its own, listening on an address there (``"master_netns"``,
 ``"master_address"``: see ``saltdaemons.py``); the minion then reaches it only
 through what routes there. ``"master_opts"`` adds to the master's config (a
 ``reactor`` mapping), ``"minion_opts"`` to the minion's (``beacons``).
+``"minions": [id, ...]`` starts more minions beside ``minion_id``, with the same
+options; each writes its files under ``<state_root>/<id>/`` (``minion_id``'s under
+``<state_root>/``). A step ``{"start_minion": id}`` starts one more such minion
+then and there (until it answers ``test.ping``), ``{"accept_key": id}`` gives the
+master the accepted key of a minion that never runs (a target names it; it never
+answers).
 
 With ``"master_events": true`` a listener records every event on the master's
 bus from the moment both daemons answer (``master_events.py``: tag, data with
@@ -117,10 +129,18 @@ def fleet_report(result, workdir):
     return report
 
 
-def write_pillar(pillar_root, pillar):
-    """``pillar`` (a mapping) as the minion's whole pillar on the master."""
-    (pillar_root / "fleet.sls").write_text(json.dumps(pillar))
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - fleet\n")
+def write_pillar(pillar_root, pillar, minion=None):
+    """``pillar`` (a mapping) as the whole pillar on the master of every minion, or of
+    ``minion`` alone (each minion given its own keeps it)."""
+    name = "fleet" if minion is None else f"fleet-{minion}"
+    (pillar_root / f"{name}.sls").write_text(json.dumps(pillar))
+    own = sorted(path.stem[len("fleet-"):] for path in pillar_root.glob("fleet-*.sls"))
+    top = ["base:"]
+    if (pillar_root / "fleet.sls").exists():
+        top += ["  '*':", "    - fleet"]
+    for each in own:
+        top += [f"  '{each}':", f"    - fleet-{each}"]
+    (pillar_root / "top.sls").write_text("\n".join(top) + "\n")
 
 
 def read(path):
@@ -194,7 +214,26 @@ class EventLog:
             self.proc.wait(timeout=30)
 
 
-def run_step(daemons, minion_id, step, bus=None, clock=None):
+def minion_opts(plan, minion_id):
+    """The options of minion ``minion_id`` of ``plan``: where its files go, its grains."""
+    state_root = Path(plan.get("state_root", STATE_ROOT))
+    files = state_root if minion_id == plan["minion_id"] else state_root / minion_id
+    return {"bond.ifcfg_dir": str(files / "network-scripts"),
+            "bond.modprobe_conf": str(files / "modprobe.d" / "bonding.conf"),
+            "grains": dict(RHEL7_GRAINS),
+            **plan.get("minion_opts", {})}
+
+
+def run_step(daemons, plan, step, bus=None, clock=None):
+    minion_id = plan["minion_id"]
+    if "start_minion" in step:
+        started = time.monotonic()
+        daemons.start_minion(step["start_minion"], timeout=float(step.get("timeout", 600)),
+                             **minion_opts(plan, step["start_minion"]))
+        return {"rc": 0, "seconds": round(time.monotonic() - started, 1)}
+    if "accept_key" in step:
+        daemons.accept_key(step["accept_key"])
+        return {"rc": 0}
     if "events" in step:
         spec = step["events"]
         since = clock[spec["since"]] if spec.get("since") else None
@@ -202,8 +241,11 @@ def run_step(daemons, minion_id, step, bus=None, clock=None):
                                   float(spec.get("timeout", 60)), spec.get("data"), since)
         return {"rc": 0 if arrived else 1, "data": found}
     if "pillar" in step:
-        write_pillar(daemons.pillar_root, step["pillar"])
+        write_pillar(daemons.pillar_root, step["pillar"], step.get("minion"))
         return {"rc": 0}
+    if "salt_run" in step:
+        return daemons.salt_run(step["salt_run"], timeout=int(step.get("timeout", 600)),
+                                process=step.get("process"))
     if "read" in step:  # a relative path: in the log directory (master.out, ...)
         return read(daemons.log_dir / step["read"])
     if "log" in step:  # wait until a daemon's log file says something
@@ -216,6 +258,16 @@ def run_step(daemons, minion_id, step, bus=None, clock=None):
     if "salt" in step and "grain" in step:  # salt -G: every minion's answer, or None
         return daemons.salt(step["grain"], step["salt"], tgt_type="grain",
                             timeout=int(step.get("timeout", 60)), process=step.get("process"))
+    if "salt" in step and "target" in step:  # every minion's answer, or None
+        deadline = time.monotonic() + float(step.get("until_all", 0))
+        while True:
+            ret = daemons.salt(step["target"], step["salt"],
+                               timeout=int(step.get("timeout", 300)), process=step.get("process"))
+            answers = ret["data"] or {}
+            if "until_all" not in step or all(answers.get(m) is True for m in daemons.minion_ids):
+                return ret
+            if time.monotonic() > deadline:
+                return {**ret, "rc": 1, "stderr": f"not every minion answered True: {answers}"}
     if "salt" in step:
         ret = daemons.salt(minion_id, step["salt"], timeout=int(step.get("timeout", 300)),
                            process=step.get("process"))
@@ -247,11 +299,8 @@ def main(plan_path):
                           master_netns=plan.get("master_netns"),
                           master_opts=plan.get("master_opts"),
                           warm_cli=plan.get("warm_cli", True))
-    daemons.add_minion(minion_id,
-                       **{"bond.ifcfg_dir": str(state_root / "network-scripts"),
-                          "bond.modprobe_conf": str(state_root / "modprobe.d" / "bonding.conf"),
-                          "grains": dict(RHEL7_GRAINS),
-                          **plan.get("minion_opts", {})})
+    for each in [minion_id, *plan.get("minions", [])]:
+        daemons.add_minion(each, **minion_opts(plan, each))
     try:
         daemons.start(timeout=float(plan.get("start_timeout", 600)))
         report["timings"]["start"] = round(time.monotonic() - t0, 1)
@@ -261,7 +310,7 @@ def main(plan_path):
             step_id = step.get("id", f"step{index}")
             started = time.monotonic()
             report["clock"][step_id] = time.time()
-            report["steps"][step_id] = run_step(daemons, minion_id, step, bus, report["clock"])
+            report["steps"][step_id] = run_step(daemons, plan, step, bus, report["clock"])
             report["timings"][step_id] = round(time.monotonic() - started, 1)
     except Exception as exc:  # reported in the JSON; the test shows it
         report["error"] = f"{type(exc).__name__}: {exc}"

@@ -38,7 +38,8 @@ WARM_SALT = Path(__file__).resolve().parent / "warm_salt.py"
 # What a master's file root holds for this project (README, "Using it with a
 # Salt master"): the module directories saltutil.sync_all ships, and the formula
 # (with its reactor and beacon SLS files).
-FORMULA_DIRS = ("_modules", "_states", "_beacons", "_grains", "_utils", "bonding")
+FORMULA_DIRS = ("_modules", "_states", "_beacons", "_grains", "_runners", "_output", "_utils",
+                "bonding")
 
 
 def formula_root(dest):
@@ -136,11 +137,33 @@ class SaltDaemons:
 
     def start(self, timeout=600):
         """Start the master and every minion; return once each answers test.ping."""
-        deadline = time.monotonic() + timeout
         self._spawn("master", "master", self.master_dir, self.in_master_netns)
         for minion_id in self.minion_ids:
             self._spawn(minion_id, "minion", self.state_root / minion_id / "conf")
-        waiting = set(self.minion_ids)
+        self._answering(self.minion_ids, timeout)
+
+    def start_minion(self, minion_id, timeout=600, **opts):
+        """One more minion (``add_minion``'s ``opts``), started beside the running
+        daemons; return once it answers test.ping."""
+        self.add_minion(minion_id, **opts)
+        self._spawn(minion_id, "minion", self.state_root / minion_id / "conf")
+        self._answering([minion_id], timeout)
+
+    def accept_key(self, minion_id):
+        """A minion the master knows (its key accepted) that never runs: a target names
+        it, and it never answers."""
+        key = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA",
+                              "-pkeyopt", "rsa_keygen_bits:2048"],
+                             capture_output=True, check=True).stdout
+        public = subprocess.run(["openssl", "pkey", "-pubout"], input=key,
+                                capture_output=True, check=True).stdout
+        accepted = self.state_root / "master" / "pki" / "minions"
+        accepted.mkdir(parents=True, exist_ok=True)
+        (accepted / minion_id).write_bytes(public)
+
+    def _answering(self, minion_ids, timeout):
+        deadline = time.monotonic() + timeout
+        waiting = set(minion_ids)
         last = None
         while waiting and time.monotonic() < deadline:
             last = self.salt(sorted(waiting), ["test.ping"], timeout=10)
@@ -177,7 +200,27 @@ class SaltDaemons:
         return {"rc": proc.returncode, "data": data, "seconds": seconds,
                 "stdout": proc.stdout[-4000:], "stderr": proc.stderr[-4000:]}
 
-    def _warm(self, argv, timeout):
+    def salt_run(self, args, timeout=600, out="json", process=None):
+        """``salt-run`` on the master: ``{"rc", "data", "seconds", "stdout", "stderr"}``;
+        ``data`` is the parsed JSON with ``out="json"``. In the warm command, as
+        :meth:`salt`, unless ``process``."""
+        argv = [f"--config-dir={self.master_dir}", "--log-level=quiet",
+                *([f"--out={out}"] if out else []), *map(str, args)]
+        started = time.monotonic()
+        if self.warm_cli and not process:
+            proc = self._warm(argv, timeout, command="salt-run")
+        else:
+            proc = subprocess.run([*self.in_master_netns, str(BIN / "salt-run"), *argv],
+                                  capture_output=True, text=True, timeout=timeout, env=self.env)
+        seconds = time.monotonic() - started
+        try:
+            data = json.loads(proc.stdout) if out == "json" else None
+        except ValueError:
+            data = None
+        return {"rc": proc.returncode, "data": data, "seconds": seconds,
+                "stdout": proc.stdout[-20000:], "stderr": proc.stderr[-4000:]}
+
+    def _warm(self, argv, timeout, command="salt"):
         if self._warm_proc is None:
             self._warm_proc = subprocess.Popen(
                 [*self.in_master_netns, sys.executable, str(WARM_SALT), "--cli"],
@@ -185,7 +228,8 @@ class SaltDaemons:
                 start_new_session=True)
             if not self._warm_proc.stdout.readline():
                 raise RuntimeError("the warm salt command did not start")
-        self._warm_proc.stdin.write(json.dumps({"argv": argv, "timeout": timeout}) + "\n")
+        self._warm_proc.stdin.write(json.dumps({"argv": argv, "timeout": timeout,
+                                                "command": command}) + "\n")
         self._warm_proc.stdin.flush()
         answer = json.loads(self._warm_proc.stdout.readline() or "null")
         if answer is None:

@@ -17,7 +17,9 @@ rewrites it, as a new ``salt-call`` would read it.
 
 ``python warm_salt.py --cli`` does the same for the ``salt`` command on a master
 (``saltdaemons.SaltDaemons``): its imports paid once, each command the real
-``salt.scripts.salt_main`` in a fork.
+``salt.scripts.salt_main`` in a fork; a request with ``"command": "salt-run"`` runs
+``salt.scripts.salt_run`` the same way (a runner's modules are loaded in the fork,
+so a ``saltutil.sync_runners`` is seen by the next request).
 
 Protocol (the agent, ``agent.WarmSalt``): started as
 ``python warm_salt.py <config_dir>`` (or ``--cli``); prints ``{"ready": true, "seconds": s}``
@@ -27,6 +29,7 @@ stdout, ``{"rc": n, "stdout": text, "stderr": text}``: what the command printed
 and its exit code.
 """
 
+import functools
 import json
 import os
 import signal
@@ -173,29 +176,34 @@ class WarmCli:
         # The imports are the point: paid once, here.
         import salt.cli.call  # noqa: F401
         import salt.cli.caller  # noqa: F401
+        import salt.cli.run  # noqa: F401
         import salt.cli.salt  # noqa: F401
         import salt.client  # noqa: F401
         import salt.loader  # noqa: F401
         import salt.minion  # noqa: F401
         import salt.output  # noqa: F401
         import salt.pillar  # noqa: F401
+        import salt.runner  # noqa: F401
         import salt.scripts
         import salt.state  # noqa: F401
 
         self.command = command
-        self.entry = {"salt": salt.scripts.salt_main,
-                      "salt-call": salt.scripts.salt_call}[command]
+        self.entries = {"salt": salt.scripts.salt_main, "salt-call": salt.scripts.salt_call,
+                        "salt-run": salt.scripts.salt_run}
+        if command not in self.entries:
+            raise ValueError(f"warm_salt.py --cli: no command {command!r}")
 
     def serve(self, requests, responses):
         for line in requests:
             request = json.loads(line)
-            answer = run_forked(self._main, request)
+            command = request.get("command", self.command)
+            answer = run_forked(functools.partial(self._main, command), request)
             responses.write(json.dumps(answer) + "\n")
             responses.flush()
 
-    def _main(self, argv):
-        sys.argv = [self.command, *argv]
-        self.entry()
+    def _main(self, command, argv):
+        sys.argv = [command, *argv]
+        self.entries[command]()
 
 
 def main(argv):

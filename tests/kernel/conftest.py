@@ -7,7 +7,8 @@ from tests.kernel import daemons_boot
 # The modules whose tests share the boot with real daemons, by part (daemons_boot.PARTS).
 DAEMON_PARTS = {"fleet": "tests.kernel.test_fleet_kernel",
                 "beacon": "tests.kernel.test_beacon_kernel",
-                "master": "tests.kernel.test_activate_master_kernel"}
+                "master": "tests.kernel.test_activate_master_kernel",
+                "rollout": "tests.kernel.test_rollout_kernel"}
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 """One user-mode-linux boot with a salt-master and a salt-minion, shared by the tests
 that need real daemons (``test_fleet_kernel``, ``test_beacon_kernel``,
-``test_activate_master_kernel``): the daemons take most of a minute to start in
-that kernel, so they start once.
+``test_activate_master_kernel``, ``test_rollout_kernel``): the daemons take most of a
+minute to start in that kernel, so they start once. The rollout's part, last, starts
+a second minion of its own (and gives the master the key of a third that never
+runs).
 
 The host (the minion, root namespace): bond0, active-backup over va and vb
 (primary va, miimon 100, 192.0.2.10/24); bond1, 802.3ad over vc and vd,
@@ -20,13 +22,15 @@ own ids (and ``sync``), and the master's events received while its part ran.
 
 from tests.harness.fleet_inside import run_in_uml
 from tests.harness.master_events import READY
+from tests.harness.uml import Uml
 
 MINION = "uml-minion"
 MASTER = "192.0.2.1"
 STATE_ROOT = "/run/fleet"  # a tmpfs inside UML: where the minion's files go
 LACP = {"miimon": 100, "lacp_rate": "fast"}
 REACTOR = "salt://bonding/reactor/bond_health.sls"
-PARTS = ("fleet", "beacon", "master")
+PARTS = ("fleet", "beacon", "master", "rollout")
+MEMORY = "1280M"  # the master, two minions, the warm salt command, the event listener
 
 
 def wait_lacp(slave):
@@ -69,6 +73,7 @@ def run(uml, parts):
     for name in PARTS:
         steps += [{**step, "id": f"{name}:{step.get('id', index)}"}
                   for index, step in enumerate(parts[name])]
+    uml = Uml(uml.workdir, python=uml.python, mem=MEMORY, timeout=max(uml.timeout, 1500))
     return run_in_uml(uml, SCENARIO, {
         "minion_id": MINION, "state_root": STATE_ROOT,
         "master_netns": "peer", "master_address": MASTER,
