@@ -207,6 +207,27 @@ def test_ifup_leaves_a_removed_bond_to_the_kernel_planner():
     assert ifup_plan(None, running(bond())) == (["bond0 removed"], False)
 
 
+def test_kernel_activation_runs_no_dhcpv6_client_either():
+    from salt_bonding.activate import refusals
+    from salt_bonding.model import Config
+    from salt_bonding.platform import Choice
+
+    config = Config(activate="kernel", bonds={"bond0": bond(
+        ipv6addr="2001:db8::10/64", vlans={10: {"dhcpv6c": True, "ipv6_autoconf": False}})})
+    choice = Choice("ifcfg", "unmanaged", "why")
+    assert refusals(config, choice, "bonding:bonds") == [("bonding:activate", (
+        "kernel cannot bring bond0 live: it takes its address from DHCP, and the kernel "
+        "back-end runs no DHCP client (use activate: none)"))]
+
+
+def test_a_link_local_address_is_pinged_through_the_interface_it_names():
+    clock = Clock()
+    host = Host(route="eth9")  # the kernel's route lookup would not say which link
+    desired = bond(vlans={100: {}}, verify={"ping": "fe80::1%bond0.100"})
+    assert verify.reach_problem(host, desired, clock, clock.sleep) is None
+    assert host.pings == 1
+
+
 def test_a_removal_that_fails_because_the_device_went_first_is_done(tmp_path):
     from salt_bonding.activate import Running
 

@@ -239,17 +239,17 @@ def test_only_bonds_whose_files_change_go_live(tmp_path):
 
 
 @pytest.mark.parametrize("pillar, stack, message", [
-    ({"activate": "kernel", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"],
+    ({"activate": "kernel", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"], "miimon": 100,
                                                 "bootproto": "dhcp"}}},
      None, "kernel cannot bring bond0 live: it takes its address from DHCP"),
     ({"activate": "kernel", "networkmanager": "managed",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "kernel, but NetworkManager manages bond0 on this minion"),
     ({"activate": "ifup", "format": "keyfile",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "ifup, but bond0's files here are NetworkManager keyfiles: initscripts do not"),
     ({"activate": "nmcli", "networkmanager": "unmanaged",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "nmcli, but NetworkManager does not read bond0's files on this minion"),
 ])
 def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pillar, stack,
