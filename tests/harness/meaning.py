@@ -470,6 +470,27 @@ def from_kernel_plan(bonds):
     return meaning
 
 
+def from_running(bonds):
+    """What the running kernel holds, from ``bonds`` as activation and ``bond.verify`` read
+    them (model.Bond from ``links.current_bond``: options from sysfs, links, addresses
+    and default routes over netlink), in the shape of :func:`kernel_view`."""
+    meaning = {}
+    for bond in bonds:
+        for device, interface, extra in [(bond.name, bond, {
+                "kind": "bond", "mode": bond.mode,
+                "options": unordered({o.name: bond.options.get(o.name, default_text(o))
+                                      for o in TABLE[1:] if bond.mode in o.modes})})] + [
+                (vlan.device, vlan, {"kind": "vlan", "parent": bond.name, "id": vid})
+                for vid, vlan in bond.vlans.items()]:
+            v4 = (((interface.ipaddr, interface.prefix),) if interface.ipaddr else ())
+            meaning[device] = {**extra, "mtu": interface.mtu,
+                               "ipv4": (v4, interface.gateway),
+                               "ipv6": (tuple(interface.ipv6addr), interface.ipv6_defaultgw)}
+        for slave in bond.slaves:
+            meaning[slave] = {"kind": "port", "master": bond.name}
+    return meaning
+
+
 def kernel_view(meaning):
     """Of a meaning, what the kernel holds: kind, mode and options, ports, MTU (where
     stated), addresses with prefixes and default routes of both families, VLANs."""
@@ -843,10 +864,10 @@ def _bond(draw, name, free, odd, used):
 
 
 @st.composite
-def cases(draw, max_bonds=2, mistakes=(None, *MISTAKES)):
+def cases(draw, max_bonds=2, mistakes=(None, *MISTAKES), slaves=SLAVE_POOL):
     """A :class:`Case`: one or two bonds over the whole schema, with one of ``mistakes``
-    (a kind of MISTAKES, or None: none) wherever it can go."""
-    free = list(SLAVE_POOL)
+    (a kind of MISTAKES, or None: none) wherever it can go; the slaves from ``slaves``."""
+    free = list(slaves)
     meaning, bonds = {}, {}
     odd = draw(st.sampled_from(mistakes))
     used = {"addresses": set(), "gateway": False, "gateway6": False}
