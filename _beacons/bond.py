@@ -3,14 +3,17 @@
 Each pass reads ``/proc/net/bonding`` as ``bond.status`` does (no command;
 the minion options ``bond.procfs`` and ``bond.sysfs`` move the roots) and
 fires an event only for what changed since the previous pass. The first
-pass after the minion starts or its beacons are refreshed is a silent
-baseline, unless ``emitatstartup`` is true.
+pass after the minion starts, or after the instance's configuration changed
+or it was stopped a while (deleted, disabled), is a silent baseline, unless
+``emitatstartup`` is true. A refresh of the minion's modules or pillar
+(``saltutil.sync_all``, ``saltutil.refresh_pillar``) is no new start: what
+changed across it is reported.
 
 .. code-block:: yaml
 
     beacons:
       bond:
-        - interval: 5                 # seconds between passes
+        - interval: 5                 # seconds between passes: a number greater than 0
         - bonds: [bond0, bond1]       # default: every bond
         - events: [failover, health]  # default: every event
         - emitatstartup: false        # true: the first pass reports each bond's state
@@ -28,6 +31,8 @@ The logic is in the ``salt_bonding`` package (``_utils/salt_bonding/watch.py``).
 import logging
 import os
 import sys
+import time
+import types
 
 import salt.loader
 import salt.utils.platform
@@ -38,6 +43,7 @@ __virtualname__ = "bond"
 # Where the core comes from: synced from the master (file server), or the extension.
 _GET_IT = "saltutil.sync_all from a master serving _utils/, or pip install salt-bonding"
 CONTEXT_KEY = "bond.watch"  # __context__[CONTEXT_KEY][beacon name] -> that instance's state
+CARRIED_MODULE = "salt_bonding_beacon_passes"  # see _carried
 
 _errors = _status = _watch = None  # salt_bonding's modules, imported by __virtual__
 
@@ -92,7 +98,10 @@ def __virtual__():
 def validate(config):
     """
     Whether ``config`` is a valid ``bond`` beacon configuration: ``(bool, message)``,
-    the message naming each bad key and what it allows.
+    the message naming each bad key and what it allows. ``interval`` too: Salt reads
+    it itself but does not check it, and a string there makes its beacon loop raise on
+    every pass (the beacons after this one would not run); refused here, Salt skips
+    this instance alone and logs why.
 
     CLI Example:
 
@@ -109,14 +118,29 @@ def validate(config):
 
 def _instance(name, options):
     """This instance's state in ``__context__``; a new baseline when its configuration
-    changed (``beacons.modify`` keeps the loader, and its context)."""
-    key = repr(sorted((k, v) for k, v in options.items() if k not in _watch.SALT_OPTIONS))
+    changed (``beacons.modify`` keeps the loader, and its context). After a refresh of
+    the minion's modules (a new loader, an empty context) it goes on from the pass
+    before (:func:`_carried`), so a change in between is still reported."""
+    key = _watch.config_key(options)
     instances = __context__.setdefault(CONTEXT_KEY, {})
     state = instances.get(name)
     if state is None or state["key"] != key:
-        state = instances[name] = {"key": key, "watch": _watch.watch_for(options),
-                                   "error": None}
+        watch = _watch.watch_for(options, _carried().get(name), time.monotonic())
+        if watch.previous is not None:
+            log.debug("bond beacon %s: going on from the pass before the refresh", name)
+        state = instances[name] = {"key": key, "watch": watch, "error": None}
     return state
+
+
+def _carried():
+    """``{beacon name: watch.Carried}`` for the minion process's life: an entry in
+    ``sys.modules``, as the loader's refreshes re-execute this module (and the
+    ``salt_bonding`` package is imported afresh when a sync changed it)."""
+    registry = sys.modules.get(CARRIED_MODULE)
+    if registry is None:
+        registry = sys.modules[CARRIED_MODULE] = types.ModuleType(CARRIED_MODULE)
+        registry.passes = {}
+    return registry.passes
 
 
 def _report(name, state, exc):
@@ -157,6 +181,8 @@ def beacon(config):
         procfs, sysfs = _status.configured_roots(lambda option: __salt__["config.get"](option, ""))
         first = state["watch"].previous is None
         events = state["watch"].poll(procfs, sysfs)
+        _carried()[name] = _watch.Carried(state["key"], state["watch"].previous,
+                                          time.monotonic())
         if first:  # what the operator (and a test) can see: the watch has begun
             log.info("bond beacon %s: first pass done, watching %s", name,
                      ", ".join(sorted(state["watch"].previous)) or "no bonds yet")

@@ -15,6 +15,12 @@ from ``/proc/net/bonding`` (the minion option ``bond.procfs`` moves it);
     bonds:
       bond0: {mode: 802.3ad, slaves: [ens1f0, ens1f1], primary: null}
 
+``bonds_error``, instead of ``bonds``, when the bonds cannot be read: a
+``bond.procfs`` that ``bond.status`` refuses too (it does not exist, it is
+``/proc/net``), said as ``bond.status`` says it (and logged at error level)::
+
+    bonds_error: minion option bond.procfs is '/proc/net', which is in the kernel's ...
+
 CLI Example:
 
 .. code-block:: bash
@@ -22,6 +28,7 @@ CLI Example:
     salt '*' grains.get bonding_stack
     salt -G 'bonding_stack:networkmanager:enabled' state.apply bonding
     salt -G 'bonds:bond0:mode:802.3ad' bond.health
+    salt -G 'bonds_error:*' grains.get bonds_error
 """
 
 import logging
@@ -32,7 +39,6 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads grains
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import grains as _grains
     from salt_bonding import platform as _platform
-    from salt_bonding import status as _status
 except ImportError:
     _platform = None
 
@@ -59,14 +65,12 @@ def bonding_stack():
 
 def bonds():
     """``{"bonds": {<bond>: {"mode", "slaves", "primary"}}}`` from procfs alone (all three
-    are there; no sysfs, no command); ``{"bonds": {}}`` without the bonding driver; no
-    grain at all when the bonds cannot be read. Never raises."""
+    are there; no sysfs, no command); ``{"bonds": {}}`` without the bonding driver;
+    ``{"bonds_error": why}`` when the bonds cannot be read (logged too). Never raises."""
     try:
-        procfs, problem = _status.configured_root("bond.procfs", __opts__.get("bond.procfs"))
-        if problem:
-            log.warning("grain bonds: %s", problem)
-            return {}
-        return {"bonds": _grains.bonds_grain(_status.read_status(procfs, None))}
+        found = _grains.bonds_grains(__opts__.get("bond.procfs"))
     except Exception as exc:  # noqa: BLE001 (a grain function must never break the grains)
-        log.warning("grain bonds: cannot read the bonds: %s", exc)
-        return {}
+        found = {"bonds_error": f"cannot read the bonds: {exc}"}
+    if "bonds_error" in found:
+        log.error("grain bonds: %s", found["bonds_error"])
+    return found

@@ -23,7 +23,6 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
-    from salt_bonding import activate as _activate
     from salt_bonding import drift as _drift
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
@@ -233,8 +232,15 @@ def verify(name="bonding"):
     kernel does not do of the pillar (mode, options, slaves, MII, an active
     slave; MTU, addresses, default routes, VLANs), read as ``bond.status``
     and activation read it. ``host``: the modprobe file; ``unknown``: bonds
-    the kernel runs that pillar does not give. ``drifted`` is true, and
-    ``salt-call`` exits 1, when anything differs. Nothing is written.
+    the kernel runs that no state of this module writes files for (neither
+    this pillar key nor another ``bond.reconciled`` key or ``bond.managed``).
+    ``drifted`` is true, and ``salt-call`` exits 1, when anything differs.
+    Nothing is written.
+
+    With the minion options ``bond.procfs`` and ``bond.sysfs`` moved to a
+    captured tree, the kernel side is that tree, as for ``bond.status``; what
+    a tree cannot show (addresses, routes, VLANs; options or the MTU a tree
+    without sysfs lacks) is listed under ``not_checked``, not as drift.
 
     name
         The pillar key (default ``bonding``).
@@ -255,12 +261,9 @@ def verify(name="bonding"):
             stack=_platform.stack_from_grains(__grains__))
         procfs, sysfs = _status.configured_roots(
             lambda option: __salt__["config.get"](option, ""))
-        running = _activate.Running(_run_command, sysfs_root=sysfs, procfs_root=procfs)
-        snapshot = running.snapshot(sorted(plan.config.bonds))
-        statuses = _status.read_status(procfs, sysfs)
+        found = _drift.verify(plan, procfs, sysfs, _run_command)
     except _errors.BondingError as exc:
         raise CommandExecutionError(str(exc)) from None
-    found = _drift.report(plan, snapshot, statuses)
     if found["drifted"]:
         __context__["retcode"] = 1
     return found

@@ -35,8 +35,9 @@ anything is read or written; the files of one run are written atomically and
 all or nothing; files are removed only when they carry this module's mark,
 and only by the state that wrote them (the mark names it), so
 ``bond.reconciled`` and ``bond.managed`` can share a host; a bond given to two
-states is refused. Runs on one host take turns on a lock beside the modprobe
-file (minion option ``bond.lock_timeout``, default 120 s).
+states is refused. Runs on one host take turns on a lock in the minion's
+cache directory, ``bond.lock`` (minion option ``bond.lock_timeout``, default
+120 s).
 The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 ``plan.py`` and its siblings); this module only wires it to Salt.
 """
@@ -53,6 +54,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
     from salt_bonding import activate as _activate
+    from salt_bonding import copies as _copies
     from salt_bonding import errors as _errors
     from salt_bonding import lock as _lock
     from salt_bonding import networkmanager as _nm
@@ -95,7 +97,7 @@ def _stack():
     return _platform.stack_from_grains(__grains__)
 
 
-def _run(name, holder, destination, make_plan, done_comment, extra=None):
+def _run(name, holder, make_plan, done_comment, extra=None):
     """The shared path of every state: plan, report or apply, say what happened.
 
     A real run plans, writes and runs ``extra`` under the host's lock (one
@@ -109,7 +111,7 @@ def _run(name, holder, destination, make_plan, done_comment, extra=None):
         return _plan_and_apply(ret, make_plan, done_comment, extra, test=True)
     timeout = float(__salt__["config.get"]("bond.lock_timeout", DEFAULT_LOCK_TIMEOUT))
     try:
-        with _lock.HostLock(_lock.lock_path(destination.modprobe_conf), holder, timeout):
+        with _lock.HostLock(_lock.lock_path(__opts__["cachedir"]), holder, timeout):
             return _plan_and_apply(ret, make_plan, done_comment, extra, test=False)
     except _errors.SystemFailure as exc:  # the lock could not be taken
         ret["result"] = False
@@ -131,9 +133,13 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
         ret["comment"] = f"No files changed. {_errors.UserError(clashes)}"
         return ret
     changes = plan.changes
-    if plan.warnings:  # Salt's outputters highlight these; the comment repeats them
-        ret["warnings"] = list(plan.warnings)
-    notes = [f"Warning: {w}" for w in plan.warnings]
+    warnings = list(plan.warnings)
+    twice = _copies.twice(__file__, __opts__.get("extension_modules"), salt_bonding.__file__)
+    if twice:
+        warnings.append(twice)
+    if warnings:  # Salt's outputters highlight these; the comment repeats them
+        ret["warnings"] = warnings
+    notes = [f"Warning: {w}" for w in warnings]
     ret["changes"] = _plan.report(changes)
     if not changes:
         ret["comment"] = done_comment(plan)
@@ -180,17 +186,15 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     written, removed = _nm.changed_files(plan)
     if not (written or removed):
         return True
-    names = ", ".join(os.path.basename(path) for path in written + removed)
     if salt.utils.path.which(_nm.NMCLI) is None:
-        notes.append(f"NetworkManager: no nmcli on this minion; it reads {names} when it "
-                     "starts.")
+        notes.append(_nm.said("no nmcli", written, removed))
         return True
     returncode, stdout, _ = _run_command(_nm.RUNNING_ARGV)
     if not _nm.is_running(returncode, stdout):
-        notes.append(f"NetworkManager is not running; it reads {names} when it starts.")
+        notes.append(_nm.said("not running", written, removed))
         return True
     if applied is None:
-        notes.append(f"NetworkManager would load {names}.")
+        notes.append(_nm.said("would load", written, removed))
         return True
     _, _, load_stderr = _run_command(_nm.load_argv(written + removed))
     returncode, stdout, stderr = _run_command(_nm.SHOW_ARGV)
@@ -199,7 +203,7 @@ def _load_into_networkmanager(ret, plan, notes, applied):
     else:
         problems = _nm.not_loaded(written, removed, stdout, load_stderr)
     if not problems:
-        notes.append(f"NetworkManager loaded {names}.")
+        notes.append(_nm.said("loaded", written, removed))
         return True
     back, all_back = _put_files_back(plan, applied)
     said = "; ".join(f"{path}: {why}" for path, why in problems)
@@ -366,7 +370,7 @@ def reconciled(name="bonding"):
         bonds = ", ".join(plan.bonds) or "none"
         return f"Bond files already match pillar '{name}' (bonds: {bonds})."
 
-    return _run(name, f"bond.reconciled {name}", destination, make_plan, done,
+    return _run(name, f"bond.reconciled {name}", make_plan, done,
                 extra=_networkmanager)
 
 
@@ -412,7 +416,7 @@ def managed(name, mode, slaves, **settings):
                                   file_format=file_format, grains=_grains(), stack=_stack(),
                                   networkmanager=networkmanager)
 
-    return _run(name, f"bond.managed {name}", destination, make_plan,
+    return _run(name, f"bond.managed {name}", make_plan,
                 lambda plan: f"Bond {name} files are already as stated.")
 
 
@@ -441,5 +445,5 @@ def absent(name, force=False, format="auto"):  # noqa: A002 (the state argument'
         return _plan.plan_absent(name, destination, force=bool(force), file_format=file_format,
                                  grains=_grains(), stack=_stack())
 
-    return _run(name, f"bond.absent {name}", destination, make_plan,
+    return _run(name, f"bond.absent {name}", make_plan,
                 lambda plan: f"Bond {name} has no files to remove.")

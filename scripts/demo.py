@@ -20,6 +20,11 @@ from tests.harness.fleet_inside import fleet_report, fleet_step  # noqa: E402
 from tests.harness.saltcall import SaltCall  # noqa: E402
 
 DEFAULT_SANDBOX = REPO / "sandbox"
+# Written into every sandbox the demo makes: a directory holding it is the demo's to wipe.
+MARKER = ".salt-bonding-demo"
+# The system's own trees (FHS): nothing below them is ever a sandbox (/var/tmp aside).
+SYSTEM_TREES = ("bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",
+                "sbin", "sys", "usr", "var")
 HOST_PROCFS = Path("/proc/net/bonding")
 FALLBACK_CAPTURE = REPO / "tests" / "captures" / "active-backup-failed-over"
 
@@ -32,8 +37,34 @@ def show_yaml(value):
     print(yaml.safe_dump(value, sort_keys=False, default_flow_style=False).rstrip())
 
 
+def sandbox_problem(sandbox):
+    """Why the demo may not wipe and use ``sandbox`` (a Path), or None: it may a new
+    directory, an empty one, one it made (``MARKER`` in it) and the repository's ./sandbox
+    (git ignores it); never a top-level directory or one in the system's trees (/etc, /usr,
+    /var, ...), a mount point, the home directory, the repository or one above either."""
+    path = sandbox.resolve()
+    home = Path.home().resolve()
+    system = path.parts[1:2] and path.parts[1] in SYSTEM_TREES and (
+        path.parts[1:3] != ("var", "tmp"))
+    if (len(path.parts) <= 2 or system
+            or path in {*REPO.parents, REPO, *home.parents, home}):
+        return f"{path}: a system directory, the home directory or the repository"
+    if path.exists() and os.path.ismount(path):
+        return f"{path}: a mount point"
+    if path == DEFAULT_SANDBOX or not path.exists():
+        return None
+    if not path.is_dir():
+        return f"{path}: not a directory"
+    if any(path.iterdir()) and not (path / MARKER).is_file():
+        return (f"{path}: not empty and not made by the demo (no {MARKER} in it); the demo "
+                "wipes its sandbox first: give a new or empty directory")
+    return None
+
+
 def apply_pillar(host, sandbox):
-    shutil.rmtree(sandbox, ignore_errors=True)
+    shutil.rmtree(sandbox, ignore_errors=True)  # sandbox_problem said it may
+    sandbox.mkdir(parents=True)
+    (sandbox / MARKER).write_text("made by scripts/demo: the next run wipes this directory\n")
     salt = SaltCall(
         sandbox,
         minion_id=host,
@@ -149,7 +180,7 @@ def fleet_plan(host, bonds, peer):
         "steps": [
             {"id": "sync", "salt": ["saltutil.sync_all"]},  # ships the beacon
             # its first pass (a silent baseline) done, as the minion's log says
-            {"id": "baseline", "log": f"{host}.log", "timeout": 120,
+            {"id": "baseline", "log": host, "timeout": 120,
              "contains": "bond beacon bond: first pass done"},
             {"id": "down", "ip": ["link", "set", peer, "down"]},
             {"id": "health", "events": {"tag": f"{beacon}*/health", "timeout": 60}},
@@ -284,11 +315,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("host", nargs="?", default="web1", help="example minion id")
     parser.add_argument("--sandbox", type=Path, default=DEFAULT_SANDBOX,
-                        help="directory standing in for the minion's /etc (wiped first)")
+                        help="directory standing in for the minion's /etc (wiped first: a "
+                             "new or empty one, or one the demo made; default ./sandbox)")
     parser.add_argument("--no-master", dest="fleet", action="store_false",
                         help="in the user-mode-linux kernel, no salt-master and salt-minion "
                              "(saves a minute or two; no beacon events at the end)")
     args = parser.parse_args()
+    problem = sandbox_problem(args.sandbox)
+    if problem:
+        print(f"demo: --sandbox {problem}", file=sys.stderr)
+        return 2
     salt, rc = apply_pillar(args.host, args.sandbox.resolve())
     if rc != 0:
         print(f"\nstate.apply failed (exit code {rc})", file=sys.stderr)

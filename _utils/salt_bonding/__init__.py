@@ -4,6 +4,7 @@ Where things are::
 
     model.py        the validated configuration as dataclasses (Config, Bond, Vlan)
     schema.py       pillar -> model.Config, every error with its pillar path
+    choices.py      the top-level choices (format, networkmanager, activate): one table
     options.py      the bonding option table (data): validation, rendering, docs
     modes.py        the modes and the mode sets (ARP, active slave, LACP)
     names.py        interface names;  values.py: numbers, addresses, MACs, switches
@@ -11,13 +12,15 @@ Where things are::
                     ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
                     the alias file every format writes
     platform.py     which format a minion's RHEL generation reads
-    lock.py         one run of the bond states at a time per host
+    lock.py         one run of the bond states at a time per host (in the minion's cache)
+    copies.py       the modules both synced and installed as the extension: said
     regular.py      reading only regular files, never blocking
     files.py        plan against the disk, diff, atomic all-or-nothing apply, rollback
     plan.py         one state run: validate, render, plan, report
     activate/       activators (bringing changes live): the interface
     status.py       reading /proc/net/bonding and sysfs;  health.py: judging it
     compare.py      desired (model.Bond) against live (status): verify, drift
+    drift.py        bond.verify: pillar against the files and the kernel (or a tree)
     errors.py       UserError (the user must act), SystemFailure (the system failed)
 
 The Salt modules (``_modules/bond.py``, ``_states/bond.py``) import this

@@ -85,6 +85,11 @@ def _live_value(status, keys):
     return value
 
 
+def shows(live, option):
+    """Whether the status ``live`` shows ``option`` (so :func:`differences` compares it)."""
+    return option in LIVE_OPTIONS and _live_value(live, LIVE_OPTIONS[option][0]) is not None
+
+
 def differences(bond, live):
     """``[Difference]`` between ``bond`` (desired) and ``live`` (its status, or None: absent)."""
     if live is None:

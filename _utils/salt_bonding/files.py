@@ -19,7 +19,9 @@ after later steps (activation) fail:
 A missing parent directory is created (0755) only when its own parent exists:
 ``/etc/sysconfig/network-scripts`` may be absent on a fresh host, but a
 missing ``/etc/sysconfig`` means the host does not use ifcfg files at all,
-and guessing a tree there would be wrong.
+and guessing a tree there would be wrong. A directory the minion config
+names (``made``: ``bond.ifcfg_dir: /srv/net/ifcfg``) is no guess: it is
+created with every missing parent, and all of them go again on rollback.
 
 Text is UTF-8; bytes that are not (an administrator's modprobe comment in
 Latin-1) survive a rewrite untouched through ``surrogateescape``.
@@ -51,21 +53,24 @@ def read_current(path):
     """What is at ``path`` now, without following a symlink.
 
     ``{"kind": "absent"|"file"|"symlink"|"other", "text": str|None,
-    "mode": int|None, "link": str|None}``; text only for regular files.
+    "mode": int|None, "owner": (uid, gid)|None, "link": str|None}``; text, mode and
+    owner only for regular files.
     """
+    nothing = {"text": None, "mode": None, "owner": None, "link": None}
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a parent is a regular file
-        return {"kind": "absent", "text": None, "mode": None, "link": None}
+        return {**nothing, "kind": "absent"}
     if stat.S_ISLNK(info.st_mode):
-        return {"kind": "symlink", "text": None, "mode": None, "link": os.readlink(path)}
+        return {**nothing, "kind": "symlink", "link": os.readlink(path)}
     if not stat.S_ISREG(info.st_mode):
-        return {"kind": "other", "text": None, "mode": None, "link": None}
+        return {**nothing, "kind": "other"}
     try:
         text = read_regular(path, follow=False).decode(**_ENCODING)
     except NotRegularFile:  # replaced by a FIFO or a directory since lstat
-        return {"kind": "other", "text": None, "mode": None, "link": None}
-    return {"kind": "file", "text": text, "mode": stat.S_IMODE(info.st_mode), "link": None}
+        return {**nothing, "kind": "other"}
+    return {**nothing, "kind": "file", "text": text, "mode": stat.S_IMODE(info.st_mode),
+            "owner": (info.st_uid, info.st_gid)}
 
 
 def _first_line(path):
@@ -187,8 +192,9 @@ class Change:
     """One path whose content a run changes: ``new`` None is a removal.
 
     ``old_kind``: what was there ("absent", "file", "symlink", "other"), with
-    its ``old`` text and ``old_mode`` (files) or ``old_link`` (symlinks), so
-    the change can be undone. ``mode``: the mode the new file is written with.
+    its ``old`` text, ``old_mode`` and ``old_owner`` (uid, gid) (files) or
+    ``old_link`` (symlinks), so the change can be undone. ``mode``: the mode the
+    new file is written with.
     """
 
     path: str
@@ -198,6 +204,7 @@ class Change:
     old_kind: str
     old_mode: int | None = None
     old_link: str | None = None
+    old_owner: tuple | None = None
     mode: int = FILE_MODE
 
     @property
@@ -239,6 +246,7 @@ def plan(desired, remove=(), is_ours=None, modes=None):
             old_kind=current["kind"],
             old_mode=current["mode"],
             old_link=current["link"],
+            old_owner=current["owner"],
             # A file that was stricter (0600, 0640) stays as strict.
             mode=modes.get(path, FILE_MODE) & (current["mode"] if current["kind"] == "file"
                                                else 0o7777),
@@ -250,27 +258,45 @@ def plan_wanted(wanted, destination):
     """``plan`` of a :class:`Wanted`, removals checked against ``destination``'s marks,
     and every write checked to have a place to go (:func:`check_writable`)."""
     changes = plan(wanted.write, wanted.remove, is_ours=destination.owns, modes=wanted.modes)
-    check_writable(changes)
+    check_writable(changes, destination.made)
     return changes
 
 
-def _no_place_for(path, change):
+def _missing_directories(directory, made):
+    """The directories ``apply`` creates for a file in ``directory``, outermost first; ``[]``
+    when it exists. Raises FileNotFoundError or NotADirectoryError when it cannot: only the
+    last level is made, unless ``directory`` is one of ``made`` (all of them are)."""
+    missing = []
+    while not os.path.isdir(directory):
+        if os.path.lexists(directory):
+            raise NotADirectoryError(errno.ENOTDIR, f"{directory} is not a directory")
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:  # the root itself is missing: nothing to make it in
+            raise FileNotFoundError(errno.ENOENT, f"{directory} does not exist")
+        directory = parent
+    if len(missing) > 1 and os.path.normpath(missing[0]) not in {
+            os.path.normpath(d) for d in made}:
+        raise FileNotFoundError(errno.ENOENT,
+                                f"neither {missing[0]} nor its parent exists")
+    return missing[::-1]
+
+
+def _no_place_for(path, change, made):
     """Why ``change`` cannot be written at ``path`` whatever the permissions, or None."""
     if change.old_kind == "other":
         return ("it is a directory, not a file" if os.path.isdir(path)
                 else "it is not a regular file")
-    directory = os.path.dirname(path)
-    if os.path.isdir(directory):
-        return None
-    if os.path.lexists(directory):
-        return f"{directory} is not a directory"
-    if not os.path.isdir(os.path.dirname(directory)):
-        return f"neither {directory} nor its parent exists"
+    try:
+        _missing_directories(os.path.dirname(path), made)
+    except OSError as exc:
+        return exc.strerror
     return None  # created by apply
 
 
-def check_writable(changes):
-    """FilesError (nothing changed) for a write ``apply`` could not even attempt.
+def check_writable(changes, made=()):
+    """FilesError (nothing changed) for a write ``apply`` (with the same ``made``) could not
+    even attempt.
 
     Run while planning, so that ``test=True`` fails the same way, with the
     same message, as the real run would.
@@ -278,14 +304,15 @@ def check_writable(changes):
     for path, change in sorted(changes.items()):
         if change.new is None:
             continue
-        reason = _no_place_for(path, change)
+        reason = _no_place_for(path, change, made)
         if reason:
             raise FilesError(path, "write", reason)
 
 
 # -- writing --------------------------------------------------------------------
-def _write_atomic(path, text, mode=FILE_MODE):
-    """Replace ``path`` (never following a symlink there) by a regular file holding ``text``."""
+def _write_atomic(path, text, mode=FILE_MODE, owner=None):
+    """Replace ``path`` (never following a symlink there) by a regular file holding ``text``,
+    owned by ``owner`` (uid, gid) when given (else by whoever writes it)."""
     directory, name = os.path.split(path)
     # A leading dot: initscripts (ifcfg-*) and NetworkManager never pick up a temp file.
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".salt-tmp", dir=directory)
@@ -293,7 +320,9 @@ def _write_atomic(path, text, mode=FILE_MODE):
         with open(fd, "w", **_ENCODING, newline="") as f:
             f.write(text)
             f.flush()
-            os.fchmod(f.fileno(), mode)
+            if owner is not None and owner != (os.geteuid(), os.getegid()):
+                os.fchown(f.fileno(), *owner)
+            os.fchmod(f.fileno(), mode)  # after fchown, which may clear set-id bits
             os.fsync(f.fileno())
         os.replace(tmp, path)  # rename(2) replaces a symlink itself, never its target
     except BaseException:
@@ -323,21 +352,17 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
-def _ensure_parent(path, created_dirs):
-    directory = os.path.dirname(path)
-    if os.path.isdir(directory):
-        return
-    if not os.path.isdir(os.path.dirname(directory)):
-        raise FileNotFoundError(errno.ENOENT, f"neither {directory} nor its parent exists")
-    os.mkdir(directory, DIR_MODE)
-    created_dirs.append(directory)
+def _ensure_parent(path, created_dirs, made):
+    for directory in _missing_directories(os.path.dirname(path), made):
+        os.mkdir(directory, DIR_MODE)
+        created_dirs.append(directory)
 
 
 def _undo(change):
     """Put back what ``plan`` saw at the change's path before it was applied."""
     kind = change.old_kind
-    if kind == "file":
-        _write_atomic(change.path, change.old, change.old_mode)
+    if kind == "file":  # its text, mode, owner and group as they were
+        _write_atomic(change.path, change.old, change.old_mode, change.old_owner)
     elif kind == "symlink":
         _symlink_atomic(change.path, change.old_link)
     elif kind == "absent":
@@ -390,10 +415,12 @@ class Applied:
         return sorted(restored), errors
 
 
-def apply(changes):
+def apply(changes, made=()):
     """Apply a ``plan``: every change or none. Returns an :class:`Applied` handle.
 
-    Raises ``FilesError`` (a SystemFailure) after rolling back.
+    ``made``: directories the minion config names, created with their parents when
+    missing (any other missing directory only under an existing parent). Raises
+    ``FilesError`` (a SystemFailure) after rolling back.
     """
     applied, created_dirs, touched_dirs = [], [], set()
     path, action = None, "write"
@@ -407,7 +434,7 @@ def apply(changes):
                 except FileNotFoundError:
                     continue  # already gone: the end state holds, nothing to restore
             else:
-                _ensure_parent(path, created_dirs)
+                _ensure_parent(path, created_dirs, made)
                 _write_atomic(path, change.new, change.mode)
             applied.append(path)
             touched_dirs.add(os.path.dirname(path))

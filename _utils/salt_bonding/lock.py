@@ -1,4 +1,4 @@
-"""One bond run at a time per host: an ``flock`` on a lock file beside the modprobe file.
+"""One bond run at a time per host: an ``flock`` on a lock file in the minion's cache.
 
 Every run of a bond state reads shared files (the modprobe file, the
 directory of interface files), computes what to write and renames its
@@ -28,13 +28,11 @@ class LockTimeout(SystemFailure):
     """The lock stayed taken for the whole timeout."""
 
 
-def lock_path(modprobe_conf):
-    """The lock file of the host whose modprobe file is ``modprobe_conf``."""
-    directory, name = os.path.split(modprobe_conf)
-    if not os.path.isdir(directory):  # created by the run itself: lock in its parent
-        directory, name = os.path.split(directory)
-        name = f"{name}-{os.path.basename(modprobe_conf)}"
-    return os.path.join(directory, f".{name}.salt-lock")
+def lock_path(cachedir):
+    """The lock file of the minion whose cache directory (Salt's ``cachedir``) is
+    ``cachedir``: run-time state, never in /etc. The salt-minion and a ``salt-call`` on the
+    host read one minion config, so they share it."""
+    return os.path.join(cachedir, "bond.lock")
 
 
 class HostLock:

@@ -40,6 +40,29 @@ def changed_files(plan):
     return written, removed
 
 
+def _names(paths):
+    return ", ".join(os.path.basename(path) for path in paths)
+
+
+def said(how, written, removed):
+    """The comment's sentence on what NetworkManager makes of a run's ``written`` and
+    ``removed`` files: ``how`` is ``"no nmcli"``, ``"not running"`` (it reads the written
+    ones when it starts; the removed ones it will not see), ``"would load"`` (test=True) or
+    ``"loaded"``."""
+    if how in ("no nmcli", "not running"):
+        head = ("NetworkManager: no nmcli on this minion" if how == "no nmcli"
+                else "NetworkManager is not running")
+        if not written:
+            return f"{head}; {_names(removed)}: removed, it will not see them when it starts."
+        gone = f" ({_names(removed)}: removed, it will not see them)" if removed else ""
+        return f"{head}; it reads {_names(written)} when it starts{gone}."
+    verb, drop = (("would load", "drop") if how == "would load" else ("loaded", "dropped"))
+    parts = [f"{verb} {_names(written)}"] if written else []
+    if removed:
+        parts.append(f"{drop} the profiles of {_names(removed)} (removed)")
+    return f"NetworkManager {' and '.join(parts)}."
+
+
 def is_running(returncode, stdout):
     """Whether ``nmcli -t -f RUNNING general`` said NetworkManager runs."""
     return returncode == 0 and stdout.strip() == "running"

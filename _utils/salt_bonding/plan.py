@@ -18,7 +18,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import activate, competing, files, platform, schema
+from . import activate, choices, competing, files, platform, schema
 from .errors import SystemFailure, UserError
 from .model import Config
 from .names import bond_name_problem
@@ -160,13 +160,20 @@ def claim(claims, plan):
     return clashes
 
 
+def _chosen(key, value, path):
+    """``value`` as one of the choices of ``key`` (``choices.CHOICES``), or UserError at
+    ``path``: a state argument read as the pillar's top-level key is."""
+    choice, problem = choices.parse(key, value)
+    if problem:
+        raise UserError([(path, problem)])
+    return choice
+
+
 def _choose(where, requested_format, requested_networkmanager, grains, stack, pillar_key):
     """``(platform.Choice, Destination)`` of this run: ``where`` (Locations, or a fixed
     Destination) for what the minion (``grains``, ``stack``) reads and pillar asks."""
-    path = f"{pillar_key}:format" if pillar_key else "format"
-    if requested_format not in platform.FORMATS:
-        raise UserError([(path, f"invalid format {requested_format!r}: expected one of "
-                                f"{', '.join(platform.FORMATS)}")])
+    requested_format = _chosen("format", requested_format,
+                               f"{pillar_key}:format" if pillar_key else "format")
     if requested_format == "auto" and where.fixed_format:
         requested_format = where.fixed_format
     choice = platform.choose(requested_format, requested_networkmanager, grains, stack,
@@ -202,10 +209,8 @@ def plan_managed(name, settings, where, path=None, file_format="auto", grains=No
     """
     warnings = []
     path = path or f"{name}:bond.managed"
-    if networkmanager is not None and networkmanager not in platform.NETWORKMANAGER_CHOICES:
-        raise UserError([(f"{path}:networkmanager", (
-            f"invalid value {networkmanager!r}: expected one of "
-            f"{', '.join(platform.NETWORKMANAGER_CHOICES)}"))])
+    if networkmanager is not None:
+        networkmanager = _chosen("networkmanager", networkmanager, f"{path}:networkmanager")
     choice, destination = _choose(where, file_format, networkmanager, grains, stack, path)
     bond = schema.validate_bond(name, settings, path, warnings)
     config = Config(bonds={name: bond}, warnings=warnings)
@@ -269,7 +274,7 @@ def to_activate(plan):
 
 def apply(plan):
     """Write a plan's changes, all or nothing; a ``files.Applied`` handle, or FilesError."""
-    return files.apply(plan.changes)
+    return files.apply(plan.changes, plan.destination.made)
 
 
 def report(changes):

@@ -30,10 +30,12 @@ are network-scripts installed).
 import os
 from dataclasses import dataclass, field
 
+from .choices import CHOICES
 from .errors import UserError
+from .values import DECIMAL, describe, is_int
 
-FORMATS = ("auto", "ifcfg", "keyfile")
-NETWORKMANAGER_CHOICES = ("managed", "unmanaged", "disabled")
+FORMATS = CHOICES["format"]
+NETWORKMANAGER_CHOICES = CHOICES["networkmanager"]
 
 NETWORKMANAGER_BINARIES = ("usr/sbin/NetworkManager", "usr/bin/NetworkManager")
 NETWORKMANAGER_ENABLED = (  # systemd's wants link; SysV runlevel 3 (RHEL 6)
@@ -123,15 +125,35 @@ class Choice:
         return "ifcfg files for network-scripts (NM_CONTROLLED=no)"
 
 
+def release(grains):
+    """``(major release, None)`` from the grain ``osmajorrelease`` (Salt gives an int), or
+    ``(what was assumed, why)`` when it is not a whole number: "9.4" is taken as 9;
+    missing or text as 0, a release before 9, whose files follow what is installed."""
+    value = grains.get("osmajorrelease")
+    if is_int(value) or (isinstance(value, float) and value.is_integer()):
+        return int(value), None
+    text = value.strip() if isinstance(value, str) else ""
+    if DECIMAL.fullmatch(text):
+        return int(text), None
+    head = text.split(".")[0]
+    if DECIMAL.fullmatch(head) and all(DECIMAL.fullmatch(part) for part in text.split(".")):
+        return int(head), f"grain osmajorrelease is {describe(value)}, not a whole number: " \
+                          f"taken as {int(head)}"
+    what = "missing" if value in (None, "") else f"{describe(value)}, not a number"
+    return 0, (f"grain osmajorrelease is {what}: the release is unknown, taken as one before "
+               "9 (ifcfg files, read by what is installed, as on RHEL 8)")
+
+
 def _major(grains):
-    try:
-        return int(str(grains.get("osmajorrelease", "0")).split(".")[0])
-    except ValueError:
-        return 0
+    return release(grains)[0]
 
 
 def _describe(grains):
-    return f"{grains.get('os', 'this OS')} {grains.get('osmajorrelease', '')}".strip()
+    major, assumed = release(grains)
+    if not _redhat(grains) and not major:  # the release decides nothing there
+        return grains.get("os") or "this OS"
+    number = "(release unknown)" if assumed and not major else major
+    return f"{grains.get('os') or 'this OS'} {number}"
 
 
 def _redhat(grains):
@@ -237,6 +259,9 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
             and (_redhat(grains) or _other(grains)):
         warnings.append(f"NetworkManager is not installed on this minion: nothing reads these "
                         f"files until it is ({nm_path})")
+    assumed = release(grains)[1]
+    if assumed and _redhat(grains):  # elsewhere the release decides nothing
+        warnings.append(f"{assumed}; set {format_path} and {nm_path} to choose")
     if _other(grains) and requested_format == "auto":
         warnings.append(f"{where} is not RHEL-family: writing ifcfg files for the Red Hat "
                         f"network-scripts installed here (set {format_path} to choose)")

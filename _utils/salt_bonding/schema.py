@@ -30,7 +30,7 @@ Decisions worth knowing:
 import ipaddress
 import re
 
-from . import modes
+from . import choices, modes
 from .errors import UserError
 from .model import Bond, Config, Verify, Vlan, ipv6_method
 from .names import (
@@ -42,7 +42,6 @@ from .names import (
     vlan_parent,
 )
 from .options import NOT_SUPPORTED, OPTIONS, SAME_PARAMETER, TABLE, module_params, parse_mode
-from .platform import FORMATS, NETWORKMANAGER_CHOICES
 from .render.ifcfg import extra_key_problem, site_key_problem
 from .values import (
     InvalidValue,
@@ -62,13 +61,10 @@ from .values import (
     suggest,
     text_problem,
     type_name,
-    yaml_bool_hint,
 )
 
 BOOTPROTOS = ("none", "static", "dhcp")
 TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "bonds")
-# How a run brings changed bonds live (``activate/``): none (files only) or a back-end.
-ACTIVATE_CHOICES = ("none", "kernel", "ifup", "nmcli")
 VERIFY_KEYS = ("ping", "timeout")
 VERIFY_TIMEOUT_RANGE = (1, 300)  # seconds; the default is 5
 DEFAULT_VERIFY_TIMEOUT = 5
@@ -678,15 +674,13 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
     return dict(sorted(result.items()))
 
 
-def _activate(value, path, findings):
-    """A valid ``activate`` choice, or None (an error is recorded)."""
-    choice = value.lower() if isinstance(value, str) else None
-    if choice in ACTIVATE_CHOICES:
-        return choice
-    findings.error(path, f"invalid value {describe(value)}: expected one of "
-                         f"{', '.join(ACTIVATE_CHOICES)}{suggest(choice, ACTIVATE_CHOICES)}"
-                         f"{yaml_bool_hint(value)}")
-    return None
+def _choice(key, value, path, findings):
+    """``value`` as one of the top-level choices of ``key`` (``choices.CHOICES``), or None
+    (an error is recorded)."""
+    choice, problem = choices.parse(key, value)
+    if problem:
+        findings.error(path, problem)
+    return choice
 
 
 def _verify(value, devices, path, findings):
@@ -766,13 +760,23 @@ def _bond(name, bond_value, path, findings):
     vlans = _vlans(bond_value.get("vlans"), name, mode, interface["mtu"], f"{path}:vlans", findings)
     activate = None
     if bond_value.get("activate") is not None:
-        activate = _activate(bond_value["activate"], f"{path}:activate", findings)
+        activate = _choice("activate", bond_value["activate"], f"{path}:activate", findings)
     verify = None
     if bond_value.get("verify") is not None:
         devices = [name, *(vlan.device for vlan in vlans.values())]
         verify = _verify(bond_value["verify"], devices, f"{path}:verify", findings)
     return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
                 activate=activate, verify=verify, **interface)
+
+
+def _unverified(bond, top_activate, path, findings):
+    """``verify`` runs after activation only: a warning where the bond is not brought live."""
+    if bond is not None and bond.verify is not None and (
+            bond.activate or top_activate) == "none":
+        findings.warn(f"{path}:verify", "ignored: verify runs after a bond is brought live, "
+                                        "and this bond's activate is none (files only); set "
+                                        "activate (kernel, ifup or nmcli) to have it run, or "
+                                        "drop verify")
 
 
 def validate_bond(name, bond_value, path=None, warnings=None):
@@ -788,6 +792,7 @@ def validate_bond(name, bond_value, path=None, warnings=None):
     bond = _bond(name, plain(bond_value), path, findings)
     if bond is not None:
         _one_route_one_owner(_interfaces(bond, path), findings)
+    _unverified(bond, "none", path, findings)  # bond.managed has no top-level activate
     findings.raise_if_any()
     if warnings is not None:
         warnings.extend(findings.warnings)
@@ -929,17 +934,9 @@ def validate(pillar_value, pillar_key="bonding"):
     _no_accidental_removal(top, path, findings)
     top = _present(top)
 
-    networkmanager = top.get("networkmanager")  # None: the platform decides (platform.choose)
-    choice = networkmanager.lower() if isinstance(networkmanager, str) else None
-    if networkmanager is not None and choice not in NETWORKMANAGER_CHOICES:
-        findings.error(
-            f"{path}:networkmanager",
-            f"invalid value {describe(networkmanager)}: expected one of "
-            + ", ".join(NETWORKMANAGER_CHOICES)
-            + suggest(choice, NETWORKMANAGER_CHOICES)
-            + yaml_bool_hint(networkmanager),
-        )
-        choice = None
+    # Left out: format auto, activate none; networkmanager None (platform.choose decides).
+    chosen = {key: _choice(key, top[key], f"{path}:{key}", findings) if key in top else None
+              for key in choices.CHOICES}
 
     modprobe_options = parse_flag(top.get("modprobe_options", False))
     if modprobe_options is None:
@@ -949,10 +946,6 @@ def validate(pillar_value, pillar_key="bonding"):
             "(or yes/no, on/off, 1/0)",
         )
         modprobe_options = False
-
-    activate = "none"
-    if top.get("activate") is not None:
-        activate = _activate(top["activate"], f"{path}:activate", findings) or "none"
 
     bonds = {}
     bonds_value = top.get("bonds", {})
@@ -967,6 +960,7 @@ def validate(pillar_value, pillar_key="bonding"):
                 )
         for name in sorted(names):
             bond = _bond(name, bonds_value[name], f"{bonds_path}:{name}", findings)
+            _unverified(bond, chosen["activate"] or "none", f"{bonds_path}:{name}", findings)
             if bond is not None:
                 bonds[name] = bond
         _cross_bond_rules(bonds, bonds_value, bonds_path, findings)
@@ -976,12 +970,6 @@ def validate(pillar_value, pillar_key="bonding"):
         _modprobe_warnings(bonds, path, findings)
 
     findings.raise_if_any()
-    file_format = top.get("format", "auto")
-    if file_format not in FORMATS:
-        findings.error(f"{path}:format", f"invalid value {describe(file_format)}: expected one of "
-                                         f"{', '.join(FORMATS)}{suggest(file_format, FORMATS)}")
-        file_format = "auto"
-    return Config(format=file_format, networkmanager=choice, modprobe_options=modprobe_options,
-                  activate=activate,
-                  bonds=bonds,
-                  warnings=findings.warnings)
+    return Config(format=chosen["format"] or "auto", networkmanager=chosen["networkmanager"],
+                  modprobe_options=modprobe_options, activate=chosen["activate"] or "none",
+                  bonds=bonds, warnings=findings.warnings)

@@ -371,6 +371,11 @@ def read_options(name, sysfs_root=SYSFS_ROOT):
     return found
 
 
+def read_mtu(name, sysfs_root=SYSFS_ROOT):
+    """The MTU of link ``name`` from sysfs; None when sysfs does not show it."""
+    return _Sysfs(sysfs_root).read_int(name, "mtu")
+
+
 # -- the tree -------------------------------------------------------------------
 # minion option -> (default, what the directory must be)
 ROOT_OPTIONS = {
@@ -401,9 +406,15 @@ def configured_root(option, configured):
 
 
 def _not_a_file_per_bond(root):
-    """Why ``root`` is a directory above the procfs bonding directory, or None. Set to
-    ``/proc/net`` (one level up), ``root`` would list a bond called ``bonding``; to ``/proc``,
-    one called ``net``: fake bonds whose health is ``unknown``."""
+    """Why ``root`` is not a directory of a file per bond, or None: a directory of the
+    kernel's /proc other than the bonding one (``/proc/net`` lists ``arp``, ``dev``, ...: a
+    hundred fake bonds whose health is ``unknown``, with the bonding driver or without it),
+    or one above a captured tree's bonding directory (``.../proc/net`` would list a bond
+    called ``bonding``; ``.../proc``, one called ``net``)."""
+    real = os.path.realpath(root)
+    if (real == "/proc" or real.startswith("/proc/")) and os.path.basename(real) != "bonding":
+        return f"is in the kernel's /proc but is not its bonding directory (set it to " \
+               f"'{PROCFS_ROOT}')"
     for below in ("bonding", os.path.join("net", "bonding")):
         top = below.split(os.sep)[0]
         if os.path.isdir(os.path.join(root, top)):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from . import health
 from . import status as bond_status
-from .names import bond_name_problem
+from .names import ifname_problem
 from .values import describe, plain
 
 FAILOVER = "failover"  # the active slave changed
@@ -299,11 +299,14 @@ class Watch:
 
 # -- configuration ------------------------------------------------------------------
 OPTIONS = {
+    "interval": "a number of seconds greater than 0",
     "bonds": "a list of bond names (default: every bond)",
     "events": f"a list of events among {', '.join(EVENTS)} (default: all)",
     "emitatstartup": "true or false (default false: the first read is a silent baseline)",
 }
-# What Salt's beacon machinery reads itself, in every beacon's configuration.
+# What Salt's beacon machinery reads itself, in every beacon's configuration. Salt checks
+# none of them; its loop compares interval with a number (a string there raises on every
+# pass, and the beacons after this one in the pass never run), so it is checked here.
 SALT_OPTIONS = ("interval", "enabled", "beacon_module", "run_once",
                 "disable_during_state_run", "_beacon_name")
 
@@ -312,6 +315,14 @@ def _list_problems(key, value, problem_of):
     if not isinstance(value, list) or not value:
         return [f"{key} must be {OPTIONS[key]}, got {describe(value)}"]
     return [f"{key}: {problem}" for problem in map(problem_of, value) if problem]
+
+
+def _interval_problem(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return None
+    hint = " (a string: write the number without quotes)" if isinstance(value, str) and \
+        value.strip().replace(".", "", 1).isdigit() else ""
+    return f"interval must be {OPTIONS['interval']}, got {describe(value)}{hint}"
 
 
 def _event_problem(name):
@@ -339,12 +350,15 @@ def config_problems(options):
     """Why ``options`` (the beacon's configuration as one dict) is not valid: ``[message]``,
     each naming the key and what it allows."""
     problems = []
+    ours = [key for key in OPTIONS if key not in SALT_OPTIONS]
     for key in options:
         if key not in OPTIONS and key not in SALT_OPTIONS:
-            problems.append(f"unknown option {describe(key)}; valid: {', '.join(OPTIONS)} "
+            problems.append(f"unknown option {describe(key)}; valid: {', '.join(ours)} "
                             f"(and Salt's own {', '.join(SALT_OPTIONS[:-1])})")
-    if "bonds" in options:
-        problems += _list_problems("bonds", options["bonds"], bond_name_problem)
+    if "interval" in options and (problem := _interval_problem(options["interval"])):
+        problems.append(problem)
+    if "bonds" in options:  # any name a bond runs under: '.' too (the state makes none such)
+        problems += _list_problems("bonds", options["bonds"], ifname_problem)
     if "events" in options:
         problems += _list_problems("events", options["events"], _event_problem)
     if "emitatstartup" in options and not isinstance(options["emitatstartup"], bool):
@@ -353,8 +367,40 @@ def config_problems(options):
     return problems
 
 
-def watch_for(options):
-    """The :class:`Watch` a valid configuration asks for."""
-    return Watch(bonds=options.get("bonds"),
-                 events=options.get("events", EVENTS),
-                 emit_at_startup=options.get("emitatstartup", False))
+def watch_for(options, carried=None, now=None):
+    """The :class:`Watch` a valid configuration asks for; with ``carried`` (a
+    :class:`Carried` of the same instance), it goes on from that pass when
+    :func:`resumable` says so."""
+    watch = Watch(bonds=options.get("bonds"),
+                  events=options.get("events", EVENTS),
+                  emit_at_startup=options.get("emitatstartup", False))
+    if carried is not None and resumable(carried, config_key(options), now,
+                                         options.get("interval", 1)):
+        watch.previous = carried.snapshot
+    return watch
+
+
+def config_key(options):
+    """What identifies a configuration: a changed one starts a new baseline."""
+    return repr(sorted((k, v) for k, v in options.items() if k not in SALT_OPTIONS))
+
+
+class Carried(NamedTuple):
+    """An instance's latest pass, kept beyond its :class:`Watch`: Salt's loader
+    executes the beacon module afresh (and empties its ``__context__``) on every
+    module or pillar refresh of the minion, several per ``saltutil.sync_all``."""
+
+    key: str
+    snapshot: dict
+    at: float  # time.monotonic() of the pass
+
+
+# A refresh costs a pass or two; beyond three missed passes and this many seconds the
+# instance was stopped (deleted, disabled) rather than refreshed: a new baseline.
+CARRY_GRACE_SECONDS = 30
+
+
+def resumable(carried, key, now, interval):
+    """Whether a new Watch for configuration ``key`` goes on from ``carried``: the same
+    configuration, its pass recent enough to be the one just before a refresh."""
+    return carried.key == key and 0 <= now - carried.at <= 3 * interval + CARRY_GRACE_SECONDS

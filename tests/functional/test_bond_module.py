@@ -244,3 +244,41 @@ def test_verify_reports_drift_from_pillar_and_exits_1(tmp_path):
     proc = salt_call_raw(salt, "bond.verify")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr + proc.stdout
     assert "bonding:bonds:bond0:miimon" in proc.stderr + proc.stdout
+
+
+def test_verify_with_the_roots_moved_reads_the_tree_as_status_and_health_do(tmp_path):
+    """Pointed at a capture, verify read the real kernel over netlink ("bond0: not in the
+    kernel", drifted, exit 1) while bond.status and bond.health said ok (issue 26)."""
+    roots = capture_roots("active-backup-healthy")
+    salt = sandbox(tmp_path, **roots)
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100, "primary": "va",
+        "ipaddr": "192.0.2.10", "prefix": 24}}}})
+    assert salt.run("state.apply", "bonding")[0] == 0
+    assert salt.run("bond.health")[1]["status"] == "ok"
+    rc, found = salt.run("bond.verify")
+    assert (rc, found["drifted"], found["bonds"]["bond0"]) == (
+        0, False, {"files": [], "kernel": []}), found
+    assert found["not_checked"] == [
+        f"bond0: addresses, default routes and VLANs (not in the tree bond.procfs "
+        f"{roots['bond.procfs']} and bond.sysfs {roots['bond.sysfs']} give)"]
+    salt.set_pillar({"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "slaves": ["va", "vb"], "miimon": 200, "primary": "va",
+        "ipaddr": "192.0.2.10", "prefix": 24}}}})
+    rc, found = salt.run("bond.verify")
+    assert rc == 1 and "bond0 miimon 100, desired 200" in found["bonds"]["bond0"]["kernel"]
+
+
+def test_verify_of_one_pillar_key_knows_the_bonds_of_another(tmp_path):
+    """Two bond.reconciled states under different pillar keys: ``bond.verify name=<key>``
+    listed the other key's bonds as unknown, forever (issue 26)."""
+    salt = sandbox(tmp_path, **capture_roots("802.3ad-lacp-partner"))
+    lacp = {"mode": "802.3ad", "miimon": 100, "lacp_rate": "fast"}
+    salt.set_pillar({"bonding": {"bonds": {"bond1": {**lacp, "slaves": ["va", "vb"]}}},
+                     "storage": {"bonds": {"bond2": {**lacp, "slaves": ["pa", "pb"]}}}})
+    for key in ("bonding", "storage"):
+        rc, ret = salt.run("state.single", "bond.reconciled", key)
+        assert rc == 0, ret
+    for args in ((), ("name=storage",)):
+        rc, found = salt.run("bond.verify", *args)
+        assert (rc, found["unknown"], found["drifted"]) == (0, [], False), (args, found)

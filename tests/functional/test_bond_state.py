@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.harness.saltcall import REPO, SaltCall
+from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall, formula_root
 from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
@@ -301,6 +301,30 @@ def test_managed_names_its_arguments_once_and_takes_yes_for_true(salt_call):
     assert "onboot" not in state["comment"]
 
 
+def test_a_misspelt_format_fails_the_run_and_any_case_is_taken_alike(salt_call):
+    """``format: ifupdown`` was accepted and ignored (issue 26): refused now, with the pillar
+    path and the allowed values, nothing written; the state arguments read the same table,
+    in any case, as pillar does."""
+    salt_call.set_pillar({"bonding": {"format": "ifupdown", **BOND0}})
+    rc, state = apply(salt_call)
+    assert rc != 0 and state["result"] is False and state["changes"] == {}, state
+    assert state["comment"] == ("No files changed. bonding:format: invalid value 'ifupdown': "
+                                "expected one of auto, ifcfg, keyfile"), state["comment"]
+    assert "Traceback" not in state["comment"]
+    assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
+                           'slaves=["eth0"]', "miimon=100", "format=IFCFG",
+                           "networkmanager=Unmanaged")
+    (state,) = ret.values()
+    assert state["result"] is True and "ifcfg-bond0" in state["comment"], state
+    _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
+                           'slaves=["eth0"]', "miimon=100", "format=ifcfgg")
+    (state,) = ret.values()
+    assert state["result"] is False and state["comment"] == (
+        "No files changed. bond0:bond.managed:format: invalid value 'ifcfgg': expected one of "
+        "auto, ifcfg, keyfile; did you mean 'ifcfg'?"), state
+
+
 def test_networkmanager_disabled_is_reported_where_there_is_none(salt_call):
     pillar = copy.deepcopy(DB_PILLAR)
     pillar["bonding"]["networkmanager"] = "Disabled"
@@ -433,11 +457,11 @@ def test_managed_rejects_bad_arguments_naming_them(salt_call):
 
 
 def sls_tree(salt, tmp_path, text):
-    """A state tree with ``both.sls`` holding ``text``, ahead of the repository's."""
+    """A state tree with ``both.sls`` holding ``text``, ahead of the formula's."""
     tree = tmp_path / "states"
     tree.mkdir(exist_ok=True)
     (tree / "both.sls").write_text(text)
-    salt.configure(file_roots={"base": [str(tree), str(REPO)]})
+    salt.configure(file_roots={"base": [str(tree), str(formula_root(tmp_path))]})
 
 
 BOTH_SLS = """
@@ -492,7 +516,9 @@ def test_a_bond_in_two_states_is_refused_at_the_first_run(db, tmp_path, test_mod
 @pytest.mark.parametrize("layout, reason", [
     ("directory at a target", "it is a directory, not a file"),
     ("ifcfg dir is a file", "is not a directory"),
-    ("no parent at all", "nor its parent exists"),
+    # A directory the minion config names is made with its parents (issue 26), unless one
+    # of them is a file.
+    ("a parent is a file", "plainfile is not a directory"),
 ])
 def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
     if layout == "directory at a target":
@@ -501,7 +527,8 @@ def test_test_mode_fails_where_the_real_run_would(db, tmp_path, layout, reason):
         db.ifcfg_dir.rmdir()
         db.ifcfg_dir.write_text("not a directory\n")
     else:
-        db.configure(**{"bond.ifcfg_dir": str(tmp_path / "no" / "such" / "network-scripts")})
+        (tmp_path / "plainfile").write_text("a file\n")
+        db.configure(**{"bond.ifcfg_dir": str(tmp_path / "plainfile" / "no" / "such")})
     before = snapshot(db) if db.ifcfg_dir.is_dir() else None
     rc, predicted = apply(db, "test=True")
     rc_real, real = apply(db)
@@ -696,6 +723,41 @@ def test_outside_rhel_network_scripts_installed_there_get_ifcfg_files(salt_call)
                             salt_call.root)["NM_CONTROLLED"] == "no"
 
 
+def test_grains_without_a_usable_release_say_what_was_assumed(salt_call):
+    """No ``osmajorrelease`` (a grain Salt could not read) was taken as release 0 without a
+    word (issue 26): the state's warnings say what was assumed, and the files follow it."""
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": None,
+                                "bonding_stack": {"networkmanager": "enabled",
+                                                  "network_scripts": False}})
+    salt_call.set_pillar({"bonding": BOND0})
+    rc, state = apply(salt_call, "test=True")
+    assert rc == 0 and state["result"] is None, state
+    assert state["warnings"] == [
+        "grain osmajorrelease is missing: the release is unknown, taken as one before 9 "
+        "(ifcfg files, read by what is installed, as on RHEL 8); set bonding:format and "
+        "bonding:networkmanager to choose"], state
+    assert "Files: ifcfg files for NetworkManager (NM_CONTROLLED=yes); why: RedHat (release " \
+           "unknown), format: auto" in state["comment"], state["comment"]
+
+
+@pytest.mark.parametrize("grains, option", [(RHEL7_GRAINS, "bond.ifcfg_dir"),
+                                            ({**RHEL8, "osmajorrelease": 9}, "bond.keyfile_dir")])
+def test_a_directory_set_in_the_minion_config_is_made_with_its_parents(salt_call, tmp_path,
+                                                                        grains, option):
+    """The first run failed when bond.ifcfg_dir or bond.keyfile_dir named a directory whose
+    parent was missing ("could not write", in test=True too) (issue 26)."""
+    named = tmp_path / "srv" / "bonding" / option.split(".")[1]
+    salt_call.configure(grains=grains, **{option: str(named)})
+    salt_call.set_pillar({"bonding": BOND0})
+    rc, state = apply(salt_call, "test=True")
+    assert rc == 0 and state["result"] is None and "could not" not in state["comment"], state
+    assert not (tmp_path / "srv").exists()
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True, state
+    assert sorted(p.name for p in named.iterdir()) in (
+        ["ifcfg-bond0", "ifcfg-eth0"], ["bond0.nmconnection", "eth0.nmconnection"])
+
+
 def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call, tmp_path):
     keyfiles = tmp_path / "system-connections"
     keyfiles.mkdir()
@@ -718,6 +780,11 @@ def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call
                        "eth1.nmconnection": "created"}, actions
     assert [p.name for p in salt_call.ifcfg_dir.iterdir()] == ["ifcfg-eth9"]
     assert "alias netdev-bond0 bonding" in salt_call.modprobe_conf.read_text()
+    # nmcli is installed here, NetworkManager not running: what it reads when it starts
+    # are the keyfiles, never the ifcfg files this run removed (issue 26).
+    assert ("NetworkManager is not running; it reads bond0.nmconnection, eth0.nmconnection, "
+            "eth1.nmconnection when it starts (ifcfg-bond0, ifcfg-eth0, ifcfg-eth1: removed, "
+            "it will not see them).") in state["comment"], state["comment"]
     rc, state = apply(salt_call)
     assert state["changes"] == {}, state
 

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.harness.saltcall import REPO, SaltCall
+from tests.harness.saltcall import SaltCall, formula_root
 
 pytestmark = pytest.mark.functional
 
@@ -30,7 +30,7 @@ def state_tree(tmp_path, text):
     tree = tmp_path / "states"
     tree.mkdir(exist_ok=True)
     (tree / "many.sls").write_text(text)
-    return {"base": [str(tree), str(REPO)]}
+    return {"base": [str(tree), str(formula_root(tmp_path))]}
 
 
 def aliases(salt):
@@ -49,21 +49,35 @@ def test_parallel_managed_states_keep_every_line_and_then_settle(tmp_path, attem
     assert rc == 0 and [s["changes"] for s in second.values()] == [{}] * len(BONDS), second
 
 
+def lock_of(salt):
+    """The host lock: in the minion's cache directory (Salt's default under its root_dir)."""
+    return salt.root / "salt" / "var" / "cache" / "salt" / "minion" / "bond.lock"
+
+
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_salt_calls_at_once_each_with_its_own_bonds(tmp_path, attempt):
-    """A run from the master and one an administrator started by hand, on one host."""
+    """A run from the master and one an administrator started by hand (concurrent=True) on
+    one host: one minion root (its cache directory holds the lock), two pillar keys."""
     shared = {"bond.ifcfg_dir": str(tmp_path / "network-scripts"),
-              "bond.modprobe_conf": str(tmp_path / "modprobe.d" / "bonding.conf")}
+              "bond.modprobe_conf": str(tmp_path / "modprobe.d" / "bonding.conf"),
+              "root_dir": str(tmp_path / "salt-root")}
     (tmp_path / "network-scripts").mkdir()
     (tmp_path / "modprobe.d").mkdir()
     runs = {}
     for key, bonds in (("bonding", BONDS[:3]), ("storage", BONDS[3:])):
-        salt = SaltCall(tmp_path / key, **shared)
+        (tmp_path / key).mkdir()
+        tree = state_tree(tmp_path / key, f"{key}:\n  bond.reconciled: []\n")
+        salt = SaltCall(tmp_path / key, file_roots=tree, **shared)
         salt.set_pillar({key: {"bonds": {
             bond: {"mode": 1, "miimon": 100, "slaves": [f"eth{n}"]}
             for n, bond in enumerate(bonds, start=len(runs) * 10)}}})
         runs[key] = salt
-    argv = {key: salt.argv("state.single", "bond.reconciled", key)
+    # The minion root exists, as on a host whose minion runs: Salt 3006 makes its directories
+    # without exist_ok, and two first salt-calls making them at once fail ("File exists").
+    runs["bonding"].run("test.true", check=True)
+    # concurrent=True: one minion root, so Salt itself would refuse the second state run
+    # while the first runs (its own check, on the jobs in the cache directory).
+    argv = {key: salt.argv("state.apply", "many", "concurrent=True")
             for key, salt in runs.items()}
     procs = {key: subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True) for key, args in argv.items()}
@@ -83,7 +97,8 @@ def test_a_lock_held_too_long_fails_the_run_naming_its_holder(tmp_path):
     salt = SaltCall(tmp_path / "host", **{"bond.lock_timeout": 0.5})
     salt.set_pillar({"bonding": {"bonds": {"bond0": {"mode": 1, "miimon": 100,
                                                       "slaves": ["eth0"]}}}})
-    lock = salt.modprobe_conf.parent / ".bonding.conf.salt-lock"
+    lock = lock_of(salt)
+    lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -104,3 +119,5 @@ def test_a_lock_held_too_long_fails_the_run_naming_its_holder(tmp_path):
     rc, ret = salt.run("state.apply", "bonding")
     (state,) = ret.values()
     assert rc == 0 and state["result"] is True, state
+    # Nothing of the run's own beside the files it writes (run-time state out of /etc).
+    assert [p.name for p in salt.modprobe_conf.parent.iterdir()] == ["bonding.conf"]

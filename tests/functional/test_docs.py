@@ -1,6 +1,7 @@
 """What users read: sys.doc / sys.state_doc through Salt, and the README's generated table."""
 
 import importlib.util
+import os
 import re
 import shlex
 
@@ -77,6 +78,32 @@ def test_every_pillar_block_in_the_readme_validates():
     assert validated["pillar"] >= 2 and validated["beacon"] >= 2, validated
 
 
+def test_the_pillar_reference_example_applies_on_the_generation_it_names(tmp_path):
+    """The full example under "Pillar reference" was refused on every minion
+    (``networkmanager: managed`` with ``activate: kernel``) though it validated (issue 26).
+    Its first line names the minion it is for (``RHEL <n>``); on a minion with those grains
+    it applies as shown: ``test=True``, which plans everything a real run does, the kernel
+    activation included, writing nothing (a real run would change this machine's kernel)."""
+    (section, example), = [(section, data) for section, data in readme_yaml_blocks()
+                           if section == "Pillar reference" and "bonding" in data
+                           and "bonds" in data["bonding"]]
+    text = (REPO / "README.md").read_text()
+    first = text[text.index("## Pillar reference"):].split("```yaml\n", 1)[1].split("\n")[0]
+    generation = re.search(r"\bRHEL (\d+)\b", first)
+    assert first.startswith("#") and generation, first
+    minion = SaltCall(tmp_path / "minion", grains={
+        "os": "RedHat", "os_family": "RedHat", "osmajorrelease": int(generation[1])})
+    minion.set_pillar(example)
+    rc, result = minion.run("state.apply", "bonding", "test=True")
+    (state,) = result.values()
+    assert rc == 0 and state["result"] is None, state["comment"]
+    assert "warnings" not in state, state["warnings"]
+    assert sorted(os.path.basename(path) for path in state["changes"] if path != "live") == [
+        "bonding.conf", *sorted(f"ifcfg-{name}" for name in ("bond0", "bond0.100", "eth0",
+                                                            "eth1"))], state["changes"]
+    assert "bond0 created" in state["changes"]["live"]["bond0"], state["changes"]
+
+
 def test_every_cli_example_names_a_function_and_runs(salt_call, tmp_path):
     """Each ``salt '*' bond.<fn>`` / ``salt-call`` line of ``sys.doc bond`` parses, names a
     function the module has, and runs on a minion reading a real-kernel capture (paths given
@@ -119,3 +146,21 @@ def test_the_readme_lists_every_health_verdict_best_first():
     answers = answers[:answers.index("Anything but `ok`")]
     listed = re.findall(r"`(ok|degraded|unknown|down)`;?", answers)
     assert listed[:len(health.SEVERITY)] == list(health.SEVERITY), listed
+
+
+def test_the_readme_reads_in_the_order_an_administrator_needs():
+    """What it does, the two commands, then installing, the master walkthrough, the pillar
+    reference, watching, what was measured; the module map and the harness (a contributor's)
+    in CONTRIBUTING.md, which the README links (issue 26: they came first, Installing and
+    the walkthrough at lines 573 and 625 of 819)."""
+    text = (REPO / "README.md").read_text()
+    assert re.findall(r"^## (.+)$", text, re.M) == [
+        "The two commands", "Installing", "Using it with a Salt master", "Pillar reference",
+        "Watching the bonds (drift, beacon, grains, metrics)", "What was measured",
+        "Contributing"]
+    assert "](CONTRIBUTING.md)" in text
+    contributing = (REPO / "CONTRIBUTING.md").read_text()
+    for moved in ("## How the pieces fit", "## Tests against the real bonding driver",
+                  "_utils/salt_bonding/   the pure core"):
+        assert moved in contributing and moved.lstrip("# ") not in text, moved
+    assert "--sandbox DIR" in text  # scripts/demo's option, and what it refuses

@@ -54,6 +54,9 @@ for step in steps:
         shutil.copytree(os.path.join(step["capture"], "proc", "net", "bonding"), procfs)
     if step.get("beacons"):
         opts["beacons"] = step["beacons"]
+    if step.get("refresh"):  # what the minion does on a module or pillar refresh
+        beacons.close_beacons()
+        beacons = salt.beacons.Beacon(opts, salt.loader.minion_mods(opts))
     if step.get("break"):
         shutil.rmtree(procfs)
         open(procfs, "w").write("not a directory\n")
@@ -149,6 +152,37 @@ def test_a_changed_configuration_starts_a_new_baseline(minion):
     assert report["passes"][2] == []
 
 
+def test_a_change_across_a_refresh_of_the_minions_modules_is_reported(minion):
+    """The minion builds its beacons anew on each module or pillar refresh (a new loader,
+    an empty ``__context__``; ``saltutil.sync_all`` makes several): the pass after one
+    goes on from the pass before, so a failover in between is no silent new baseline."""
+    line, salt, tree = minion
+    report, _ = beacon_passes(line, salt, tree, [
+        {}, {"refresh": True, "capture": str(CAPTURES / "active-backup-failed-over")},
+        {"refresh": True}])
+    assert report["passes"][0] == []
+    assert "salt/beacon/sandbox/bond/bond0/failover" in tags(report["passes"][1])
+    assert "salt/beacon/sandbox/bond_health/bond0/health" in tags(report["passes"][1])
+    assert report["passes"][2] == []
+
+
+def test_a_bad_interval_stops_only_its_own_instance(minion):
+    """``interval: "5"`` passed validation and made Salt's beacon loop raise on every pass
+    after the first, so the beacons beside it stopped emitting (issue 26). Refused now by
+    ``validate``, as Salt's own beacons refuse a bad configuration: Salt logs it and skips
+    that instance alone."""
+    line, salt, tree = minion
+    beacons = {"bond_slow": [{"beacon_module": "bond"}, {"interval": "5"}],
+               "bond": [{"bonds": ["bond0"]}]}
+    report, log = beacon_passes(line, salt, tree, [
+        {"beacons": beacons}, {}, {"capture": str(CAPTURES / "active-backup-failed-over")}])
+    assert report["passes"][:2] == [[], []]
+    assert "salt/beacon/sandbox/bond/bond0/failover" in tags(report["passes"][2])
+    assert not any("/bond_slow/" in tag for tag in tags(report["passes"][2]))
+    assert ("interval must be a number of seconds greater than 0, got '5' (a string: write the "
+            "number without quotes)") in log, log
+
+
 @pytest.mark.parametrize("started", ["started-before-sync", "started-after-sync"])
 def test_beacon_imports_the_synced_package_and_leaves_sys_path_as_it_was(minion, started):
     """Salt's beacon loader puts no utils directory on sys.path; a minion has extmods/utils
@@ -172,9 +206,18 @@ def test_grain_bonds(minion):
     salt.configure(**{"bond.procfs": ""})  # the default /proc/net/bonding: no driver here
     if not os.path.isdir("/proc/net/bonding"):
         assert salt.run("grains.get", "bonds") == (0, {})
-    salt.configure(**{"bond.procfs": str(tree / "proc/net/bonding")})  # configured, absent
-    rc, grains = salt.run("grains.items")
-    assert rc == 0 and "bonds" not in grains and "bonding_stack" in grains
+    # A root the modules refuse is refused by the grain too, and said (issue 26): no bonds
+    # grain (that would say "no bonds"), a bonds_error grain with bond.status's reason.
+    for configured in (str(tree / "proc/net/bonding"), "/proc/net"):  # absent; /proc's
+        salt.configure(**{"bond.procfs": configured})
+        proc = subprocess.run(salt.argv("bond.status"), capture_output=True, text=True,
+                              timeout=300)
+        refusal = proc.stderr.strip().removeprefix("Error running 'bond.status': ")
+        assert proc.returncode != 0 and refusal.startswith(
+            f"minion option bond.procfs is '{configured}', which "), proc.stderr
+        rc, grains = salt.run("grains.items")
+        assert rc == 0 and "bonding_stack" in grains, grains
+        assert "bonds" not in grains and grains["bonds_error"] == refusal, grains
 
 
 def test_metrics(minion, tmp_path):

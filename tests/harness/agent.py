@@ -291,15 +291,16 @@ class Scenario:
     def _salt(self, step):
         user = step.get("user")
         config_dir = self.job["salt_config"][str(user) if user is not None else "root"]
-        # hostfs refuses non-root file creation in the host's /tmp: use a tmpfs.
-        env = {"HOME": self.job["home"], "TMPDIR": "/dev/shm"}
+        # hostfs refuses non-root file creation in the host's /tmp: use a tmpfs. The rest
+        # of the environment is the agent's now (DBUS_SYSTEM_BUS_ADDRESS while the
+        # scenario's NetworkManager runs), for a warm call as for a process.
+        env = dict(os.environ, HOME=self.job["home"], TMPDIR="/dev/shm")
         timeout = step.get("timeout", 300)
         if not step.get("process", self.job.get("salt_process", False)):
             return WARM_SALT.call(self.job, config_dir, user, step["salt"], env, timeout)
         argv = [self.job["salt_call"], "--local", f"--config-dir={config_dir}",
                 "--out=json", "--log-level=quiet", *step["salt"]]
-        return _proc_result(sh(argv, check=False, user=user, env=dict(os.environ, **env),
-                               timeout=timeout))
+        return _proc_result(sh(argv, check=False, user=user, env=env, timeout=timeout))
 
 
 class WarmSalt:
@@ -470,16 +471,20 @@ class NetworkManager:
 
     def settle(self, timeout):
         """Wait until NetworkManager has finished what it was doing: no device between
-        states (``connecting (...)``, ``deactivating``) in three listings in a row, each
-        the same. Its answer to a load, an up or a start is activations it schedules on
-        its own; the listing is how it says they are over. stdout: the last listing."""
+        states (``connecting (...)`` short of waiting for an address, ``deactivating``)
+        in three listings in a row, each the same. Its answer to a load, an up or a
+        start is activations it schedules on its own; the listing is how it says they
+        are over. stdout: the last listing."""
         deadline = time.monotonic() + timeout
         calm, previous = 0, None
         while True:
             listing = sh(["nmcli", "-t", "-f", "DEVICE,STATE,CONNECTION", "device"],
                          check=False, env=self.env(), timeout=30).stdout
             states = [line.split(":")[1] for line in listing.splitlines() if ":" in line]
-            busy = any(s.startswith(("connecting", "deactivating")) for s in states)
+            # Between states, except waiting for an address (DHCP, or no carrier on a
+            # bond without ports): a device can stay there for as long as it likes.
+            busy = any(s.startswith(("connecting", "deactivating"))
+                       and s != "connecting (getting IP configuration)" for s in states)
             calm = calm + 1 if not busy and listing == previous else 0
             previous = listing
             if calm >= 2:  # three equal, calm listings

@@ -20,8 +20,8 @@ More step kinds: ``{"pillar": {...}}`` makes that the minion's whole pillar on t
 master (the next ``state.apply`` compiles it); ``{"read": path}`` reads a file,
 or every file of a directory (``{name: text}``), where the minion runs (a
 relative path: in the log directory, such as ``master.out``, the master's console);
-``{"log": "uml-minion.log", "contains": text, "timeout": s}`` waits until that
-log (in the log directory) has a line with ``text`` (rc 1 if not in time);
+``{"log": "uml-minion", "contains": text, "timeout": s}`` waits until that
+daemon's log file has a line with ``text`` (rc 1 if not in time);
 ``{"run": argv}`` runs a command there; ``{"salt": [...], "grain": expr}`` targets
 with ``salt -G expr`` (data: every minion's answer). ``salt`` steps run in one warm
 ``salt`` command per boot (``warm_salt.py --cli``: Salt's own ``salt_main`` in a
@@ -206,8 +206,8 @@ def run_step(daemons, minion_id, step, bus=None, clock=None):
         return {"rc": 0}
     if "read" in step:  # a relative path: in the log directory (master.out, ...)
         return read(daemons.log_dir / step["read"])
-    if "log" in step:  # wait until a daemon's log (in the log directory) says something
-        return wait_log(daemons.log_dir / step["log"], step["contains"],
+    if "log" in step:  # wait until a daemon's log file says something
+        return wait_log(daemons.log_path(step["log"]), step["contains"],
                         float(step.get("timeout", 60)))
     if "run" in step:
         proc = subprocess.run(step["run"], capture_output=True, text=True,

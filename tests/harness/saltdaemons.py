@@ -7,7 +7,8 @@ master auto-accepts keys, serves a copy of the formula as its file root
 (:func:`formula_root`: ``saltutil.sync_all`` ships ``_modules/``,
 ``_states/``, ``_beacons/``, ``_grains/``, ``_utils/``) and ``pillar_root`` as its pillar;
 ``master_opts`` adds to its config (a ``reactor`` mapping, ...). Keys, caches and
-sockets live under ``state_root``; logs under ``log_dir``.
+sockets live under ``state_root``; the console output of each daemon under ``log_dir``
+(``<name>.out``), its log file where :meth:`SaltDaemons.log_path` says.
 
 By default everything talks over 127.0.0.1. ``master_address`` and
 ``master_netns`` put the master (and the ``salt`` command, which talks to it)
@@ -105,6 +106,13 @@ class SaltDaemons:
         conf_dir.mkdir(parents=True)
         (conf_dir / role).write_text(json.dumps(conf, indent=1))
         return conf_dir
+
+    def log_path(self, name):
+        """Where daemon ``name`` (``master`` or a minion id) writes its log file. Salt puts
+        every absolute path of a daemon's config that is not under its ``root_dir``
+        under it (``salt.config.prepend_root_dir``), ``log_file`` too."""
+        root = self.state_root / name
+        return root / str(self.log_dir / f"{name}.log").lstrip("/")
 
     def add_minion(self, minion_id, **opts):
         """A minion config; ``opts`` are extra minion options (``bond.*`` ...)."""

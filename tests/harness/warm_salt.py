@@ -129,7 +129,9 @@ def run_forked(call, request):
             os.dup2(err.fileno(), 2)
             sys.stdout = os.fdopen(1, "w", closefd=False)
             sys.stderr = os.fdopen(2, "w", closefd=False)
-            os.environ.update(request.get("env") or {})
+            if request.get("env") is not None:  # the call's whole environment, as a process
+                os.environ.clear()                 # started for it would have
+                os.environ.update(request["env"])
             call(request["argv"])
             code = 0
         except SystemExit as exc:

@@ -63,7 +63,7 @@ STEPS = [
      "process": True},  # a salt process of its own: its own "No minions matched"
     {"id": "target-bond1", "salt": ["test.ping"], "grain": "bonds:bond1:mode:802.3ad"},
     # the beacon's first pass (a silent baseline) done, as the minion's log says
-    {"id": "baseline", "log": f"{MINION}.log", "contains": "bond beacon bond: first pass done"},
+    {"id": "baseline", "log": MINION, "contains": "bond beacon bond: first pass done"},
     {"id": "down", "ip": peer_link("down")},
     arrived("failover", BEACON + "bond0/failover"),
     arrived("degraded", BEACON + "bond0/health", health="degraded"),

@@ -644,8 +644,8 @@ def test_removed_files_leave_no_profile_behind(nm_run):
     result = nm_run["state-load"]
     removed = only_state(result, "load-removed")
     assert removed["result"] is True, removed
-    assert "NetworkManager loaded bond5.nmconnection, va.nmconnection, vb.nmconnection." in \
-        removed["comment"], removed["comment"]
+    assert ("NetworkManager dropped the profiles of bond5.nmconnection, va.nmconnection, "
+            "vb.nmconnection (removed).") in removed["comment"], removed["comment"]
     assert not {"bond5", "va", "vb"} & set(profiles(result, "profiles-removed"))
 
 

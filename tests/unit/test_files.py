@@ -210,6 +210,31 @@ def test_rollback_of_an_applied_plan_puts_every_path_back(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ifcfg-eth1", "ifcfg-eth2"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_rollback_puts_back_owner_group_and_mode(tmp_path):
+    """A file a run rewrote or removed comes back with its owner, group and mode, not
+    the writer's (issue #23: a rolled-back keyfile or ifcfg file owned by root:root 0644
+    is not what was there)."""
+    updated, removed = tmp_path / "ifcfg-eth1", tmp_path / "ifcfg-eth2"
+    updated.write_text("DEVICE=eth1\n")
+    removed.write_text(MARKED)
+    for path, (uid, gid, mode) in ((updated, (1234, 5678, 0o640)),
+                                   (removed, (4321, 8765, 0o600))):
+        os.chown(path, uid, gid)
+        path.chmod(mode)
+    before = {path: (path.stat().st_uid, path.stat().st_gid,
+                     stat.S_IMODE(path.stat().st_mode)) for path in (updated, removed)}
+    applied = files.apply(files.plan({str(updated): "updated\n"}, [str(removed)],
+                                     is_ours=ours(tmp_path)))
+    assert (updated.stat().st_uid, updated.stat().st_gid) == (0, 0)  # written by root
+
+    assert applied.rollback()[1] == {}
+
+    for path, owner_and_mode in before.items():
+        assert (path.stat().st_uid, path.stat().st_gid,
+                stat.S_IMODE(path.stat().st_mode)) == owner_and_mode, path
+
+
 def test_a_file_removed_meanwhile_is_not_an_error(tmp_path):
     marked = tmp_path / "ifcfg-eth0"
     marked.write_text(MARKED)
@@ -225,7 +250,8 @@ def test_path_under_a_regular_file_fails_and_rolls_back(tmp_path):
     (tmp_path / "plainfile").write_text("x")
     changes = files.plan({str(first): "1\n",
                           str(tmp_path / "plainfile" / "ifcfg-eth0"): "2\n"})
-    with pytest.raises(errors.FilesError, match="plainfile/ifcfg-eth0: File exists"):
+    with pytest.raises(errors.FilesError, match="plainfile/ifcfg-eth0: .*plainfile is not a "
+                                                "directory"):
         files.apply(changes)
     assert not first.exists()
     assert (tmp_path / "plainfile").read_text() == "x"
@@ -326,3 +352,25 @@ def test_administrators_modprobe_lines_survive_every_run(dirs):
     run(make_config(), dirs)
     with open(modprobe_conf) as f:
         assert f.read() == admin
+
+
+def test_a_directory_the_minion_config_names_is_made_with_its_parents(tmp_path):
+    """``bond.ifcfg_dir`` set to a directory whose parent is missing failed the first run
+    ("could not write", already in test=True) (issue 26): the administrator named it, so it
+    is made, parents and all, and taken away again on rollback."""
+    named = tmp_path / "srv" / "net" / "network-scripts"
+    changes = files.plan({str(named / "ifcfg-eth0"): "x\n", str(tmp_path / "zz"): "y\n"})
+    (tmp_path / "zz").mkdir()  # a write that fails after the directories were made
+    files.check_writable(changes, made=[str(named)])
+    with pytest.raises(errors.FilesError):
+        files.apply(changes, made=[str(named)])
+    assert os.listdir(tmp_path) == ["zz"]
+    (tmp_path / "zz").rmdir()
+    applied = files.apply(changes, made=[str(named)])
+    assert (named / "ifcfg-eth0").read_text() == "x\n"
+    assert all(stat.S_IMODE(d.stat().st_mode) == 0o755 for d in (named, named.parent))
+    applied.rollback()
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "srv").write_text("a file where a directory would go\n")
+    with pytest.raises(errors.FilesError, match=f"{tmp_path / 'srv'} is not a directory"):
+        files.check_writable(changes, made=[str(named)])

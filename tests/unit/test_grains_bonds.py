@@ -58,3 +58,28 @@ def test_an_unreadable_bond_is_there_with_nothing_known():
 
 def test_no_bonding_driver_is_an_empty_grain(tmp_path):
     assert grains.bonds_grain(bond_status.read_status(str(tmp_path / "absent"), None)) == {}
+
+
+@pytest.mark.parametrize("configured, problem", [
+    ("/proc/net", "minion option bond.procfs is '/proc/net', which is in the kernel's /proc "
+                  "but is not its bonding directory"),
+    ("/nonexistent/bonding", "minion option bond.procfs is '/nonexistent/bonding', which does "
+                             "not exist"),
+])
+def test_a_procfs_the_modules_refuse_is_refused_by_the_grain_too_and_said(configured, problem):
+    """The grain listed /proc/net's files as a hundred bonds, or was silently absent for a
+    root that is not there (issue 26): no ``bonds`` grain, and a ``bonds_error`` that says
+    why, as ``bond.status`` says it."""
+    found = grains.bonds_grains(configured)
+    assert list(found) == ["bonds_error"], found
+    assert found["bonds_error"].startswith(problem), found
+    assert found["bonds_error"].endswith("it must be the /proc/net/bonding directory (a file "
+                                         "per bond)"), found
+
+
+def test_the_grains_of_a_readable_procfs_are_the_bonds_alone():
+    procfs = str(CAPTURES / "active-backup-healthy" / "proc/net/bonding")
+    assert grains.bonds_grains(procfs) == {"bonds": grains.bonds_grain(
+        bond_status.read_status(procfs, None))}
+    assert grains.bonds_grains(None)["bonds"] == grains.bonds_grain(  # the default root
+        bond_status.read_status(bond_status.PROCFS_ROOT, None))

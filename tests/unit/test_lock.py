@@ -21,10 +21,10 @@ sys.stdin.read()  # until the test closes stdin
 """
 
 
-def test_the_lock_lives_beside_the_modprobe_file(tmp_path):
-    assert lock_path(str(tmp_path / "bonding.conf")) == str(tmp_path / ".bonding.conf.salt-lock")
-    missing = tmp_path / "modprobe.d" / "bonding.conf"
-    assert lock_path(str(missing)) == str(tmp_path / ".modprobe.d-bonding.conf.salt-lock")
+def test_the_lock_lives_in_the_minions_cache_directory_not_in_etc(tmp_path):
+    """Run-time state out of /etc (issue 26): it lived beside the modprobe file, in /etc
+    itself when /etc/modprobe.d was missing."""
+    assert lock_path(str(tmp_path)) == str(tmp_path / "bond.lock")
 
 
 def test_threads_take_turns(tmp_path):

@@ -79,3 +79,31 @@ def test_a_file_load_named_as_refused_is_not_loaded_even_when_an_old_profile_sta
     assert networkmanager.not_loaded([path], [], shown, "") == []
     assert networkmanager.not_loaded([path], [], shown, f"Could not load file '{path}'\n") == [
         (path, "NetworkManager did not load it (its log says why)")]
+
+
+W = ["/nm/bond0.nmconnection", "/nm/eth0.nmconnection"]
+R = ["/ifcfg/ifcfg-bond0", "/ifcfg/ifcfg-eth0"]
+
+
+@pytest.mark.parametrize("how, written, removed, said", [
+    ("not running", W, [], "NetworkManager is not running; it reads bond0.nmconnection, "
+                           "eth0.nmconnection when it starts."),
+    # An upgrade from RHEL 8 to 9: the comment said NetworkManager "reads" the ifcfg files
+    # the same run removed (issue 26).
+    ("not running", W, R, "NetworkManager is not running; it reads bond0.nmconnection, "
+                          "eth0.nmconnection when it starts (ifcfg-bond0, ifcfg-eth0: "
+                          "removed, it will not see them)."),
+    ("not running", [], R, "NetworkManager is not running; ifcfg-bond0, ifcfg-eth0: removed, "
+                           "it will not see them when it starts."),
+    ("no nmcli", W, R, "NetworkManager: no nmcli on this minion; it reads bond0.nmconnection, "
+                       "eth0.nmconnection when it starts (ifcfg-bond0, ifcfg-eth0: removed, it "
+                       "will not see them)."),
+    ("would load", W, R, "NetworkManager would load bond0.nmconnection, eth0.nmconnection and "
+                         "drop the profiles of ifcfg-bond0, ifcfg-eth0 (removed)."),
+    ("loaded", W, [], "NetworkManager loaded bond0.nmconnection, eth0.nmconnection."),
+    ("loaded", [], R, "NetworkManager dropped the profiles of ifcfg-bond0, ifcfg-eth0 "
+                      "(removed)."),
+])
+def test_the_comment_says_what_networkmanager_reads_and_what_it_no_longer_sees(
+        how, written, removed, said):
+    assert networkmanager.said(how, written, removed) == said

@@ -240,3 +240,30 @@ def test_the_plan_carries_the_choice_and_writes_nothing_when_refused(tmp_path):
     assert "NM_CONTROLLED=yes" in texts["ifcfg-bond0"] and "NM_CONTROLLED=yes" in texts[
         "ifcfg-eth0"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("release, file_format, said", [
+    (None, "ifcfg", "grain osmajorrelease is missing: the release is unknown, taken as one "
+                    "before 9 (ifcfg files, read by what is installed, as on RHEL 8)"),
+    ("nine", "ifcfg", "grain osmajorrelease is 'nine', not a number: the release is unknown, "
+                      "taken as one before 9 (ifcfg files, read by what is installed, as on "
+                      "RHEL 8)"),
+    ("9.4", "keyfile", "grain osmajorrelease is '9.4', not a whole number: taken as 9"),
+])
+def test_a_release_grain_that_is_no_number_is_said_with_what_was_assumed(release, file_format,
+                                                                          said):
+    """Taken as release 0 without a word before (issue 26)."""
+    grains = {**RHEL, "osmajorrelease": release}
+    choice = platform.choose("auto", None, grains, NM_ONLY, "bonding")
+    assert choice.format == file_format
+    assert choice.warnings == [f"{said}; set bonding:format and bonding:networkmanager to "
+                               "choose"], choice.warnings
+    for usable in (9, "9", 9.0):  # what Salt's grains give, and YAML's spellings of it
+        assert platform.choose("auto", None, {**RHEL, "osmajorrelease": usable}, NM_ONLY,
+                               "bonding").warnings == []
+    debian = {"os": "Debian", "os_family": "Debian", "osmajorrelease": release}
+    assert all("osmajorrelease" not in warning for warning in platform.choose(
+        "auto", None, debian, BOTH_NM_OFF, "bonding").warnings)  # the release decides nothing there
+    with pytest.raises(errors.UserError) as refused:  # nothing reads ifcfg files there (issue #22)
+        platform.choose("auto", None, debian, NM_ONLY, "bonding")
+    assert "osmajorrelease" not in str(refused.value) and "release" not in str(refused.value)

@@ -911,3 +911,45 @@ def test_ipv6_and_dns_mistakes_name_their_pillar_path(settings, path, message):
         validate(pillar(bond(**settings)))
     assert any(where == f"{B}:{path}" and message in text
                for where, text in caught.value.errors), caught.value.errors
+
+
+# One table of top-level choices (issue 26): a misspelt one is refused with its path and the
+# allowed values, beside every other error; any case is taken, the same way for each.
+@pytest.mark.parametrize("key, bad, fixed, allowed", [
+    ("format", "ifupdown", "ifcfg", "expected one of auto, ifcfg, keyfile"),
+    ("format", "ifcfgg", "ifcfg", "did you mean 'ifcfg'?"),
+    ("format", 7, "auto", "expected one of auto, ifcfg, keyfile"),
+    ("networkmanager", "managd", "managed", "expected one of managed, unmanaged, disabled"),
+    ("activate", "kernell", "kernel", "expected one of none, kernel, ifup, nmcli"),
+])
+def test_a_misspelt_top_level_choice_is_refused_with_its_path_and_the_allowed_values(
+        key, bad, fixed, allowed):
+    assert_pair(pillar(**{key: bad}), pillar(**{key: fixed}), f"bonding:{key}", allowed)
+    # ... reported with the bonds' own mistakes, never dropped because of them
+    paths = [path for path, _ in errors_of(pillar(bond(miimon="often"), **{key: bad}))]
+    assert paths == [f"bonding:{key}", f"{B}:miimon"] or paths == [f"{B}:miimon",
+                                                                    f"bonding:{key}"], paths
+
+
+@pytest.mark.parametrize("key, given, taken", [
+    ("format", "KeyFile", "keyfile"), ("networkmanager", "Managed", "managed"),
+    ("activate", "KERNEL", "kernel")])
+def test_top_level_choices_take_any_case_alike(key, given, taken):
+    assert getattr(validate(pillar(**{key: given})), key) == taken
+
+
+def test_verify_on_a_bond_that_is_not_brought_live_is_a_warning():
+    """``verify:`` runs after activation only: under ``activate: none`` it was ignored without
+    a word (issue 26)."""
+    checked = bond(verify={"ping": "192.0.2.1"})
+    ignored = (f"{B}:verify: ignored: verify runs after a bond is brought live, and this "
+               "bond's activate is none (files only); set activate (kernel, ifup or nmcli) "
+               "to have it run, or drop verify")
+    assert validate(pillar(checked)).warnings == [ignored]
+    assert validate(pillar(bond(activate="none", verify={"ping": "192.0.2.1"}),
+                           activate="kernel")).warnings == [ignored]
+    assert validate(pillar(checked, activate="kernel")).warnings == []
+    assert validate(pillar(bond(activate="kernel", verify={"ping": "192.0.2.1"}))).warnings == []
+    warnings = []
+    validate_bond("bond0", checked, warnings=warnings)  # bond.managed: no activate, none
+    assert warnings == [ignored]

@@ -1,5 +1,6 @@
 """The /proc/net/bonding parser on other kernels' samples and on our real-kernel captures."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -524,3 +525,20 @@ def test_a_configured_procfs_above_the_bonding_directory_is_refused(tmp_path, ab
     assert bond_status.configured_root("bond.procfs", str(bonding)) == (str(bonding), None)
     # sysfs roots hold a directory per link: only procfs is checked.
     assert bond_status.configured_root("bond.sysfs", str(root)) == (str(root), None)
+
+
+@pytest.mark.parametrize("root", ["/proc/net", "/proc/self/net", "/proc/sys"])
+def test_a_procfs_root_in_the_kernels_proc_other_than_bonding_is_refused(root):
+    """``bond.procfs: /proc/net`` on a host without the bonding driver (no bonding directory
+    to see) listed about a hundred fake bonds (``arp``, ``dev``, ...) (issue 26)."""
+    _, problem = bond_status.configured_root("bond.procfs", root)
+    assert problem is not None and problem.startswith(
+        f"minion option bond.procfs is '{root}', which "), problem
+    assert problem.endswith("it must be the /proc/net/bonding directory (a file per bond)")
+    if not os.path.exists("/proc/net/bonding"):  # this host: no bonding driver
+        assert problem == (
+            f"minion option bond.procfs is '{root}', which is in the kernel's /proc but is not "
+            "its bonding directory (set it to '/proc/net/bonding'); it must be the "
+            "/proc/net/bonding directory (a file per bond)")
+    with pytest.raises(errors.RootError):
+        bond_status.configured_roots({"bond.procfs": root}.get)

@@ -336,6 +336,8 @@ def test_no_bonding_driver_is_no_bonds_and_no_events(tmp_path):
     {"interval": 5},
     {"bonds": ["bond0", "bond1"], "events": ["failover", "health"], "emitatstartup": True,
      "beacon_module": "bond", "_beacon_name": "bond_core", "enabled": True},
+    {"interval": 0.5},
+    {"bonds": ["bond.storage"]},  # a name with '.' (not made by the state; the kernel takes it)
 ])
 def test_valid_configurations(options):
     assert watch.config_problems(options) == []
@@ -360,10 +362,37 @@ def test_valid_configurations(options):
     ({"emitatstartup": "yes"},
      "emitatstartup must be true or false (default false: the first read is a silent "
      "baseline), got 'yes'", {"emitatstartup": True}),
+    # Salt's beacon loop compares interval with a number: "5" raised there on every pass,
+    # and the other beacons beside it stopped emitting (issue 26).
+    ({"interval": "5"}, "interval must be a number of seconds greater than 0, got '5' (a "
+     "string: write the number without quotes)", {"interval": 5}),
+    ({"interval": "five"}, "interval must be a number of seconds greater than 0, got 'five'",
+     {"interval": 5}),
+    ({"interval": 0}, "interval must be a number of seconds greater than 0, got 0",
+     {"interval": 1}),
+    ({"interval": -5}, "interval must be a number of seconds greater than 0, got -5",
+     {"interval": 5}),
+    ({"interval": True}, "interval must be a number of seconds greater than 0, got True",
+     {"interval": 1}),
 ])
 def test_each_invalid_key_is_named_with_what_it_allows(options, problem, fixed):
     assert watch.config_problems(options) == [problem]
     assert watch.config_problems(fixed) == []
+
+
+def test_a_bond_whose_name_has_a_dot_is_watched(tmp_path):
+    """``bonds: [bond.storage]`` was refused (issue 26): a bond the kernel runs under that name
+    is watched like any other."""
+    procfs = tmp_path / "bonding"
+    procfs.mkdir()
+    text = (CAPTURES / "active-backup-healthy/proc/net/bonding/bond0").read_text()
+    (procfs / "bond.storage").write_text(text)
+    (procfs / "bond0").write_text(text)
+    options = {"bonds": ["bond.storage"], "emitatstartup": True}
+    assert watch.config_problems(options) == []
+    events = watch.watch_for(options).poll(str(procfs), None)
+    assert [(event.bond, event.name) for event in events] == [("bond.storage", "up"),
+                                                              ("bond.storage", "health")]
 
 
 def test_every_problem_is_reported_at_once():
@@ -379,6 +408,31 @@ def test_watch_for_a_configuration():
     default = watch.watch_for({})
     assert (default.bonds, default.events, default.emit_at_startup) == (
         None, frozenset(watch.EVENTS), False)
+
+
+def test_a_new_watch_goes_on_from_the_pass_just_before_a_refresh(tmp_path):
+    base = copy_capture("active-backup-healthy", tmp_path)
+    procfs, sysfs = roots(base)
+    options = {"bonds": ["bond0"], "interval": 5}
+    before = watch.watch_for(options)
+    before.poll(procfs, sysfs)
+    carried = watch.Carried(watch.config_key(options), before.previous, 100.0)
+    edit_proc(base, "bond0", "MII Status: up\nSpeed", "MII Status: down\nSpeed")  # va down
+    after = watch.watch_for(options, carried, now=101.0)
+    assert ("bond0", "slave_down") in named(after.poll(procfs, sysfs))
+
+
+@pytest.mark.parametrize("options, age, resumes", [
+    ({"interval": 5}, 3 * 5 + watch.CARRY_GRACE_SECONDS, True),
+    ({"interval": 5}, 3 * 5 + watch.CARRY_GRACE_SECONDS + 0.1, False),  # stopped a while
+    ({"interval": 5}, -1, False),                                        # another clock
+    ({"interval": 5, "emitatstartup": True}, 1, False),                  # other config
+    ({"interval": 60, "enabled": False}, 1, True),                       # Salt's keys: same
+])
+def test_which_carried_pass_a_new_watch_goes_on_from(options, age, resumes):
+    carried = watch.Carried(watch.config_key({"interval": 5}), {"bond0": {}}, 1000.0)
+    resumed = watch.watch_for(options, carried, now=1000.0 + age)
+    assert (resumed.previous is not None) == resumes
 
 
 class _Masked(list):

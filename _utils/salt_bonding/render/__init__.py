@@ -141,6 +141,9 @@ class Locations:
 
     directories: dict  # format -> directory
     modprobe_conf: str
+    # Directories the minion config names: made with their parents when missing (the
+    # defaults only under an existing parent: see files.py).
+    made: tuple = ()
     fixed_format = None  # the format follows pillar and platform
 
     # The minion options, with their defaults: format -> (option, default directory).
@@ -151,15 +154,20 @@ class Locations:
     @classmethod
     def from_options(cls, get):
         """The minion's locations; ``get(option, default)`` reads its config (Salt's
-        ``config.get``)."""
-        return cls({fmt: get(*option) for fmt, option in cls.OPTIONS.items()},
-                   get(*cls.MODPROBE_OPTION))
+        ``config.get``): an option left unset (or empty) is its default."""
+        given = {fmt: get(option, "") for fmt, (option, _) in cls.OPTIONS.items()}
+        directories = {fmt: given[fmt] or cls.OPTIONS[fmt][1] for fmt in cls.OPTIONS}
+        modprobe_conf = get(cls.MODPROBE_OPTION[0], "")
+        made = [directories[fmt] for fmt in cls.OPTIONS if given[fmt]]
+        if modprobe_conf:
+            made.append(os.path.dirname(modprobe_conf))
+        return cls(directories, modprobe_conf or cls.MODPROBE_OPTION[1], tuple(made))
 
     def choose(self, file_format):
         others = tuple((other, directory) for other, directory in self.directories.items()
                        if other != file_format)
         return Destination(file_format, self.directories[file_format], self.modprobe_conf,
-                           sweep=others)
+                           sweep=others, made=self.made)
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,7 @@ class Destination:
     directory: str
     modprobe_conf: str
     sweep: tuple = ()
+    made: tuple = ()  # directories the minion config names (Locations.made)
 
     @property
     def renderer(self):
