@@ -470,24 +470,45 @@ def from_kernel_plan(bonds):
     return meaning
 
 
-def from_running(bonds):
-    """What the running kernel holds, from ``bonds`` as activation and ``bond.verify`` read
-    them (model.Bond from ``links.current_bond``: options from sysfs, links, addresses
-    and default routes over netlink), in the shape of :func:`kernel_view`."""
+def from_ip(links, routes, options):
+    """What the running kernel holds for our bonds, read on its own (not through the
+    module's readers): ``links`` as ``ip -j -d addr show`` prints them, ``routes`` the
+    default routes of both families (``ip -j route show default``, ``ip -6 ...``),
+    ``options`` ``{bond: {option: canonical text}}`` from its sysfs files. Every bond in
+    ``options``, every link enslaved to one, every VLAN on one, with every address of
+    global scope (IPv6 ones in sorted order: the kernel keeps no order the files state)
+    and every default route through it (one gateway, or the tuple of all when there are
+    several), in the shape of :func:`kernel_view`."""
+    by_name = {link["ifname"]: link for link in links}
     meaning = {}
-    for bond in bonds:
-        for device, interface, extra in [(bond.name, bond, {
-                "kind": "bond", "mode": bond.mode,
-                "options": unordered({o.name: bond.options.get(o.name, default_text(o))
-                                      for o in TABLE[1:] if bond.mode in o.modes})})] + [
-                (vlan.device, vlan, {"kind": "vlan", "parent": bond.name, "id": vid})
-                for vid, vlan in bond.vlans.items()]:
-            v4 = (((interface.ipaddr, interface.prefix),) if interface.ipaddr else ())
-            meaning[device] = {**extra, "mtu": interface.mtu,
-                               "ipv4": (v4, interface.gateway),
-                               "ipv6": (tuple(interface.ipv6addr), interface.ipv6_defaultgw)}
-        for slave in bond.slaves:
-            meaning[slave] = {"kind": "port", "master": bond.name}
+    for name, link in by_name.items():
+        info = link.get("linkinfo") or {}
+        if link.get("master") in options:
+            meaning[name] = {"kind": "port", "master": link["master"]}
+            continue
+        if name in options:
+            found = options[name]
+            mode = found["mode"]
+            profile = {"kind": "bond", "mode": mode, "options": unordered(
+                {o.name: found.get(o.name, "(not in sysfs)") for o in TABLE[1:]
+                 if mode in o.modes})}
+        elif info.get("info_kind") == "vlan" and link.get("link") in options:
+            profile = {"kind": "vlan", "parent": link["link"], "id": int(info["info_data"]["id"])}
+        else:
+            continue
+        v4 = tuple((a["local"], a["prefixlen"]) for a in link.get("addr_info", [])
+                   if a.get("family") == "inet")
+        v6 = tuple(sorted(_canon6(f"{a['local']}/{a['prefixlen']}")
+                          for a in link.get("addr_info", [])
+                          if a.get("family") == "inet6" and a.get("scope") != "link"))
+        gateways = {family: tuple(_canon(r["gateway"]) for r in routes
+                                  if r.get("dev") == name and r.get("gateway")
+                                  and (":" in r["gateway"]) == (family == "ipv6"))
+                    for family in ("ipv4", "ipv6")}
+        gateways = {family: found[0] if len(found) == 1 else (found or None)
+                    for family, found in gateways.items()}
+        meaning[name] = {**profile, "mtu": link.get("mtu"), "ipv4": (v4, gateways["ipv4"]),
+                         "ipv6": (v6, gateways["ipv6"])}
     return meaning
 
 
