@@ -46,7 +46,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from salt_bonding import plan, status
 from salt_bonding.errors import UserError
-from salt_bonding.modes import MODES
 from salt_bonding.platform import Stack
 from salt_bonding.render import Destination
 
@@ -59,7 +58,10 @@ SEED = int(os.environ.get("SALT_BONDING_SEED", "22"))
 SLAVES = ("va", "vb", "vc", "vd")
 SCRIPTS = "/etc/sysconfig/network-scripts"
 KEYFILES = "/run/bond-one-meaning/system-connections"  # a tmpfs inside the kernel
-STATED = 2  # a pillar is taken when it states this much of stating()'s list
+# Bounded: each path costs 20-30 s a pillar here (initscripts' ifup the most: bash
+# forks slowly in user-mode-linux), and the whole kernel tier is what CI waits for.
+PILLARS = 2
+STATED = 4  # a pillar is taken when it states this much of stating()'s list
 PATHS = {
     "ifup": {"format": "ifcfg", "networkmanager": "unmanaged", "activate": "ifup"},
     "nmcli": {"format": "keyfile", "activate": "nmcli"},
@@ -96,6 +98,10 @@ def runs_here(case, tmp):
                for bond in configs[0].bonds.values())
 
 
+STATING = {"an IPv4 address", "an IPv4 default route", "an IPv6 address",
+            "an IPv6 default route", "a VLAN", "an MTU", "two bonds"}
+
+
 def stating(case):
     """What of the kernel's state ``case`` states beyond a bond and its ports."""
     interfaces = [p for p in case.meaning.values() if p["kind"] != "port"]
@@ -110,25 +116,32 @@ def stating(case):
 
 
 class _Enough(Exception):
-    """Every mode has its pillar: generation stops (hypothesis has no other way out)."""
+    """The pillars are found: generation stops (hypothesis has no other way out)."""
+
+
+def modes(case):
+    return {profile["mode"] for profile in case.meaning.values() if profile["kind"] == "bond"}
 
 
 @functools.cache
 def cases():
-    """Generated pillars that run here, the first one for each mode of its first bond,
-    from seed SEED: the same for the same seed. Generated when the tests run, not when
-    they are collected (every tier's collection imports this module)."""
-    found = {}
+    """PILLARS generated pillars that run here, each stating at least STATED of
+    STATING, all of it together, none with a mode an earlier one has: the first ones hypothesis
+    gives from seed SEED, the same for the same seed. Generated when the tests run, not
+    when they are collected (every tier's collection imports this module)."""
+    found = []
 
     @seed(SEED)
-    @settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate],
+    @settings(max_examples=3000, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(case=meaning.cases(mistakes=(None,), slaves=SLAVES))
     def each(case):
-        mode = case.meaning["bond0"]["mode"]
-        if mode not in found and len(stating(case)) >= STATED and runs_here(case, tmp):
-            found[mode] = case
-        if len(found) == len(MODES):
+        taken = set().union(*map(modes, found))
+        said = set().union(stating(case), *map(stating, found))
+        if len(stating(case)) >= STATED and not modes(case) & taken \
+                and (len(found) < PILLARS - 1 or said == STATING) and runs_here(case, tmp):
+            found.append(case)
+        if len(found) == PILLARS:
             raise _Enough
 
     with tempfile.TemporaryDirectory() as tmp:  # plans only: nothing is written
@@ -136,7 +149,7 @@ def cases():
             each()
         except _Enough:
             pass
-    return [found[mode] for mode in MODES if mode in found]
+    return found
 
 
 def live(step_id, path, case, bonds):
@@ -146,6 +159,8 @@ def live(step_id, path, case, bonds):
 
 
 def steps(path):
+    """Each pillar applied over the one before (what it left that the new one does not
+    state is removed: the same "nothing more" check), checked, read."""
     found = []
     if path == "nmcli":
         found += [{"id": "clean", "run": ["bash", "-c", 'rm -rf "$1" && mkdir -p "$1"', "-",
@@ -153,15 +168,14 @@ def steps(path):
                   {"id": "nm-start", "nm": "start", "keyfile_dir": KEYFILES, "timeout": 90}]
     for index, case in enumerate(cases()):
         found += live(f"apply-{index}", path, case, case.pillar["bonds"])
+        if path == "nmcli":  # what NetworkManager does on its own after the state is over
+            found.append({"id": f"settle-{index}", "nm": "settle"})
         found += [
             {"id": f"verify-{index}", "salt": ["bond.verify", "name=live"]},
             {"id": f"links-{index}", "run": ["ip", "-j", "-d", "addr", "show"]},
             {"id": f"routes-{index}", "run": ["ip", "-j", "route", "show", "default"]},
             {"id": f"routes6-{index}", "run": ["ip", "-6", "-j", "route", "show", "default"]},
             {"id": f"sysfs-{index}", "capture": f"{path}-{index}"},
-            *live(f"remove-{index}", path, case, {}),
-            *[{"id": f"gone-{index}-{name}", "wait": {"path": name, "absent": True}}
-              for name in case.pillar["bonds"]],
         ]
     return found
 
@@ -216,34 +230,29 @@ def stated(view, case):
             for device, profile in view.items()}
 
 
-def test_the_generated_pillars_cover_the_modes_and_addressing():
+def test_the_generated_pillars_are_bounded_and_state_much():
     found = cases()
-    profiles = [profile for case in found for profile in case.meaning.values()]
-    assert {case.meaning["bond0"]["mode"] for case in found} == set(MODES), SEED
-    assert any(profile["kind"] == "vlan" for profile in profiles), SEED
-    interfaces = [profile for profile in profiles if profile["kind"] != "port"]
-    assert any(profile["ipv4"][2] for profile in interfaces), SEED
-    assert any(profile["ipv6"][2] for profile in interfaces), SEED
-    assert any(profile["ipv6"][1] for profile in interfaces), SEED
+    assert len(found) == PILLARS, SEED
+    assert len(set().union(*map(modes, found))) >= PILLARS, SEED
+    assert all(len(stating(case)) >= STATED for case in found), SEED
+    assert set().union(*map(stating, found)) == STATING, SEED
 
 
 @pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("index", range(len(MODES)))
+@pytest.mark.parametrize("index", range(PILLARS))
 def test_each_path_leaves_the_kernel_as_the_pillar_means_it(runs, path, index):
     result, case = runs[path], cases()[index]
     applied = result.state(f"apply-{index}")
     assert applied["result"] is True, (SEED, path, case.pillar, applied["comment"])
+    if path == "nmcli":
+        assert result.step(f"settle-{index}")["rc"] == 0, (SEED, result.step(f"settle-{index}"))
     verified = result.salt_ok(f"verify-{index}")
     assert verified["drifted"] is False, (SEED, path, case.pillar, verified)
     assert stated(running(result, index), case) == stated(expected(case), case), (
         SEED, path, case.pillar)
-    removed = result.state(f"remove-{index}")
-    assert removed["result"] is True, (SEED, path, removed["comment"])
-    for name in case.pillar["bonds"]:
-        assert result.step(f"gone-{index}-{name}")["rc"] == 0, (SEED, path, name)
 
 
-@pytest.mark.parametrize("index", range(len(MODES)))
+@pytest.mark.parametrize("index", range(PILLARS))
 def test_the_three_paths_leave_the_same_kernel(runs, index):
     case = cases()[index]
     seen = {path: stated(running(runs[path], index), case) for path in PATHS}
