@@ -11,22 +11,23 @@ user-mode-linux boot, through each way this module brings a bond up:
 - ``kernel``: ``activate: kernel`` changes the kernel in place from our plan.
 
 Each path applies each pillar (``state.high`` of ``bond.reconciled``; the state's own
-verification runs after activation), runs ``bond.verify`` (the same pillar: nothing may
-have drifted), reads the kernel on its own (``ip -j`` for links, addresses and the default
-routes of both families; the bonding options from sysfs; not through the module's
-readers, which ``bond.verify`` uses) and removes the bonds again (``bonds: {}``, waiting
-until they are gone) before the next pillar. Each path must leave the kernel exactly as
-the pillar means it, in everything the pillar states: the mode and every option of it
-(those left out at the kernel's default), the slaves and the primary, the MTU where
-given, addresses with their prefixes, the default routes of both families, the VLANs;
-and nothing more of ours (no other bond, port, VLAN, address or default route). So the
-three leave the same kernel.
+verification runs after activation), the second over the first (what the first left
+that the second does not state must be gone), runs ``bond.verify`` (the same pillar:
+nothing may have drifted) and reads the kernel on its own (``ip -j`` for links,
+addresses and the default routes of both families; the bonding options from sysfs; not
+through the module's readers, which ``bond.verify`` uses). Each path must leave the
+kernel exactly as the pillar means it, in everything the pillar states: the mode and
+every option of it (those left out at the kernel's default), the slaves and the
+primary, the MTU where given, addresses with their prefixes, the default routes of both
+families, the VLANs; and nothing more of ours (no other bond, port, VLAN, address or
+default route). So the three leave the same kernel.
 
-Seeded and bounded: one pillar for each mode of its first bond (seven), the first the
-generator gives with seed ``SALT_BONDING_SEED`` that states at least ``STATED`` of
-:func:`stating`'s list (addresses and default routes of both families, VLANs, MTU, two
-bonds); default seed 22, the same pillars on every run; a CI may set another per run,
-and a failure names its seed. All three paths in one boot, one after the other.
+Seeded and bounded (``PILLARS``, ``STATED``): the first pillars the generator gives with
+seed ``SALT_BONDING_SEED`` (default 22: the same pillars on every run; a CI may set
+another per run, and every failure names its seed) of modes no earlier one has, each
+stating at least ``STATED`` of :data:`STATING` (addresses and default routes of both
+families, VLANs, MTU, two bonds) and all of it together. All three paths in one boot,
+one after the other: about two minutes here, most of it initscripts' ``ifup``.
 
 The pillars are those a host here can run on every path: bonds with slaves (veth pairs
 whose far ends a bridged neighbour holds), static addressing (DHCP has no server here,
