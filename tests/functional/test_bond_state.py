@@ -38,8 +38,7 @@ DB_PILLAR = {
                 "miimon": 100,
                 "primary": "eno1",
                 "ipaddr": "192.0.2.30",
-                "prefix": 24,
-                "gateway": "192.0.2.1",
+                "prefix": 24,  # no gateway: bond0's VLAN 100 has the default route
             },
         }
     }
@@ -93,7 +92,7 @@ def test_files_say_what_pillar_says_as_bash_reads_them(db):
         "DEVICE": "bond1", "NAME": "bond1", "TYPE": "Bond", "BONDING_MASTER": "yes",
         "BONDING_OPTS": "mode=active-backup miimon=100 primary=eno1",
         "ONBOOT": "yes", "BOOTPROTO": "static", "IPADDR": "192.0.2.30", "PREFIX": "24",
-        "GATEWAY": "192.0.2.1", "NM_CONTROLLED": "no",
+        "NM_CONTROLLED": "no",
     }
     for slave, master in (("ens1f0", "bond0"), ("ens2f1", "bond0"), ("eno2", "bond1")):
         assert files[f"ifcfg-{slave}"] == {
