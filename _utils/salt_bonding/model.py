@@ -8,6 +8,32 @@ kernel's text (``"100"``, ``"802.3ad"``), addresses as strings, numbers as int.
 
 from dataclasses import dataclass, field
 
+# How an interface gets its IPv6 configuration (NetworkManager's ipv6.method names).
+IPV6_METHODS = ("ignore", "auto", "dhcp", "manual", "link-local")
+
+
+def ipv6_method(ipv6init, ipv6addr, ipv6_autoconf, dhcpv6c):
+    """The one IPv6 method a pillar means, for every reader.
+
+    ``ignore``: pillar says nothing of IPv6 (the kernel's own defaults stand);
+    ``dhcp``: DHCPv6 without autoconfiguration; ``auto``: autoconfiguration
+    (SLAAC), static addresses beside it; ``manual``: the static addresses
+    only; ``link-local``: IPv6 on, no address but the kernel's fe80::.
+    ``ipv6_autoconf`` left out means autoconfiguration only where neither a
+    static address nor DHCPv6 is given (initscripts and NetworkManager's
+    ifcfg-rh would turn it on beside them, its keyfiles would not: the files
+    say which, explicitly). Both on is refused by validation: NetworkManager
+    runs DHCPv6 beside autoconfiguration only when the router asks for it.
+    """
+    if not ipv6init:
+        return "ignore"
+    if dhcpv6c:
+        return "dhcp"
+    slaac = ipv6_autoconf if ipv6_autoconf is not None else not ipv6addr
+    if slaac:
+        return "auto"
+    return "manual" if ipv6addr else "link-local"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Interface:
@@ -29,6 +55,11 @@ class Interface:
     domain: list = field(default_factory=list)  # search domains
     ifcfg: dict = field(default_factory=dict)  # extra ifcfg keys -> text
     ifcfg_site: dict = field(default_factory=dict)  # site keys (read by your own scripts)
+
+    @property
+    def ipv6_method(self):
+        """How IPv6 is configured (:data:`IPV6_METHODS`, see :func:`ipv6_method`)."""
+        return ipv6_method(self.ipv6init, self.ipv6addr, self.ipv6_autoconf, self.dhcpv6c)
 
 
 @dataclass(frozen=True, kw_only=True)

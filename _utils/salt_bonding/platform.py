@@ -12,8 +12,13 @@ From Red Hat's release notes and NetworkManager's spec file (see
   ``NM_CONTROLLED=no`` ones), and keyfiles are the default: keyfile.
 - RHEL 10 and Fedora 41+: the ifcfg-rh plugin is not built, ifcfg files are
   ignored entirely: keyfile only. Older Fedora: keyfile.
-- Anything else (not RedHat-family): ifcfg for network-scripts, the classic
-  recipe, with a warning that says so.
+- Any other OS the grains name (Debian, Ubuntu, SUSE, ...): nothing there reads
+  RHEL's ifcfg files (ifupdown reads /etc/network/interfaces, netplan its YAML,
+  wicked SUSE's own ifcfg format; NetworkManager is built without its ifcfg-rh
+  plugin outside the Red Hat family), unless Red Hat's network-scripts are
+  installed: ifcfg files only then, for them; keyfiles where pillar asks for
+  them (NetworkManager reads keyfiles everywhere). Anything else is refused with
+  the way out. Grains that name no OS at all: the classic recipe, as before.
 
 ``choose`` turns pillar ``format`` and ``networkmanager`` (either left out:
 from the platform) into a :class:`Choice`, or refuses a choice that cannot
@@ -105,6 +110,7 @@ class Choice:
     reason: str
     warnings: list = field(default_factory=list)
     networkmanager_reads_ifcfg: bool = False  # its ifcfg-rh plugin is there (RHEL 7-9)
+    network_scripts: bool = False  # initscripts' ifup can bring bonds up from ifcfg files
 
     @property
     def read_by_networkmanager(self):
@@ -144,12 +150,19 @@ def _major(grains):
 
 def _describe(grains):
     major, assumed = release(grains)
+    if not _redhat(grains) and not major:  # the release decides nothing there
+        return grains.get("os") or "this OS"
     number = "(release unknown)" if assumed and not major else major
     return f"{grains.get('os') or 'this OS'} {number}"
 
 
 def _redhat(grains):
     return grains.get("os_family") == "RedHat" or grains.get("os") == "Fedora"
+
+
+def _other(grains):
+    """An OS the grains name that is not of the Red Hat family (Debian, Ubuntu, SUSE...)."""
+    return bool(grains.get("os_family") or grains.get("os")) and not _redhat(grains)
 
 
 def reads(grains):
@@ -183,6 +196,8 @@ def _has_network_scripts(grains, stack):
     """Whether network-scripts can bring bonds up: always on RHEL 6 and 7 (initscripts is
     part of the base system), never on RHEL 9+ or Fedora 41+, else as probed."""
     major, is_fedora = _major(grains), grains.get("os") == "Fedora"
+    if _other(grains):
+        return stack.network_scripts
     if is_fedora:
         return major < 41 and stack.network_scripts
     if 0 < major <= 7:
@@ -194,6 +209,8 @@ def _default_networkmanager(file_format, grains, stack):
     """``(choice, why)`` when pillar leaves ``networkmanager`` out."""
     if file_format == "keyfile":
         return "managed", "NetworkManager reads keyfiles"
+    if _other(grains):
+        return "unmanaged", "the Red Hat network-scripts installed here bring bonds up"
     if not _redhat(grains):
         return "unmanaged", "the classic recipe"
     major = _major(grains)
@@ -235,15 +252,43 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
             "none (RHEL 9 and later ship none; on RHEL 8 the network-scripts package "
             "installs them): nothing would read these files (use networkmanager: managed, "
             "or leave networkmanager and format out for what this minion reads)"))])
-    if networkmanager == "managed" and stack.networkmanager == "absent" and _redhat(grains):
+    if _other(grains) and file_format == "ifcfg":
+        _refuse_ifcfg_elsewhere(where, networkmanager, requested_networkmanager, stack,
+                                format_path, nm_path)
+    if networkmanager == "managed" and stack.networkmanager == "absent" \
+            and (_redhat(grains) or _other(grains)):
         warnings.append(f"NetworkManager is not installed on this minion: nothing reads these "
                         f"files until it is ({nm_path})")
     assumed = release(grains)[1]
     if assumed and _redhat(grains):  # elsewhere the release decides nothing
         warnings.append(f"{assumed}; set {format_path} and {nm_path} to choose")
-    if not _redhat(grains) and requested_format == "auto":
+    if _other(grains) and requested_format == "auto":
+        warnings.append(f"{where} is not RHEL-family: writing ifcfg files for the Red Hat "
+                        f"network-scripts installed here (set {format_path} to choose)")
+    elif not _redhat(grains) and requested_format == "auto":
         warnings.append(f"{where} is not RHEL-family: writing the classic recipe's ifcfg "
                         f"files (set {format_path} to choose)")
     reason = f"{where}, {source}, {why}"
     reads_ifcfg = _redhat(grains) and "ifcfg" in reads(grains)[1]
-    return Choice(file_format, networkmanager, reason, warnings, reads_ifcfg)
+    return Choice(file_format, networkmanager, reason, warnings, reads_ifcfg,
+                  file_format == "ifcfg" and _has_network_scripts(grains, stack))
+
+
+def _refuse_ifcfg_elsewhere(where, networkmanager, requested, stack, format_path, nm_path):
+    """ifcfg files outside the Red Hat family: only for Red Hat's network-scripts, where
+    they are installed (NetworkManager there reads no ifcfg files: it is built without
+    its ifcfg-rh plugin); else refused, naming what does work there."""
+    keyfile = ("format: keyfile (NetworkManager is installed here and reads keyfiles)"
+               if stack.networkmanager != "absent" else
+               "format: keyfile once NetworkManager is installed")
+    if not stack.network_scripts:
+        raise UserError([(format_path, (
+            f"{where} reads no ifcfg files: Red Hat's network-scripts are not installed "
+            "and its NetworkManager is built without the ifcfg-rh plugin (ifupdown reads "
+            "/etc/network/interfaces, netplan its own files, SUSE's wicked its own ifcfg "
+            f"format, none of which this module writes); use {keyfile}"))])
+    if networkmanager == "managed":
+        raise UserError([(nm_path if requested else format_path, (
+            f"managed, but NetworkManager on {where} is built without the ifcfg-rh plugin: "
+            "it reads no ifcfg files (use networkmanager: unmanaged for the network-scripts "
+            f"installed here, or {keyfile})"))])

@@ -18,13 +18,21 @@ Decisions worth knowing:
   missing ``bonds`` key (a minion that matches no host entry and got only
   the defaults) and ``bonds:`` left null (every bond commented out) are
   errors, so that no accident ever removes a host's bonds.
+- One pillar, one network (README, "One pillar, one network"): what one
+  reader of the files (initscripts, NetworkManager) or the kernel back-end
+  would take differently from another is refused, not warned about: an
+  address without its prefix, a gateway off the link, scope ids, DNS of a
+  family the interface has no address of, a link monitor left to each
+  reader's default, two default routes, an address twice.
+  tests/functional/test_one_meaning.py holds every accepted pillar to it.
 """
 
 import ipaddress
+import re
 
 from . import choices, modes
 from .errors import UserError
-from .model import Bond, Config, Verify, Vlan
+from .model import Bond, Config, Verify, Vlan, ipv6_method
 from .names import (
     bond_name_problem,
     bond_name_warning,
@@ -47,7 +55,9 @@ from .values import (
     parse_ip,
     parse_ipv4,
     parse_ipv6_interface,
+    parse_unscoped_ip,
     plain,
+    scope_id,
     suggest,
     text_problem,
     type_name,
@@ -65,6 +75,8 @@ MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
 BOND_KEYS = ("slaves", "vlans", "activate", "verify", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
+IPV6_MIN_MTU = 1280  # IPV6_MIN_MTU: below it the kernel turns IPv6 off on a link
+LINK_LOCAL_V4 = ipaddress.IPv4Network("169.254.0.0/16")
 VLAN_ID_RANGE = (1, 4094)
 
 
@@ -197,8 +209,11 @@ def _ifcfg_extras(value, path, findings, key_problem=extra_key_problem):
     return result
 
 
-def _interface(settings, path, findings):
-    """The IP, MTU, onboot and extra-key settings shared by a bond and its VLANs."""
+def _interface(settings, path, findings, lower_mtu=None):
+    """The IP, MTU, onboot and extra-key settings shared by a bond and its VLANs.
+
+    ``lower_mtu``: a VLAN's bond's MTU (what the VLAN has when it gives none).
+    """
     onboot = _flag(settings, "onboot", path, findings)
     onboot = True if onboot is None else onboot
 
@@ -209,7 +224,7 @@ def _interface(settings, path, findings):
     if "mtu" in settings:
         mtu = _bounded_int(settings["mtu"], MTU_RANGE, f"{path}:mtu", findings, "mtu")
 
-    return {
+    interface = {
         "onboot": onboot,
         "bootproto": bootproto,
         **addressing,
@@ -220,6 +235,47 @@ def _interface(settings, path, findings):
         "ifcfg_site": _ifcfg_extras(settings.get("ifcfg_site"), f"{path}:ifcfg_site", findings,
                                     site_key_problem),
     }
+    _one_meaning(interface, settings, path, findings,
+                 mtu if mtu is not None else lower_mtu or DEFAULT_MTU)
+    return interface
+
+
+def _one_meaning(interface, settings, path, findings, mtu):
+    """What the readers of the files would take differently across the families: a DNS
+    server of a family the interface does not configure and search domains on an
+    interface with no IP configuration (NetworkManager refuses such a profile; the ifcfg
+    file keeps them), IPv6 on a link below IPv6's minimum MTU (the kernel turns IPv6 off
+    there, whoever brings it up)."""
+    has_ipv4 = interface["bootproto"] == "dhcp" or interface["ipaddr"] is not None
+    method = ipv6_method(interface["ipv6init"], interface["ipv6addr"],
+                         interface["ipv6_autoconf"], interface["dhcpv6c"])
+    # NetworkManager takes DNS settings only with an address source of that family.
+    has_ipv6 = method in ("auto", "dhcp", "manual")
+    ipv4_way = "ipaddr (with its prefix) or bootproto: dhcp"
+    ipv6_way = "ipv6addr, ipv6_autoconf: true or dhcpv6c: true"
+    for index, server in enumerate(interface["dns"]):
+        is_ipv6 = ":" in server
+        if (has_ipv6 if is_ipv6 else has_ipv4):
+            continue
+        family, way = ("IPv6", ipv6_way) if is_ipv6 else ("IPv4", ipv4_way)
+        findings.error(_list_path(path, "dns", settings, index), (
+            f"dns {server} is an {family} server and this interface gets no {family} address "
+            f"({way} would give it one): NetworkManager drops or refuses such a server, "
+            "the ifcfg file keeps it; configure that family or leave the server out"))
+    if interface["domain"] and not has_ipv4 and not has_ipv6:
+        findings.error(f"{path}:domain", (
+            "search domains on an interface without an address: NetworkManager refuses "
+            f"them there, the ifcfg file keeps them; give an address ({ipv4_way}; "
+            f"{ipv6_way}) or leave domain out"))
+    if method != "ignore" and mtu < IPV6_MIN_MTU:
+        findings.error(f"{path}:mtu" if "mtu" in settings else path, (
+            f"mtu {mtu} is below {IPV6_MIN_MTU}, IPv6's minimum, and IPv6 is configured here: "
+            "the kernel turns IPv6 off on such a link; raise the mtu or leave IPv6 out"))
+
+
+def _list_path(path, key, settings, index):
+    """The pillar path of item ``index`` of ``key`` (given as a list, or as one value)."""
+    return f"{path}:{key}:{index}" if isinstance(settings.get(key), list) else f"{path}:{key}"
 
 
 def _flag(settings, key, path, findings):
@@ -254,7 +310,9 @@ def _ipv6(settings, path, findings):
     gateway = None
     if "ipv6_defaultgw" in settings:
         try:
-            address = parse_ip(settings["ipv6_defaultgw"])
+            address = parse_unscoped_ip(settings["ipv6_defaultgw"], (
+                "the gateway is reached through this interface, and NetworkManager 1.42 "
+                "refuses a gateway with one; leave the %... out"))
             if address.version != 6 or address.is_multicast or address.is_unspecified:
                 raise InvalidValue(f"{describe(settings['ipv6_defaultgw'])} is not a unicast "
                                    "IPv6 address")
@@ -268,11 +326,39 @@ def _ipv6(settings, path, findings):
     if ipv6init is False and given:
         findings.error(f"{path}:ipv6init", f"ipv6init is false but {', '.join(given)} "
                                            "configure IPv6: drop them or ipv6init")
-    if gateway and not addresses and not autoconf and not dhcpv6c:
-        findings.error(f"{path}:ipv6_defaultgw", "ipv6_defaultgw needs ipv6addr, ipv6_autoconf "
-                                                 "or dhcpv6c")
+    if autoconf and dhcpv6c:
+        findings.error(f"{path}:dhcpv6c", (
+            "dhcpv6c and ipv6_autoconf are both true: initscripts then run DHCPv6 beside "
+            "autoconfiguration always, NetworkManager only when the router asks for it; "
+            "choose one (ipv6_autoconf: true, DHCPv6 as the router says; or dhcpv6c: true "
+            "with ipv6_autoconf: false)"))
+    if gateway and not addresses:
+        if "ipv6addr" not in settings:  # (invalid addresses: their own errors say it)
+            findings.error(f"{path}:ipv6_defaultgw", (
+                "ipv6_defaultgw needs a static ipv6addr: NetworkManager refuses a gateway "
+                "without one (the whole profile), initscripts add it anyway; with "
+                "ipv6_autoconf or dhcpv6c the router's advertisements give the default "
+                "route, so leave it out"))
+    elif gateway:
+        _ipv6_gateway_problem(gateway, addresses, path, findings)
     return {"ipv6init": bool(ipv6init or given), "ipv6addr": addresses,
             "ipv6_defaultgw": gateway, "ipv6_autoconf": autoconf, "dhcpv6c": dhcpv6c}
+
+
+def _ipv6_gateway_problem(gateway, addresses, path, findings):
+    """An IPv6 gateway must be on the link: link-local, or inside one of the addresses'
+    prefixes (the kernel refuses a route through any other), and not one of them."""
+    address = ipaddress.IPv6Address(gateway)
+    interfaces = [ipaddress.IPv6Interface(a) for a in addresses]
+    if any(address == i.ip for i in interfaces):
+        findings.error(f"{path}:ipv6_defaultgw", f"ipv6_defaultgw {gateway} is this interface's "
+                                                 "own address; give the router's")
+    elif not address.is_link_local and not any(address in i.network for i in interfaces):
+        networks = ", ".join(str(i.network) for i in interfaces)
+        findings.error(f"{path}:ipv6_defaultgw", (
+            f"ipv6_defaultgw {gateway} is outside {networks}: the kernel has no route to it "
+            "and refuses the default route (initscripts then add none); give a gateway "
+            "inside them or the router's link-local (fe80::) address"))
 
 
 def _dns(settings, path, findings):
@@ -283,10 +369,16 @@ def _dns(settings, path, findings):
         findings.error(f"{path}:dns", f"{len(raw_servers)} servers: the resolver reads at most "
                                       f"{MAX_DNS} (resolv.conf's MAXNS)")
     for index, raw in enumerate(raw_servers[:MAX_DNS]):
+        where = _list_path(path, "dns", settings, index)
         try:
-            address = parse_ip(raw)
+            address = parse_unscoped_ip(raw, (
+                "NetworkManager 1.42 drops a server with one; give a global address"))
         except InvalidValue as exc:
-            findings.error(f"{path}:dns:{index}", f"invalid dns: {exc}")
+            findings.error(where, f"invalid dns: {exc}")
+            continue
+        problem = _dns_server_problem(address)
+        if problem:
+            findings.error(where, f"invalid dns: {raw} {problem}")
             continue
         servers.append(str(address))
     domains = []
@@ -300,6 +392,17 @@ def _dns(settings, path, findings):
         else:
             domains.append(raw)
     return {"dns": servers, "domain": domains}
+
+
+def _dns_server_problem(address):
+    """Why ``address`` cannot be a DNS server of the files, or None."""
+    if address.is_unspecified or address.is_multicast:
+        return "is not a unicast address"
+    if address.version == 6 and address.is_link_local:
+        return ("is link-local: resolv.conf needs it with a scope id (%bond0), which "
+                "NetworkManager 1.42 drops from its profiles and initscripts never add; give a "
+                "global address")
+    return None
 
 
 def _addressing(settings, path, findings):
@@ -326,18 +429,43 @@ def _addressing(settings, path, findings):
             findings.error(f"{path}:{key}", f"{key} needs ipaddr (a static address)")
 
     if ipaddr and "prefix" not in settings and "netmask" not in settings:
-        findings.warn(
-            path,
-            f"ipaddr {ipaddr} has no prefix or netmask; initscripts then guess the "
-            "netmask from the address class",
-        )
+        first = int(ipaddr.split(".")[0])
+        classful = 8 if first < 128 else 16 if first < 192 else 24
+        findings.error(f"{path}:ipaddr", (
+            f"ipaddr {ipaddr} has no prefix or netmask: each reader would put it in another "
+            f"network (the running kernel /32, initscripts /{classful} from its class, "
+            "NetworkManager /24); give prefix (e.g. prefix: 24) or netmask"))
+    if ipaddr and ipaddress.IPv4Address(ipaddr) in LINK_LOCAL_V4:
+        findings.error(f"{path}:ipaddr", (
+            f"ipaddr {ipaddr} is link-local (169.254.0.0/16): NetworkManager gives such an "
+            "address link scope, initscripts and the kernel back-end global scope; give a "
+            "routable address"))
     if ipaddr and gateway and (prefix is not None or netmask is not None):
-        network = ipaddress.IPv4Network(f"{ipaddr}/{prefix if prefix is not None else netmask}",
-                                        strict=False)
-        if ipaddress.IPv4Address(gateway) not in network:
-            findings.warn(path, f"gateway {gateway} is outside {network}")
+        _gateway_problem(ipaddr, prefix if prefix is not None else netmask, gateway, path,
+                         findings)
 
     return {"ipaddr": ipaddr, "prefix": prefix, "netmask": netmask, "gateway": gateway}
+
+
+def _gateway_problem(ipaddr, mask, gateway, path, findings):
+    """An IPv4 gateway must be another host of the address's own network: initscripts add
+    the default route only then, the kernel refuses one through any other address."""
+    network = ipaddress.IPv4Network(f"{ipaddr}/{mask}", strict=False)
+    address = ipaddress.IPv4Address(gateway)
+    way = f"give the router's address inside {network}"
+    if address not in network:
+        problem, way = f"is outside {network}", f"{way}, or the prefix that contains it"
+    elif str(address) == ipaddr:
+        problem = "is this interface's own address"
+    elif network.prefixlen < 31 and address in (network.network_address,
+                                                 network.broadcast_address):
+        which = "network" if address == network.network_address else "broadcast"
+        problem = f"is the {which} address of {network}"
+    else:
+        return
+    findings.error(f"{path}:gateway", (
+        f"gateway {gateway} {problem}: initscripts add no default route through it and the "
+        f"kernel refuses one; {way}"))
 
 
 def _bootproto(settings, has_address, path, findings):
@@ -429,6 +557,11 @@ def _monitor_rules(given, failed, mode, path, findings):
             "one link monitor: set one of them to 0 or leave it out",
         )
         return
+    if miimon_given is None and not arp_interval and mode in modes.ARP_MODES:
+        findings.error(f"{path}:miimon", (
+            f"missing: without miimon or arp_interval the kernel and initscripts run no link "
+            f"monitor in {mode}, NetworkManager runs miimon 100; say which (miimon: 100 is a "
+            "good start; miimon: 0 for none, or arp_interval with arp_ip_target)"))
     if arp_interval and "arp_ip_target" not in given and "arp_ip_target" not in failed:
         findings.error(
             f"{path}:arp_interval",
@@ -457,7 +590,30 @@ def _monitor_rules(given, failed, mode, path, findings):
         )
 
 
+def skipped_arp_target(targets):
+    """``(target, the ones before it)`` of the first ARP target initscripts would not set,
+    or None: ``install_bonding_driver`` adds each only when ``grep -q <target>`` finds
+    nothing in the bond's arp_ip_target file (the targets already set, between blanks),
+    and grep reads the target as a regular expression ('.' is any character): 192.0.2.1
+    after 192.0.2.10 is never set."""
+    for index, target in enumerate(targets):
+        if re.search(target, " ".join(targets[:index])):
+            return target, targets[:index]
+    return None
+
+
 def _cross_option_rules(given, slaves, slaves_ok, path, findings):
+    targets = given["arp_ip_target"].split(",") if "arp_ip_target" in given else []
+    skipped = skipped_arp_target(targets)
+    if skipped:
+        target, before = skipped
+        fixed = sorted(targets, key=lambda t: (len(t), t))
+        way = (f"list them as {', '.join(fixed)}" if not skipped_arp_target(fixed)
+               else "leave one of them out")
+        findings.error(f"{path}:arp_ip_target", (
+            f"ARP target {target} is found in {' '.join(before)} given before it: "
+            "initscripts' ifup then never sets it (grep, with '.' any character), "
+            f"NetworkManager and the kernel back-end do; {way}"))
     if "primary" in given and slaves_ok and given["primary"] not in slaves:
         findings.error(
             f"{path}:primary",
@@ -502,8 +658,8 @@ def _vlans(value, name, mode, bond_mtu, path, findings):
             continue
         _check_keys(settings, INTERFACE_KEYS, vlan_path, findings)
         settings = _present(settings)
-        interface = _interface(settings, vlan_path, findings)
         lower_mtu = bond_mtu or DEFAULT_MTU
+        interface = _interface(settings, vlan_path, findings, lower_mtu)
         if interface["mtu"] is not None and interface["mtu"] > lower_mtu:
             findings.error(
                 f"{vlan_path}:mtu",
@@ -527,8 +683,11 @@ def _choice(key, value, path, findings):
     return choice
 
 
-def _verify(value, path, findings):
-    """``verify: {ping: <address>, timeout: <seconds>}`` as a model.Verify, or None."""
+def _verify(value, devices, path, findings):
+    """``verify: {ping: <address>, timeout: <seconds>}`` as a model.Verify, or None.
+
+    ``devices``: the bond and its VLAN devices, the only scopes a link-local address
+    to ping through the bond can have (``fe80::1%bond0``)."""
     if _mapping(value, path, findings, "a mapping with ping (an address) and timeout "
                                         "(seconds)") is None:
         return None
@@ -538,9 +697,21 @@ def _verify(value, path, findings):
                                        "the bond (its gateway, its Salt master)")
         return None
     try:
-        address = str(parse_ip(value["ping"]))
+        parsed = parse_ip(value["ping"])
     except InvalidValue as exc:
         findings.error(f"{path}:ping", f"invalid ping: {exc}")
+        return None
+    address, scope = str(parsed), scope_id(parsed)
+    where = " or ".join(f"%{device}" for device in devices)
+    if scope is not None and (not parsed.is_link_local or scope not in devices):
+        findings.error(f"{path}:ping", (
+            f"invalid ping {describe(value['ping'])}: a scope id names the interface a "
+            f"link-local (fe80::) address is reached through, here {where}"))
+        return None
+    if scope is None and parsed.version == 6 and parsed.is_link_local:
+        findings.error(f"{path}:ping", (
+            f"invalid ping {address}: a link-local address is on every link; say which, "
+            f"{address}{where.split(' or ')[0]}"))
         return None
     timeout = DEFAULT_VERIFY_TIMEOUT
     if value.get("timeout") is not None:
@@ -592,7 +763,8 @@ def _bond(name, bond_value, path, findings):
         activate = _choice("activate", bond_value["activate"], f"{path}:activate", findings)
     verify = None
     if bond_value.get("verify") is not None:
-        verify = _verify(bond_value["verify"], f"{path}:verify", findings)
+        devices = [name, *(vlan.device for vlan in vlans.values())]
+        verify = _verify(bond_value["verify"], devices, f"{path}:verify", findings)
     return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
                 activate=activate, verify=verify, **interface)
 
@@ -618,11 +790,47 @@ def validate_bond(name, bond_value, path=None, warnings=None):
     findings = _Findings()
     path = path or f"bonding:bonds:{name}"
     bond = _bond(name, plain(bond_value), path, findings)
+    if bond is not None:
+        _one_route_one_owner(_interfaces(bond, path), findings)
     _unverified(bond, "none", path, findings)  # bond.managed has no top-level activate
     findings.raise_if_any()
     if warnings is not None:
         warnings.extend(findings.warnings)
     return bond
+
+
+def _interfaces(bond, path):
+    """``[(pillar path, interface)]`` of a bond at ``path`` and its VLANs."""
+    return [(path, bond)] + [(f"{path}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]
+
+
+def _one_route_one_owner(interfaces, findings):
+    """One default route per family, and each address on one interface: initscripts
+    replace the default route with each interface they bring up (the last wins, as with
+    the kernel back-end, whose verification then fails) while NetworkManager keeps one per
+    interface; initscripts refuse an address another interface holds (arping -D) where the
+    kernel and NetworkManager take it twice."""
+    first = {}
+    for where, interface in interfaces:
+        for key in ("gateway", "ipv6_defaultgw"):
+            if getattr(interface, key) is None:
+                continue
+            if key in first:
+                findings.error(f"{where}:{key}", (
+                    f"a second default route ({first[key]} has one): initscripts and the "
+                    "kernel back-end keep only the last one brought up, NetworkManager both; "
+                    "give one gateway per family"))
+            else:
+                first[key] = where
+        addresses = ([interface.ipaddr] if interface.ipaddr else []) + [
+            text.split("/")[0] for text in interface.ipv6addr]
+        for address in addresses:
+            holder = first.setdefault(("address", address), where)
+            if holder != where:
+                findings.error(where, (
+                    f"address {address} is {holder}'s too: initscripts refuse an address "
+                    "another interface holds (arping -D), the kernel and NetworkManager take "
+                    "it twice; give each interface its own"))
 
 
 def _cross_bond_rules(bonds, bonds_value, path, findings):
@@ -763,6 +971,8 @@ def validate(pillar_value, pillar_key="bonding"):
             if bond is not None:
                 bonds[name] = bond
         _cross_bond_rules(bonds, bonds_value, bonds_path, findings)
+        _one_route_one_owner([pair for name, bond in bonds.items()
+                              for pair in _interfaces(bond, f"{bonds_path}:{name}")], findings)
     if modprobe_options:
         _modprobe_warnings(bonds, path, findings)
 

@@ -99,28 +99,57 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
 def parse_ipv6_interface(value):
-    """An ``IPv6Interface`` from ``address/prefix``, or InvalidValue."""
+    """An ``IPv6Interface`` from ``address/prefix``, or InvalidValue.
+
+    Only an address an interface can be given and every reader keeps: no scope
+    id (NetworkManager 1.42 drops an address with one, and the interface is
+    its scope), no link-local address (the kernel makes each interface its own
+    fe80::, and gives the ones it is given link scope, which no one reads as
+    configuration), no site-local (deprecated) or IPv4-mapped one.
+    """
     if isinstance(value, str) and "/" in value:
+        if "%" in value:
+            raise InvalidValue(f"{describe(value)} has a scope id (%...): an interface's "
+                               "address has none, the interface is its scope")
         try:
             interface = ipaddress.IPv6Interface(value)
         except ValueError:
             pass
         else:
-            if interface.ip.is_multicast or interface.ip.is_unspecified or interface.ip.is_loopback:
+            ip = interface.ip
+            if ip.is_multicast or ip.is_unspecified or ip.is_loopback:
                 raise InvalidValue(f"{describe(value)} is not a unicast host address")
+            if ip.is_link_local or ip.is_site_local or ip.ipv4_mapped is not None:
+                kind = ("link-local (fe80::/10: the kernel gives each interface its own)"
+                        if ip.is_link_local else "site-local (fec0::/10, deprecated)"
+                        if ip.is_site_local else "IPv4-mapped (::ffff:0:0/96)")
+                raise InvalidValue(f"{describe(value)} is {kind}; expected a global address")
             return interface
     raise InvalidValue(f"{describe(value)} is not an IPv6 address with its prefix "
                        "(e.g. 2001:db8::10/64)")
 
 
 def parse_ip(value):
-    """An IPv4 or IPv6 address (no prefix), or InvalidValue."""
+    """An IPv4 or IPv6 address (no prefix, an IPv6 scope id allowed), or InvalidValue."""
     if isinstance(value, str):
         try:
             return ipaddress.ip_address(value)
         except ValueError:
             pass
     raise InvalidValue(f"{describe(value)} is not an IP address (e.g. 192.0.2.53 or 2001:db8::53)")
+
+
+def parse_unscoped_ip(value, why):
+    """An IPv4 or IPv6 address without a scope id, or InvalidValue saying ``why`` none."""
+    address = parse_ip(value)
+    if getattr(address, "scope_id", None) is not None:
+        raise InvalidValue(f"{describe(value)} has a scope id (%{address.scope_id}): {why}")
+    return address
+
+
+def scope_id(address):
+    """The scope id of an ``ip_address`` (``fe80::1%bond0``: ``bond0``), or None."""
+    return getattr(address, "scope_id", None)
 
 
 def domain_problem(value):

@@ -38,8 +38,7 @@ DB_PILLAR = {
                 "miimon": 100,
                 "primary": "eno1",
                 "ipaddr": "192.0.2.30",
-                "prefix": 24,
-                "gateway": "192.0.2.1",
+                "prefix": 24,  # no gateway: bond0's VLAN 100 has the default route
             },
         }
     }
@@ -93,7 +92,7 @@ def test_files_say_what_pillar_says_as_bash_reads_them(db):
         "DEVICE": "bond1", "NAME": "bond1", "TYPE": "Bond", "BONDING_MASTER": "yes",
         "BONDING_OPTS": "mode=active-backup miimon=100 primary=eno1",
         "ONBOOT": "yes", "BOOTPROTO": "static", "IPADDR": "192.0.2.30", "PREFIX": "24",
-        "GATEWAY": "192.0.2.1", "NM_CONTROLLED": "no",
+        "NM_CONTROLLED": "no",
     }
     for slave, master in (("ens1f0", "bond0"), ("ens2f1", "bond0"), ("eno2", "bond1")):
         assert files[f"ifcfg-{slave}"] == {
@@ -682,13 +681,43 @@ def test_network_scripts_files_where_none_are_installed_are_refused(salt_call):
     assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
 
 
-def test_outside_rhel_the_classic_files_come_with_a_warning(salt_call):
-    salt_call.configure(grains={"os": "Debian", "os_family": "Debian", "osmajorrelease": 12})
+def test_outside_rhel_files_nothing_reads_are_refused_with_the_way_out(salt_call, tmp_path):
+    """Debian and Ubuntu read no RHEL ifcfg files (issue #22): refused, nothing written, and
+    the way out (keyfiles, for the NetworkManager installed there) works."""
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    salt_call.configure(grains={"os": "Debian", "os_family": "Debian", "osmajorrelease": 12,
+                                "bonding_stack": {"networkmanager": "enabled",
+                                                  "network_scripts": False}},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    for pillar in (BOND0, {"format": "ifcfg", **BOND0}):
+        salt_call.set_pillar({"bonding": pillar})
+        rc, state = apply(salt_call)
+        assert rc != 0 and state["result"] is False, state
+        assert state["comment"].startswith(
+            "No files changed. bonding:format: Debian 12 reads no ifcfg files: Red Hat's "
+            "network-scripts are not installed"), state["comment"]
+        assert state["comment"].endswith("use format: keyfile (NetworkManager is installed "
+                                         "here and reads keyfiles)"), state["comment"]
+        assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+    salt_call.set_pillar({"bonding": {"format": "keyfile", **BOND0}})
+    rc, state = apply(salt_call)
+    assert rc == 0 and state["result"] is True, state
+    assert sorted(p.name for p in keyfiles.iterdir()) == ["bond0.nmconnection",
+                                                          "eth0.nmconnection"]
+    assert list(salt_call.ifcfg_dir.iterdir()) == []
+
+
+def test_outside_rhel_network_scripts_installed_there_get_ifcfg_files(salt_call):
+    salt_call.configure(grains={"os": "Debian", "os_family": "Debian", "osmajorrelease": 12,
+                                "bonding_stack": {"networkmanager": "absent",
+                                                  "network_scripts": True}})
     salt_call.set_pillar({"bonding": BOND0})
     rc, state = apply(salt_call)
     assert rc == 0 and state["result"] is True, state
-    assert state["warnings"] == ["Debian 12 is not RHEL-family: writing the classic recipe's "
-                                 "ifcfg files (set bonding:format to choose)"]
+    assert state["warnings"] == ["Debian 12 is not RHEL-family: writing ifcfg files for the "
+                                 "Red Hat network-scripts installed here (set bonding:format "
+                                 "to choose)"]
     assert source_with_bash(salt_call.ifcfg_dir / "ifcfg-bond0",
                             salt_call.root)["NM_CONTROLLED"] == "no"
 

@@ -114,6 +114,7 @@ def test_every_cli_example_names_a_function_and_runs(salt_call, tmp_path):
         "bond.procfs": str(capture / "proc/net/bonding"),
         "bond.sysfs": str(capture / "sys/class/net")})
     minion.set_pillar({"bonding": {"bonds": {"bond0": {"mode": "active-backup",
+                                                       "miimon": 100,
                                                        "slaves": ["va", "vb"]}}},
                        "storage": {"bonds": {}}})
     ran = []

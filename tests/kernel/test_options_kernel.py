@@ -102,8 +102,11 @@ def ifup_ops(bonding_opts, slaves):
 
 
 def pillar_bond(mode, option, value, miimon=MIIMON):
-    return {"mode": mode, "slaves": list(SLAVES), **companions(option, value, miimon),
+    bond = {"mode": mode, "slaves": list(SLAVES), **companions(option, value, miimon),
             option.name: value}
+    if mode in modes.ARP_MODES and "miimon" not in bond and not bond.get("arp_interval"):
+        bond["miimon"] = 0  # the kernel's own there, said: validation asks which monitor
+    return bond
 
 
 def rendered(bond):

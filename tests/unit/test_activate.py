@@ -263,7 +263,8 @@ def test_nmcli_reapplies_what_networkmanager_changes_live():
 def test_nmcli_reactivates_for_what_networkmanager_cannot_reapply(change):
     before = bond()
     ops, bounced = nmcli_plan(bond(**change), running(before))
-    assert bounced and ops == [f"connection up uuid {uuid('bond0')}",
+    assert bounced and ops == ["device delete bond0",  # options left out: the default
+                               f"connection up uuid {uuid('bond0')}",
                                f"connection up uuid {uuid('eth0')}"]
 
 
@@ -292,6 +293,107 @@ def test_ifup_takes_a_running_bond_down_and_deletes_it_first():
 
 def test_ifup_leaves_a_removed_bond_to_the_kernel_planner():
     assert ifup_plan(None, running(bond())) == (["bond0 removed"], False)
+
+
+@pytest.fixture
+def initscripts(tmp_path, monkeypatch):
+    """A network-scripts directory and a PATH of its own: ``(scripts, bin)``."""
+    from salt_bonding.activate import ifup
+
+    scripts, path = tmp_path / "network-scripts", tmp_path / "bin"
+    scripts.mkdir()
+    path.mkdir()
+    monkeypatch.setattr(ifup, "INITSCRIPTS", str(scripts))
+    monkeypatch.setenv("PATH", str(path))
+    monkeypatch.setattr("salt_bonding.activate.running.SBIN", ())
+    return scripts, path
+
+
+def executable(path):
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("layout", ["rhel7", "rhel8"])
+def test_ifup_runs_where_ifup_is_initscripts_own(initscripts, layout):
+    from salt_bonding.activate import Running
+    from salt_bonding.activate.ifup import Ifup
+
+    scripts, path = initscripts
+    for name in ("ifup", "ifdown"):
+        if layout == "rhel7":  # the script in /usr/sbin, linked from network-scripts
+            (scripts / name).symlink_to(executable(path / name))
+        else:  # RHEL 8's network-scripts: the other way round (through alternatives)
+            (path / name).symlink_to(executable(scripts / name))
+    Ifup().check(Running(lambda argv: (0, "", "")))
+
+
+@pytest.mark.parametrize("theirs, said", [
+    (False, "activate: ifup, but {found} is not initscripts' ifup ({scripts}/ifup): Debian's "
+            "ifupdown reads /etc/network/interfaces and RHEL 9's wraps nmcli, neither reads "
+            "these ifcfg files (install network-scripts, or use activate: kernel)"),
+    (True, "activate: ifup, but {found} is not initscripts' ifup"),
+])
+def test_ifup_refuses_an_ifup_that_is_not_initscripts(initscripts, theirs, said):
+    """Debian's ifupdown (or RHEL 9's nmcli wrapper) is an ``ifup`` too: it would act on
+    other files than ours. Refused, with network-scripts copied beside it or not."""
+    from salt_bonding.activate import Running
+    from salt_bonding.activate.ifup import Ifup
+
+    scripts, path = initscripts
+    for name in ("ifup", "ifdown"):
+        executable(path / name)
+        if theirs:
+            executable(scripts / name)
+    with pytest.raises(SystemFailure) as caught:
+        Ifup().check(Running(lambda argv: (0, "", "")))
+    assert str(caught.value).startswith(said.format(found=path / "ifup", scripts=scripts))
+
+
+def test_ifup_without_any_ifup_says_which_is_missing(initscripts):
+    from salt_bonding.activate import Running
+    from salt_bonding.activate.ifup import Ifup
+
+    with pytest.raises(SystemFailure) as caught:
+        Ifup().check(Running(lambda argv: (0, "", "")))
+    assert str(caught.value) == ("activate: ifup, but initscripts' ifup is not on this minion "
+                                 "(install network-scripts, or use activate: kernel)")
+
+
+def test_ifup_where_no_network_scripts_bring_bonds_up_is_refused():
+    from salt_bonding.activate import refusals
+    from salt_bonding.model import Config
+    from salt_bonding.platform import Choice
+
+    config = Config(activate="ifup", bonds={"bond0": bond()})
+    without = Choice("ifcfg", "unmanaged", "why", network_scripts=False)
+    assert refusals(config, without, "bonding:bonds") == [("bonding:activate", (
+        "ifup, but no initscripts are installed here to bring bond0 up from its ifcfg files "
+        "(install network-scripts, or use activate: kernel)"))]
+    with_them = Choice("ifcfg", "unmanaged", "why", network_scripts=True)
+    assert refusals(config, with_them, "bonding:bonds") == []
+
+
+def test_kernel_activation_runs_no_dhcpv6_client_either():
+    from salt_bonding.activate import refusals
+    from salt_bonding.model import Config
+    from salt_bonding.platform import Choice
+
+    config = Config(activate="kernel", bonds={"bond0": bond(
+        ipv6addr="2001:db8::10/64", vlans={10: {"dhcpv6c": True, "ipv6_autoconf": False}})})
+    choice = Choice("ifcfg", "unmanaged", "why")
+    assert refusals(config, choice, "bonding:bonds") == [("bonding:activate", (
+        "kernel cannot bring bond0 live: it takes its address from DHCP, and the kernel "
+        "back-end runs no DHCP client (use activate: none)"))]
+
+
+def test_a_link_local_address_is_pinged_through_the_interface_it_names():
+    clock = Clock()
+    host = Host(route="eth9")  # the kernel's route lookup would not say which link
+    desired = bond(vlans={100: {}}, verify={"ping": "fe80::1%bond0.100"})
+    assert verify.reach_problem(host, desired, clock, clock.sleep) is None
+    assert host.pings == 1
 
 
 def test_a_removal_that_fails_because_the_device_went_first_is_done(tmp_path):

@@ -127,7 +127,8 @@ def test_bonds_another_state_of_this_module_wrote_are_not_unknown(tmp_path):
     bonding's bonds as unknown forever (a check that could never be green)."""
     where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
                       str(tmp_path / "bonding.conf"))
-    storage = {"bonds": {"bond7": {"mode": "active-backup", "slaves": ["eth7"]}}}
+    storage = {"bonds": {"bond7": {"mode": "active-backup", "miimon": 100,
+                                    "slaves": ["eth7"]}}}
     files.apply(plan.plan_reconciled(PILLAR, "bonding", where, RHEL7, Stack()).changes)
     files.apply(plan.plan_reconciled(storage, "storage", where, RHEL7, Stack()).changes)
     statuses = {"bond0": status(running(planned(tmp_path).config.bonds["bond0"])),

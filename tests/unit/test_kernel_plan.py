@@ -95,7 +95,7 @@ def test_a_new_bond_is_created_configured_raised_and_filled():
     ops, bounced = plan_bond(desired, None)
     assert not bounced
     assert said(ops) == [
-        "bond0 created", "bond0: mode unset -> 802.3ad", "bond0: miimon 0 -> 100",
+        "bond0 created", "bond0: mode unset -> 802.3ad",  # miimon 100: the kernel's own
         "bond0: lacp_rate slow -> fast", "bond0 up",
         "bond0: eth0 down to be enslaved", "bond0: eth0 enslaved",
         "bond0: eth1 down to be enslaved", "bond0: eth1 enslaved",
@@ -106,6 +106,24 @@ def test_a_new_bond_is_created_configured_raised_and_filled():
     assert ops[0].args == ("link", "add", "bond0", "type", "bond")
     assert ops[-3].args == ("link", "add", "link", "bond0", "name", "bond0.100", "type",
                             "vlan", "id", "100")
+
+
+@pytest.mark.parametrize("current", [None, live(bond(miimon=0))])
+def test_what_setting_the_mode_changes_is_written_back_as_pillar_says(current):
+    """Setting a mode without the ARP monitor turns MII monitoring on (100 ms) when it is
+    off (bond_option_mode_set): miimon 0 has to be written after the mode, or the bond
+    runs the kernel's choice, not pillar's."""
+    ops, _ = plan_bond(bond(mode="802.3ad", miimon=0), current)
+    steps = said(ops)
+    assert steps.index("bond0: miimon 100 -> 0") == steps.index(
+        next(s for s in steps if s.startswith("bond0: mode "))) + 1
+    # A mode with the ARP monitor leaves it, and the ARP monitor is turned off by the other.
+    ops, _ = plan_bond(bond(mode="balance-rr", miimon=0), None)
+    assert not any("miimon" in s for s in said(ops))
+    arp = live(bond(miimon=0, arp_interval=100, arp_ip_target="192.0.2.1"))
+    ops, _ = plan_bond(bond(mode="balance-alb", miimon=200), arp)
+    assert "bond0: miimon 100 -> 200" in said(ops)
+    assert not any("arp_interval" in s for s in said(ops))
 
 
 def test_addresses_mtu_and_vlans_change_in_place():
@@ -221,17 +239,17 @@ def test_only_bonds_whose_files_change_go_live(tmp_path):
 
 
 @pytest.mark.parametrize("pillar, stack, message", [
-    ({"activate": "kernel", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"],
+    ({"activate": "kernel", "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"], "miimon": 100,
                                                 "bootproto": "dhcp"}}},
      None, "kernel cannot bring bond0 live: it takes its address from DHCP"),
     ({"activate": "kernel", "networkmanager": "managed",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "kernel, but NetworkManager manages bond0 on this minion"),
     ({"activate": "ifup", "format": "keyfile",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "ifup, but bond0's files here are NetworkManager keyfiles: initscripts do not"),
     ({"activate": "nmcli", "networkmanager": "unmanaged",
-      "bonds": {"bond0": {"mode": 1, "slaves": ["eth0"]}}},
+      "bonds": {"bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]}}},
      None, "nmcli, but NetworkManager does not read bond0's files on this minion"),
 ])
 def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pillar, stack,

@@ -45,8 +45,8 @@ def test_each_generation_gets_what_it_reads(grains, default, readable):
     ({**RHEL, "osmajorrelease": 10}, NM_ONLY, "keyfile", "managed"),
     ({"os": "Fedora", "os_family": "RedHat", "osmajorrelease": 41}, NM_ONLY, "keyfile",
      "managed"),
-    ({"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}, NM_ONLY, "ifcfg",
-     "unmanaged"),
+    ({"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}, Stack("installed", True),
+     "ifcfg", "unmanaged"),
 ])
 def test_auto_follows_the_platform(grains, stack, file_format, networkmanager):
     choice = platform.choose("auto", None, grains, stack, "bonding")
@@ -67,12 +67,75 @@ def test_the_reason_says_why_in_words():
     assert choice.reason == "RedHat 9, pillar format: keyfile, pillar networkmanager"
 
 
-def test_outside_rhel_auto_keeps_the_classic_files_and_says_so():
-    debian = {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}
-    choice = platform.choose("auto", None, debian, NM_ONLY, "bonding")
-    assert choice.warnings == ["Debian 12 is not RHEL-family: writing the classic recipe's "
+DEBIAN = {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}
+UBUNTU = {"os": "Ubuntu", "os_family": "Debian", "osmajorrelease": 22}
+SUSE = {"os": "SUSE", "os_family": "Suse", "osmajorrelease": 15}
+
+
+@pytest.mark.parametrize("grains", [DEBIAN, UBUNTU, SUSE])
+@pytest.mark.parametrize("requested", ["auto", "ifcfg"])
+@pytest.mark.parametrize("stack, way", [
+    (Stack("enabled", False), "use format: keyfile (NetworkManager is installed here and "
+                              "reads keyfiles)"),
+    (Stack("absent", False), "use format: keyfile once NetworkManager is installed"),
+])
+def test_outside_rhel_ifcfg_files_nothing_reads_are_refused_with_the_way_out(
+        grains, requested, stack, way):
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose(requested, None, grains, stack, "bonding")
+    ((path, message),) = caught.value.errors
+    name = f"{grains['os']} {grains['osmajorrelease']}"
+    assert path == "bonding:format"
+    assert message == (
+        f"{name} reads no ifcfg files: Red Hat's network-scripts are not installed and its "
+        "NetworkManager is built without the ifcfg-rh plugin (ifupdown reads "
+        "/etc/network/interfaces, netplan its own files, SUSE's wicked its own ifcfg "
+        f"format, none of which this module writes); {way}")
+    # The way out works: keyfiles, for NetworkManager.
+    choice = platform.choose("keyfile", None, grains, stack, "bonding")
+    assert (choice.format, choice.networkmanager) == ("keyfile", "managed")
+    assert choice.warnings == ([] if stack.networkmanager != "absent" else [
+        "NetworkManager is not installed on this minion: nothing reads these files until "
+        "it is (bonding:networkmanager)"])
+
+
+def test_outside_rhel_ifcfg_files_go_to_the_network_scripts_installed_there():
+    stack = Stack("enabled", True)  # Red Hat's network-scripts installed on Debian
+    choice = platform.choose("auto", None, DEBIAN, stack, "bonding")
+    assert (choice.format, choice.networkmanager, choice.network_scripts) == (
+        "ifcfg", "unmanaged", True)
+    assert choice.warnings == ["Debian 12 is not RHEL-family: writing ifcfg files for the Red "
+                               "Hat network-scripts installed here (set bonding:format to "
+                               "choose)"]
+    assert platform.choose("ifcfg", None, DEBIAN, stack, "bonding").warnings == []
+    # NetworkManager there reads no ifcfg files at all.
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose("ifcfg", "managed", DEBIAN, stack, "bonding")
+    ((path, message),) = caught.value.errors
+    assert path == "bonding:networkmanager"
+    assert message.startswith("managed, but NetworkManager on Debian 12 is built without the "
+                              "ifcfg-rh plugin: it reads no ifcfg files (use networkmanager: "
+                              "unmanaged for the network-scripts installed here")
+
+
+def test_grains_that_name_no_os_keep_the_classic_files_and_say_so():
+    choice = platform.choose("auto", None, {}, Stack(), "bonding")
+    assert (choice.format, choice.networkmanager) == ("ifcfg", "unmanaged")
+    assert choice.warnings == ["this OS is not RHEL-family: writing the classic recipe's "
                                "ifcfg files (set bonding:format to choose)"]
-    assert platform.choose("ifcfg", None, debian, NM_ONLY, "bonding").warnings == []
+
+
+@pytest.mark.parametrize("grains, stack, expected", [
+    ({**RHEL, "osmajorrelease": 7}, Stack(), True),  # initscripts is part of RHEL 7
+    ({**RHEL, "osmajorrelease": 8}, SCRIPTS_ONLY, True),
+    ({**RHEL, "osmajorrelease": 8}, NM_ONLY, False),
+    (DEBIAN, Stack("absent", True), True),
+])
+def test_the_choice_says_whether_network_scripts_bring_the_bonds_up(grains, stack, expected):
+    networkmanager = "unmanaged" if expected else "managed"
+    choice = platform.choose("ifcfg", networkmanager, grains, stack, "bonding")
+    assert choice.network_scripts is expected
+    assert platform.choose("keyfile", None, grains, stack, "bonding").network_scripts is False
 
 
 def test_a_format_the_minion_does_not_read_is_refused_with_the_way_out():
@@ -200,4 +263,7 @@ def test_a_release_grain_that_is_no_number_is_said_with_what_was_assumed(release
                                "bonding").warnings == []
     debian = {"os": "Debian", "os_family": "Debian", "osmajorrelease": release}
     assert all("osmajorrelease" not in warning for warning in platform.choose(
-        "auto", None, debian, NM_ONLY, "bonding").warnings)  # the release decides nothing there
+        "auto", None, debian, BOTH_NM_OFF, "bonding").warnings)  # the release decides nothing there
+    with pytest.raises(errors.UserError) as refused:  # nothing reads ifcfg files there (issue #22)
+        platform.choose("auto", None, debian, NM_ONLY, "bonding")
+    assert "osmajorrelease" not in str(refused.value) and "release" not in str(refused.value)

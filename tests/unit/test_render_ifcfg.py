@@ -358,6 +358,23 @@ def test_ipv6_and_dns_keys_as_bash_reads_them(tmp_path):
     assert "IPV6INIT" not in sourced["ifcfg-eth0"]
 
 
+def test_a_link_local_ipv6_gateway_is_written_with_its_device(tmp_path):
+    """initscripts' ipv6_set_default_route adds no route through a link-local gateway with
+    neither a scope nor IPV6_DEFAULTDEV: the file names the device, as initscripts ask."""
+    config = schema.validate({"bonds": {"bond0": {
+        "mode": 1, "miimon": 100, "slaves": ["eth0"], "ipv6addr": "2001:db8::10/64",
+        "ipv6_defaultgw": "fe80::1",
+        "vlans": {100: {"ipv6addr": "2001:db8:100::10/64"}}}}})
+    sourced = write_and_source(tmp_path, render_files(config))
+    assert sourced["ifcfg-bond0"]["IPV6_DEFAULTGW"] == "fe80::1%bond0"
+    assert config.bonds["bond0"].ipv6_defaultgw == "fe80::1"  # the model keeps the address
+    config = schema.validate({"bonds": {"bond0": {
+        "mode": 1, "miimon": 100, "slaves": ["eth0"],
+        "vlans": {100: {"ipv6addr": "2001:db8:100::10/64", "ipv6_defaultgw": "fe80::1"}}}}})
+    sourced = write_and_source(tmp_path, render_files(config))
+    assert sourced["ifcfg-bond0.100"]["IPV6_DEFAULTGW"] == "fe80::1%bond0.100"
+
+
 @pytest.mark.parametrize("key", ["IPV6ADDR", "DNS1", "DOMAIN", "IPV6INIT"])
 def test_ipv6_and_dns_keys_are_set_through_their_pillar_keys(key):
     with pytest.raises(errors.UserError) as caught:

@@ -166,12 +166,45 @@ BOND_RULES = [
      "slaves:1", "cannot be its own slave"),
     ("ipaddr", bond(ipaddr="192.0.2.256", prefix=24), bond(ipaddr="192.0.2.25", prefix=24),
      "ipaddr", "'192.0.2.256' is not an IPv4 address"),
-    ("ipaddr-leading-zero", bond(ipaddr="192.0.2.010"), bond(ipaddr="192.0.2.10"), "ipaddr",
-     "not an IPv4 address"),
-    ("ipaddr-multicast", bond(ipaddr="239.1.1.1"), bond(ipaddr="192.0.2.1"), "ipaddr",
-     "multicast"),
-    ("ipaddr-number", bond(ipaddr=3221225985), bond(ipaddr="192.0.2.1"), "ipaddr",
-     "not an IPv4 address"),
+    ("ipaddr-leading-zero", bond(ipaddr="192.0.2.010", prefix=24),
+     bond(ipaddr="192.0.2.10", prefix=24), "ipaddr", "not an IPv4 address"),
+    ("ipaddr-multicast", bond(ipaddr="239.1.1.1", prefix=24), bond(ipaddr="192.0.2.1", prefix=24),
+     "ipaddr", "multicast"),
+    ("ipaddr-number", bond(ipaddr=3221225985, prefix=24), bond(ipaddr="192.0.2.1", prefix=24),
+     "ipaddr", "not an IPv4 address"),
+    # One pillar, one network: what the readers would take differently is refused.
+    ("ipaddr-no-prefix", bond(ipaddr="10.1.2.3"), bond(ipaddr="10.1.2.3", prefix=24), "ipaddr",
+     "ipaddr 10.1.2.3 has no prefix or netmask: each reader would put it in another network "
+     "(the running kernel /32, initscripts /8 from its class, NetworkManager /24); give prefix "
+     "(e.g. prefix: 24) or netmask"),
+    ("ipaddr-no-prefix-class-c", bond(ipaddr="192.0.2.10"),
+     bond(ipaddr="192.0.2.10", netmask="255.255.255.0"), "ipaddr", "initscripts /24 from its"),
+    ("ipaddr-link-local", bond(ipaddr="169.254.7.1", prefix=16),
+     bond(ipaddr="172.16.7.1", prefix=16), "ipaddr",
+     "link-local (169.254.0.0/16): NetworkManager gives such an address link scope"),
+    ("gateway-outside", bond(ipaddr="10.1.2.3", prefix=24, gateway="10.9.9.9"),
+     bond(ipaddr="10.1.2.3", prefix=8, gateway="10.9.9.9"), "gateway",
+     "gateway 10.9.9.9 is outside 10.1.2.0/24: initscripts add no default route through it "
+     "and the kernel refuses one"),
+    ("gateway-outside-netmask", bond(ipaddr="10.1.2.3", netmask="255.255.255.128",
+                                     gateway="10.1.2.129"),
+     bond(ipaddr="10.1.2.3", netmask="255.255.255.0", gateway="10.1.2.129"), "gateway",
+     "is outside 10.1.2.0/25"),
+    ("gateway-own-address", bond(ipaddr="10.1.2.3", prefix=24, gateway="10.1.2.3"),
+     bond(ipaddr="10.1.2.3", prefix=24, gateway="10.1.2.1"), "gateway",
+     "is this interface's own address"),
+    ("gateway-broadcast", bond(ipaddr="10.1.2.3", prefix=24, gateway="10.1.2.255"),
+     bond(ipaddr="10.1.2.3", prefix=23, gateway="10.1.2.255"), "gateway",
+     "is the broadcast address of 10.1.2.0/24"),
+    ("gateway-network", bond(ipaddr="10.1.2.3", prefix=30, gateway="10.1.2.0"),
+     bond(ipaddr="10.1.2.3", prefix=31, gateway="10.1.2.2"), "gateway",
+     "is the network address of 10.1.2.0/30"),
+    ("miimon-missing-arp-mode", bond(miimon=DROP), bond(miimon=0), "miimon",
+     "missing: without miimon or arp_interval the kernel and initscripts run no link monitor "
+     "in active-backup, NetworkManager runs miimon 100"),
+    ("miimon-missing-arp-off", bond(mode="balance-xor", miimon=DROP, arp_interval=0),
+     bond(mode="balance-xor", miimon=DROP, arp_interval=100, arp_ip_target="192.0.2.1"),
+     "miimon", "say which"),
     ("prefix-range", bond(ipaddr="192.0.2.1", prefix=33), bond(ipaddr="192.0.2.1", prefix=32),
      "prefix", "invalid prefix 33: expected an integer 0-32"),
     ("prefix-and-netmask", bond(ipaddr="192.0.2.1", prefix=24, netmask="255.255.255.0"),
@@ -217,8 +250,8 @@ BOND_RULES = [
     ("vlan-id-text", bond(vlans={"ten": {}}), bond(vlans={"10": {}}), "vlans:ten", "1-4094"),
     ("vlan-id-twice", bond(vlans={10: {}, "10": {}}), bond(vlans={10: {}, "11": {}}),
      "vlans:10", "VLAN 10 is given twice"),
-    ("vlan-unknown-key", bond(vlans={10: {"ipadr": "192.0.2.1"}}),
-     bond(vlans={10: {"ipaddr": "192.0.2.1"}}), "vlans:10:ipadr",
+    ("vlan-unknown-key", bond(vlans={10: {"ipadr": "192.0.2.1", "prefix": 24}}),
+     bond(vlans={10: {"ipaddr": "192.0.2.1", "prefix": 24}}), "vlans:10:ipadr",
      "unknown key 'ipadr' in bonding:bonds:bond0:vlans:10; did you mean 'ipaddr'?"),
     ("vlan-mtu-above-bond", bond(mtu=1500, vlans={10: {"mtu": 9000}}),
      bond(mtu=9000, vlans={10: {"mtu": 9000}}), "vlans:10:mtu",
@@ -227,7 +260,7 @@ BOND_RULES = [
      bond(vlans={10: {"bootproto": "dhcp"}}), "vlans:10:bootproto", "dhcp with ipaddr"),
     ("vlans-not-mapping", bond(vlans=[100]), bond(vlans={100: None}), "vlans",
      "expected a mapping of VLAN ids"),
-    ("unknown-null-option", bond(miimonn=None), bond(miimon=None), "miimonn",
+    ("unknown-null-option", bond(miimonn=None), bond(mode=4, miimon=None), "miimonn",
      "did you mean 'miimon'?"),
     ("unknown-setting", bond(slave=["eth2"]), bond(), "slave", "did you mean 'slaves'?"),
     ("verify-not-mapping", bond(verify="192.0.2.1"), bond(verify={"ping": "192.0.2.1"}),
@@ -241,6 +274,47 @@ BOND_RULES = [
      "invalid timeout (seconds) 0: expected an integer 1-300"),
     ("verify-unknown-key", bond(verify={"ping": "192.0.2.1", "tries": 3}),
      bond(verify={"ping": "192.0.2.1"}), "verify:tries", "unknown key 'tries'"),
+    # A scope id names the link a link-local address is reached through: the bond's own.
+    ("verify-scope-elsewhere", bond(verify={"ping": "fe80::1%eth0"}),
+     bond(verify={"ping": "fe80::1%bond0"}), "verify:ping",
+     "invalid ping 'fe80::1%eth0': a scope id names the interface a link-local (fe80::) "
+     "address is reached through, here %bond0"),
+    ("verify-scope-junk", bond(verify={"ping": "fe80::1%bond0;x"}, vlans={5: {}}),
+     bond(verify={"ping": "fe80::1%bond0.5"}, vlans={5: {}}), "verify:ping",
+     "here %bond0 or %bond0.5"),
+    ("verify-scope-global", bond(verify={"ping": "2001:db8::1%bond0"}),
+     bond(verify={"ping": "2001:db8::1"}), "verify:ping", "a scope id names the interface"),
+    ("verify-link-local-unscoped", bond(verify={"ping": "fe80::1"}),
+     bond(verify={"ping": "fe80::1%bond0"}), "verify:ping",
+     "invalid ping fe80::1: a link-local address is on every link; say which, fe80::1%bond0"),
+    ("second-default-route", bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1",
+                                  vlans={5: {"ipaddr": "198.51.100.10", "prefix": 24,
+                                             "gateway": "198.51.100.1"}}),
+     bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1",
+          vlans={5: {"ipaddr": "198.51.100.10", "prefix": 24}}), "vlans:5:gateway",
+     f"a second default route ({B} has one): initscripts and the kernel back-end keep only "
+     "the last one brought up, NetworkManager both; give one gateway per family"),
+    ("second-ipv6-default-route",
+     bond(ipv6addr="2001:db8::10/64", ipv6_defaultgw="fe80::1",
+          vlans={5: {"ipv6addr": "2001:db8:5::10/64", "ipv6_defaultgw": "fe80::1"}}),
+     bond(ipv6addr="2001:db8::10/64", ipv6_defaultgw="fe80::1",
+          vlans={5: {"ipv6addr": "2001:db8:5::10/64"}}), "vlans:5:ipv6_defaultgw",
+     "a second default route"),
+    ("address-twice", bond(ipaddr="192.0.2.10", prefix=24,
+                           vlans={5: {"ipaddr": "192.0.2.10", "prefix": 25}}),
+     bond(ipaddr="192.0.2.10", prefix=24, vlans={5: {"ipaddr": "192.0.2.11", "prefix": 25}}),
+     "vlans:5", f"address 192.0.2.10 is {B}'s too: initscripts refuse an address another "
+                "interface holds (arping -D)"),
+    ("ipv6-address-twice", bond(ipv6addr="2001:db8::10/64",
+                                vlans={5: {"ipv6addr": "2001:DB8::10/64"}}),
+     bond(ipv6addr="2001:db8::10/64", vlans={5: {"ipv6addr": "2001:db8::11/64"}}), "vlans:5",
+     "address 2001:db8::10 is"),
+    ("arp-target-found-in-one-before", bond(miimon=0, arp_interval=100,
+                                            arp_ip_target="192.0.2.10,192.0.2.1"),
+     bond(miimon=0, arp_interval=100, arp_ip_target="192.0.2.1,192.0.2.10"), "arp_ip_target",
+     "ARP target 192.0.2.1 is found in 192.0.2.10 given before it: initscripts' ifup then "
+     "never sets it (grep, with '.' any character), NetworkManager and the kernel back-end "
+     "do; list them as 192.0.2.1, 192.0.2.10"),
 ]
 
 
@@ -507,12 +581,9 @@ def test_empty_slaves_are_allowed_with_a_warning():
         (pillar(bond(mode="balance-rr", vlans={10: {}})),
          f"{B}:vlans: VLANs over balance-rr are known to misbehave; active-backup is the "
          "usual fix"),
-        (pillar(bond(miimon=DROP)), f"{B}: no link monitoring"),
+        (pillar(bond(miimon=0)), f"{B}: no link monitoring"),
         (pillar(bond(mode=4, miimon=0)), f"{B}: no link monitoring"),
         (pillar(bond(mode=4, min_links=3)), f"{B}: min_links 3 is more than the 2 slaves"),
-        (pillar(bond(ipaddr="10.1.2.3")), f"{B}: ipaddr 10.1.2.3 has no prefix or netmask"),
-        (pillar(bond(ipaddr="10.1.2.3", prefix=24, gateway="10.9.9.9")),
-         f"{B}: gateway 10.9.9.9 is outside 10.1.2.0/24"),
         ({"modprobe_options": True, "bonds": {"bond0": bond(), "bond1": bond(slaves=["eth2"])}},
          "bonding:modprobe_options: 2 bonds: module options apply to every bond the module "
          "creates"),
@@ -723,8 +794,58 @@ def test_messages_that_used_to_read_oddly():
     assert "quote the word" in caught.value.errors[0][1]
 
 
+@pytest.mark.parametrize("settings, method", [
+    ({}, "ignore"),
+    ({"ipv6init": False}, "ignore"),
+    ({"ipv6init": True}, "auto"),
+    ({"ipv6addr": "2001:db8::10/64"}, "manual"),  # a static address: no autoconfiguration
+    ({"ipv6addr": "2001:db8::10/64", "ipv6_autoconf": True}, "auto"),
+    ({"dhcpv6c": True}, "dhcp"),
+    ({"dhcpv6c": True, "ipv6_autoconf": False}, "dhcp"),
+    ({"ipv6_autoconf": False}, "link-local"),
+    ({"dhcpv6c": False}, "auto"),
+])
+def test_ipv6_means_one_method_and_both_file_formats_say_it(settings, method):
+    from salt_bonding.render import ifcfg, keyfile
+
+    result = validate(pillar(bond(**settings))).bonds["bond0"]
+    assert result.ipv6_method == method
+    text = keyfile.render_bond(result, "bond.reconciled:bonding")["bond0.nmconnection"]
+    assert "[ipv6]\n" in text and f"method={method}\n" in text.split("[ipv6]")[1]
+    values = ifcfg.parse(ifcfg.render_bond(result, "bond.reconciled:bonding")["ifcfg-bond0"])
+    if method == "ignore":
+        assert "IPV6INIT" not in values and "IPV6_AUTOCONF" not in values
+    else:  # said explicitly: both ifcfg readers would take autoconfiguration as yes
+        assert values["IPV6_AUTOCONF"] == ("yes" if method == "auto" else "no")
+
+
+def test_one_default_route_and_each_address_once_across_the_bonds_too():
+    two = pillar(bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1"))
+    two["bonds"]["bond1"] = bond(slaves=["eth2"], ipaddr="192.0.2.10", prefix=24,
+                                 gateway="192.0.2.254")
+    assert errors_of(two) == [
+        ("bonding:bonds:bond1:gateway", f"a second default route ({B} has one): initscripts "
+                                        "and the kernel back-end keep only the last one "
+                                        "brought up, NetworkManager both; give one gateway "
+                                        "per family"),
+        ("bonding:bonds:bond1", f"address 192.0.2.10 is {B}'s too: initscripts refuse an "
+                                "address another interface holds (arping -D), the kernel and "
+                                "NetworkManager take it twice; give each interface its own")]
+    with pytest.raises(UserError) as caught:  # bond.managed: a bond and its VLANs
+        validate_bond("bond7", bond(ipaddr="192.0.2.10", prefix=24,
+                                    vlans={5: {"ipaddr": "192.0.2.10", "prefix": 24}}),
+                      path="bond7:bond.managed")
+    assert caught.value.errors[0][0] == "bond7:bond.managed:vlans:5"
+
+
+def test_an_ipv6_gateway_may_be_the_routers_link_local_address():
+    result = validate(pillar(bond(ipv6addr="2001:db8::10/64", ipv6_defaultgw="FE80::1")))
+    assert result.bonds["bond0"].ipv6_defaultgw == "fe80::1"
+
+
 def test_ipv6_and_dns_are_validated_and_normalised():
     result = validate(pillar(bond(
+        ipaddr="192.0.2.10", prefix=24,
         ipv6addr=["2001:DB8::10/64", "2001:db8:1::10/64"], ipv6_defaultgw="2001:db8::1",
         dns=["192.0.2.53", "2001:db8::53"], domain="example.com corp.example.com",
         vlans={100: {"dhcpv6c": "yes", "ipv6_autoconf": False}}))).bonds["bond0"]
@@ -744,8 +865,41 @@ def test_ipv6_and_dns_are_validated_and_normalised():
     ({"ipv6addr": ["2001:db8::10/64", "2001:db8::10/64"]}, "ipv6addr:1", "is given twice"),
     ({"ipv6_defaultgw": "192.0.2.1", "ipv6_autoconf": True}, "ipv6_defaultgw",
      "is not a unicast IPv6 address"),
-    ({"ipv6_defaultgw": "2001:db8::1"}, "ipv6_defaultgw",
-     "needs ipv6addr, ipv6_autoconf or dhcpv6c"),
+    ({"ipv6_defaultgw": "2001:db8::1"}, "ipv6_defaultgw", "needs a static ipv6addr"),
+    # NetworkManager refuses the whole profile: a gateway with no static address.
+    ({"ipv6_defaultgw": "2001:db8::1", "ipv6_autoconf": True}, "ipv6_defaultgw",
+     "needs a static ipv6addr: NetworkManager refuses a gateway without one"),
+    ({"ipv6_defaultgw": "fe80::1", "dhcpv6c": True}, "ipv6_defaultgw", "needs a static"),
+    ({"ipv6addr": "2001:db8::10/64", "ipv6_defaultgw": "2001:db9::1"}, "ipv6_defaultgw",
+     "ipv6_defaultgw 2001:db9::1 is outside 2001:db8::/64: the kernel has no route to it"),
+    ({"ipv6addr": "2001:db8::10/64", "ipv6_defaultgw": "2001:db8::10"}, "ipv6_defaultgw",
+     "is this interface's own address"),
+    # Scope ids: only where a reader keeps them (none of the files).
+    ({"ipv6addr": "2001:db8::10/64", "ipv6_defaultgw": "fe80::1%bond0"}, "ipv6_defaultgw",
+     "has a scope id (%bond0): the gateway is reached through this interface"),
+    ({"ipv6addr": "2001:db8::10/64", "dns": ["2001:db8::53%eth0;2001:db8::66"]}, "dns:0",
+     "has a scope id (%eth0;2001:db8::66): NetworkManager 1.42 drops a server with one"),
+    ({"ipv6addr": "fe80::10%bond0/64"}, "ipv6addr", "has a scope id"),
+    ({"ipv6addr": "fe80::10/64"}, "ipv6addr", "is link-local (fe80::/10"),
+    ({"ipv6addr": "fec0::10/64"}, "ipv6addr", "is site-local"),
+    ({"ipv6addr": "::ffff:192.0.2.10/96"}, "ipv6addr", "is IPv4-mapped"),
+    ({"ipv6addr": "2001:db8::10/64", "dns": "fe80::53"}, "dns",
+     "fe80::53 is link-local: resolv.conf needs it with a scope id"),
+    ({"ipaddr": "192.0.2.10", "prefix": 24, "dns": ["192.0.2.53", "224.0.0.251"]}, "dns:1",
+     "is not a unicast address"),
+    # A DNS server of a family the interface does not configure: dropped or refused by
+    # NetworkManager, kept by the ifcfg file.
+    ({"ipaddr": "192.0.2.10", "prefix": 24, "dns": ["192.0.2.53", "2001:db8::53"]}, "dns:1",
+     "dns 2001:db8::53 is an IPv6 server and this interface gets no IPv6 address"),
+    ({"ipv6addr": "2001:db8::10/64", "dns": "192.0.2.53"}, "dns",
+     "dns 192.0.2.53 is an IPv4 server and this interface gets no IPv4 address"),
+    ({"ipv6_autoconf": False, "dns": "2001:db8::53"}, "dns", "is an IPv6 server"),
+    ({"domain": "example.com"}, "domain", "search domains on an interface without an address"),
+    ({"ipv6_autoconf": True, "dhcpv6c": True}, "dhcpv6c",
+     "dhcpv6c and ipv6_autoconf are both true"),
+    ({"mtu": 1000, "ipv6init": True}, "mtu", "mtu 1000 is below 1280, IPv6's minimum"),
+    ({"mtu": 1000, "vlans": {5: {"ipv6addr": "2001:db8::10/64"}}}, "vlans:5",
+     "mtu 1000 is below 1280"),
     ({"ipv6init": False, "ipv6addr": "2001:db8::10/64"}, "ipv6init",
      "ipv6init is false but ipv6addr configure IPv6"),
     ({"dns": ["192.0.2.53", "x"]}, "dns:1", "is not an IP address"),

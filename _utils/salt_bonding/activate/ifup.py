@@ -11,8 +11,12 @@ bond that ran is therefore always bounced. A bond removed from pillar has no
 file left for ``ifdown``: the kernel planner deletes it.
 
 initscripts read ``/etc/sysconfig/network-scripts``, whatever the minion's
-``bond.ifcfg_dir`` says. After a failure the running bonds go back to their
-snapshot through the kernel (the files are back first).
+``bond.ifcfg_dir`` says. Only their ``ifup`` does: the ``ifup`` found must be the
+file ``/etc/sysconfig/network-scripts/ifup`` is (RHEL 7 links that one to
+``/usr/sbin/ifup``, RHEL 8's network-scripts the other way round), not Debian's
+ifupdown (which reads ``/etc/network/interfaces``) nor RHEL 9's wrapper around
+nmcli. After a failure the running bonds go back to their snapshot through the
+kernel (the files are back first).
 
 Proven against Red Hat's own initscripts 10.00.19 in the user-mode-linux kernel
 (``tests/kernel/test_activate_ifup_kernel.py``), the deletion included: there
@@ -21,10 +25,14 @@ Proven against Red Hat's own initscripts 10.00.19 in the user-mode-linux kernel
 write): the verification is what catches it.
 """
 
+import os
+
+from ..errors import SystemFailure
 from .base import Activator, where
 from .kernel_plan import Operation, plan_bond
 
 COMMANDS = ("ifup", "ifdown")
+INITSCRIPTS = "/etc/sysconfig/network-scripts"  # where initscripts' ifup and ifdown are
 
 
 def _command(bond, says, *argv):
@@ -38,16 +46,30 @@ class Ifup(Activator):
 
     def refusals(self, config, bonds, choice, path):
         if choice.format == "ifcfg" and not choice.read_by_networkmanager:
-            return []
+            if choice.network_scripts:
+                return []
+            return [(where(config, name, path), (
+                f"ifup, but no initscripts are installed here to bring {name} up from its "
+                "ifcfg files (install network-scripts, or use activate: kernel)"))
+                for name in bonds]
         return [(where(config, name, path), (
             f"ifup, but {name}'s files here are {choice.describe()}: initscripts do not bring "
             "them up (use activate: nmcli where NetworkManager manages the bonds, or kernel)"))
             for name in bonds]
 
     def check(self, running):
-        running.require_commands(COMMANDS, "activate: ifup, but initscripts' {} is not on "
-                                           "this minion (install network-scripts, or use "
-                                           "activate: kernel)")
+        for name in COMMANDS:
+            found = running.command_path(name)
+            if found is None:
+                raise SystemFailure(f"activate: ifup, but initscripts' {name} is not on this "
+                                    "minion (install network-scripts, or use activate: kernel)")
+            theirs = os.path.join(INITSCRIPTS, name)
+            if not (os.path.exists(theirs) and os.path.samefile(found, theirs)):
+                raise SystemFailure(
+                    f"activate: ifup, but {found} is not initscripts' {name} ({theirs}): "
+                    "Debian's ifupdown reads /etc/network/interfaces and RHEL 9's wraps "
+                    "nmcli, neither reads these ifcfg files (install network-scripts, or use "
+                    "activate: kernel)")
 
     def plan_one(self, name, desired, before):
         if desired is None:

@@ -24,8 +24,8 @@ class Kernel(Activator):
                     f"kernel, but NetworkManager manages {name} on this minion "
                     f"({choice.describe()}): it would undo changes made behind its back (use "
                     "activate: nmcli, or none)")))
-            elif bond.bootproto == "dhcp" or any(v.bootproto == "dhcp"
-                                                 for v in bond.vlans.values()):
+            elif any(i.bootproto == "dhcp" or i.dhcpv6c
+                     for i in (bond, *bond.vlans.values())):
                 found.append((where(config, name, path), (
                     f"kernel cannot bring {name} live: it takes its address from DHCP, and "
                     "the kernel back-end runs no DHCP client (use activate: none)")))

@@ -22,6 +22,7 @@ job. Pure Python, no Salt.
 import ipaddress
 from dataclasses import dataclass
 
+from ..modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
 from ..options import OPTIONS, TABLE
 
 # Written after the slaves are enslaved (the kernel accepts only a slave's name).
@@ -71,9 +72,13 @@ def default_text(option):
 
 def option_values(bond):
     """``{option: canonical text}`` of every option in effect in ``bond.mode``: the ones
-    given, the kernel's default for the others."""
-    return {option.name: bond.options.get(option.name, default_text(option))
-            for option in TABLE[1:] if bond.mode in option.modes}
+    given, the kernel's default for the others (miimon's is the mode's:
+    ``modes.effective_miimon``)."""
+    values = {option.name: bond.options.get(option.name, default_text(option))
+              for option in TABLE[1:] if bond.mode in option.modes}
+    if "miimon" not in bond.options:
+        values["miimon"] = str(effective_miimon(bond.mode, None))
+    return values
 
 
 def addresses(interface):
@@ -100,16 +105,31 @@ def _option_writes(name, device, old, new):
                                               f"{new or 'unset'}")]
 
 
+def after_mode_write(mode, have):
+    """What the kernel makes of ``have`` (option texts) when the mode is set to ``mode``
+    (``bond_option_mode_set``, 6.1): a mode without the ARP monitor turns it off and the
+    MII monitor on (100 ms) when it was off. An option the plan would not write because
+    it equals ``have`` could otherwise end up as the kernel's choice, not pillar's
+    (``miimon: 0`` in 802.3ad)."""
+    if mode in ARP_MODES:
+        return have
+    changed = dict(have, arp_interval="0")
+    if have.get("miimon") in ("0", ""):
+        changed["miimon"] = str(NON_ARP_MIIMON_DEFAULT)
+    return changed
+
+
 def changed_options(desired, current):
     """``[(name, old, new)]`` in write order: the mode first when it changes."""
     changed = []
-    if current is None or desired.mode != current.mode:
-        changed.append(("mode", current.mode if current else "", desired.mode))
     # A new bond starts with the kernel's defaults; a running one holds every option
     # (the kernel reader fills them all, outside its mode too).
     have = {option.name: default_text(option) for option in TABLE[1:]}
     if current is not None:
         have.update(current.options)
+    if current is None or desired.mode != current.mode:
+        changed.append(("mode", current.mode if current else "", desired.mode))
+        have = after_mode_write(desired.mode, have)
     for name, value in option_values(desired).items():
         if value != have[name]:
             changed.append((name, have[name], value))

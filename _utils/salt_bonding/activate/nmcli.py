@@ -11,14 +11,19 @@ changed:
   (the option table's ``nm_reapply``): ``nmcli device reapply`` of the bond
   and of each VLAN kept (addresses, routes, DNS and MTU are reapplied too),
   ``connection up`` of new ports and VLANs; not bounced;
-- changed otherwise (the mode, ``lacp_rate``, ...): ``connection up`` of the
-  bond again, which re-activates it, then of every port and VLAN: bounced;
+- changed otherwise (the mode, ``lacp_rate``, ...): ``nmcli device delete`` of
+  the bond, then ``connection up`` of it and of every port and VLAN: bounced. Not
+  ``connection up`` alone: re-activating a running bond keeps the device, and every
+  option the new profile leaves out keeps the value it had (resend_igmp 255 from
+  the old profile stayed under a new one without it, seen in the user-mode-linux
+  kernel, issue #22), where a new bond has the driver's default: the same pillar
+  would mean another bond after another history;
 - removed from pillar: ``nmcli device delete`` of the bond, unless NetworkManager
   deleted it first (it does when the loaded profile is gone).
 
 Profiles are named by their UUID (``render.keyfile.profile_uuid``: the same on
 every run). After a failure, once the old files are back and loaded, a bond
-that ran before is brought up from its old profiles the same way.
+that ran before is brought up from its old profiles the same way (deleted first).
 """
 
 from ..errors import SystemFailure
@@ -43,6 +48,18 @@ def _up(bond, interface, what):
 
 def _reapply(bond, device):
     return _nmcli(bond, f"{device}: profile reapplied", "device", "reapply", device)
+
+
+def _delete(name):
+    """``nmcli device delete``, unless the bond is gone already (NetworkManager deletes it
+    when its loaded profile is gone)."""
+    return _nmcli(name, f"{name} removed", "device", "delete", name, removes=name)
+
+
+def _anew(bond):
+    """The bond deleted and brought up afresh from its profiles (a bounce)."""
+    return [_nmcli(bond.name, f"{bond.name} deleted", "device", "delete", bond.name,
+                   removes=bond.name)] + _all_up(bond)
 
 
 def _all_up(bond):
@@ -76,13 +93,12 @@ class Nmcli(Activator):
             if before is None:
                 return [], False
             # NetworkManager may have deleted it already, its profile gone at the load.
-            return [_nmcli(name, f"{name} removed", "device", "delete", name,
-                           removes=name)], False
+            return [_delete(name)], False
         if before is None:
             return _all_up(desired), False
         changed = changed_options(desired, before)
         if any(not OPTIONS[option].nm_reapply for option, _, _ in changed):
-            return _all_up(desired), True
+            return _anew(desired), True
         ops = [_reapply(name, name)]
         ops += [_up(name, slave, "port") for slave in desired.slaves
                 if slave not in before.slaves]
@@ -94,4 +110,4 @@ class Nmcli(Activator):
     def restore_plan(self, bond_plan, now):
         if bond_plan.before is None:
             return super().restore_plan(bond_plan, now)
-        return _all_up(bond_plan.before)
+        return _anew(bond_plan.before)

@@ -83,13 +83,9 @@ class Running:
         returncode, _, _ = self.run_command([*PING_ARGV, address])
         return returncode == 0
 
-    def require_commands(self, names, message):
-        """SystemFailure (``message`` with the first missing name) unless every command in
-        ``names`` can be found."""
-        path = os.pathsep.join([os.environ.get("PATH", ""), *SBIN])
-        for name in names:
-            if shutil.which(name, path=path) is None:
-                raise SystemFailure(message.format(name))
+    def command_path(self, name):
+        """Where command ``name`` is (PATH, then the sbin directories), or None."""
+        return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN]))
 
     # -- changing ------------------------------------------------------------------
     def run(self, op):

@@ -72,9 +72,11 @@ def reach_problem(running, bond, clock=time.monotonic, sleep=time.sleep):
     """None when ``bond.verify``'s address answers through the bond (the route to it goes
     out of the bond or one of its VLANs) within its timeout; else why not."""
     address, timeout = bond.verify.ping, bond.verify.timeout
+    # A link-local address names its interface (validation allows the bond's own devices).
+    _, percent, scope = address.partition("%")
     deadline = clock() + timeout
     while True:
-        device = running.route_device(address)
+        device = scope if percent else running.route_device(address)
         if device in _devices(bond) and running.answers(address):
             return None
         if clock() >= deadline:

@@ -10,6 +10,7 @@ owner-less mark of earlier versions), and only files carrying it are ever
 removed, by the state that wrote them.
 """
 
+import ipaddress
 import re
 
 from ..model import Mark
@@ -111,7 +112,17 @@ def _yes_no(flag):
     return "yes" if flag else "no"
 
 
-def _ip_keys(interface):
+def _ipv6_gateway(interface, device):
+    """IPV6_DEFAULTGW: a link-local gateway with this device as its scope, the form
+    initscripts need (``ipv6_set_default_route`` adds no route through a link-local
+    gateway with neither a scope nor IPV6_DEFAULTDEV)."""
+    gateway = interface.ipv6_defaultgw
+    if gateway is not None and ipaddress.IPv6Address(gateway).is_link_local:
+        return f"{gateway}%{device}"
+    return gateway
+
+
+def _ip_keys(interface, device):
     prefix = interface.prefix
     return [
         ("BOOTPROTO", interface.bootproto or "none"),
@@ -125,8 +136,10 @@ def _ip_keys(interface):
         ("IPV6INIT", True if interface.ipv6init else None),
         ("IPV6ADDR", interface.ipv6addr[0] if interface.ipv6addr else None),
         ("IPV6ADDR_SECONDARIES", " ".join(interface.ipv6addr[1:]) or None),
-        ("IPV6_DEFAULTGW", interface.ipv6_defaultgw),
-        ("IPV6_AUTOCONF", interface.ipv6_autoconf),
+        ("IPV6_DEFAULTGW", _ipv6_gateway(interface, device)),
+        # Always said: both ifcfg readers default to yes, a keyfile's method to no beside a
+        # static address or DHCPv6 (model.ipv6_method: one meaning for every reader).
+        ("IPV6_AUTOCONF", interface.ipv6_method == "auto" if interface.ipv6init else None),
         ("DHCPV6C", interface.dhcpv6c),
         *((f"DNS{number}", server) for number, server in enumerate(interface.dns, 1)),
         ("DOMAIN", " ".join(interface.domain) or None),
@@ -207,7 +220,7 @@ def render_bond(bond, state, for_networkmanager=False):
         ("BONDING_MASTER", "yes"),
         ("BONDING_OPTS", bonding_opts(bond)),
         ("ONBOOT", bond.onboot),
-        *_ip_keys(bond),
+        *_ip_keys(bond, name),
         nm_controlled,
         priority,
         *_extra_keys(name, bond),
@@ -234,7 +247,7 @@ def render_bond(bond, state, for_networkmanager=False):
             ("VLAN", "yes"),
             ("PHYSDEV", name),
             ("ONBOOT", vlan.onboot),
-            *_ip_keys(vlan),
+            *_ip_keys(vlan, device),
             nm_controlled,
             priority,
             *_extra_keys(device, vlan),

@@ -98,16 +98,11 @@ def _dns(interface, version, with_search):
 
 
 def _ipv6(interface):
-    """IPv6 as pillar says; left as the kernel has it (ignore) when pillar says nothing,
-    as the ifcfg files (no IPV6INIT) leave it."""
-    if not interface.ipv6init:
+    """IPv6 as pillar says (``model.ipv6_method``); left as the kernel has it (ignore) when
+    pillar says nothing, as the ifcfg files (no IPV6INIT) leave it."""
+    method = interface.ipv6_method  # ignore, auto, dhcp, manual, link-local
+    if method == "ignore":
         return ("ipv6", [("method", "ignore")])
-    if interface.dhcpv6c:
-        method = "dhcp"
-    elif interface.ipv6_autoconf or (interface.ipv6_autoconf is None and not interface.ipv6addr):
-        method = "auto"
-    else:
-        method = "manual"
     addresses = [(f"address{number}", address)
                  for number, address in enumerate(interface.ipv6addr, 1)]
     if addresses and interface.ipv6_defaultgw:
