@@ -176,7 +176,8 @@ def swap(*slaves_after):
 
 
 def named(name, slaves):
-    return schema.validate_bond(name, {"mode": "active-backup", "slaves": slaves})
+    return schema.validate_bond(name, {"mode": "active-backup", "slaves": slaves,
+                                       "miimon": 100})
 
 
 @pytest.mark.parametrize("after", [(["eth1"], ["eth0"]), (["eth1"], ["eth2"], ["eth0"])])
@@ -424,7 +425,8 @@ def test_a_bond_whose_kernel_drifted_from_its_files_is_planned_with_why():
 
 
 def test_a_bond_not_brought_up_at_boot_is_no_drift():
-    quiet = schema.validate_bond("bond0", {"mode": 1, "slaves": ["eth0"], "onboot": False})
+    quiet = schema.validate_bond("bond0", {"mode": 1, "slaves": ["eth0"], "miimon": 100,
+                                           "onboot": False})
     assert activate.drifted({"kernel": {"bond0": quiet}}, {"bond0": None}) == {}
     assert activate.drifted({"kernel": {"bond0": named("bond0", ["eth0"])}},
                             {"bond0": None})["bond0"][0] == "bond0 created"

@@ -84,7 +84,7 @@ def test_enslaving_the_device_they_go_through_is_refused_unless_the_bond_takes_t
     on_eth0 = Lifelines([Lifeline("the default route (IPv4)", "eth0", family="IPv4"),
                          Lifeline("the route to the Salt master 192.0.2.5", "eth0",
                                   address="192.0.2.5")])
-    bare = schema.validate_bond("bond0", {"mode": 1, "slaves": ["eth0", "eth1"]})
+    bare = schema.validate_bond("bond0", {"mode": 1, "slaves": ["eth0", "eth1"], "miimon": 100})
     found = on_eth0.cut_by(plans(None, bare), "bonding:bonds")
     assert [message.split(" would")[0] for _, message in found] == ["enslaving eth0 to bond0"] * 2
     # The classic conversion: eth0's address and gateway moved onto the new bond.
