@@ -165,7 +165,9 @@ def live_steps(pillar, bonds):
     return [apply("live", live), apply("live-change", changed), apply("live-broken", broken),
             {"id": "by-hand", "run": ["bash", "-c", f"echo {by_hand} > "
                                                     f"/sys/class/net/{first}/bonding/miimon"]},
-            apply("live-drift", changed), apply("live-remove", {**live, "bonds": {}})]
+            # a removed bond goes live as the top-level activate says
+            apply("live-drift", changed),
+            apply("live-remove", {**live, "activate": "kernel", "bonds": {}})]
 
 
 LIVE_TITLES = (

@@ -155,7 +155,9 @@ def cases():
 
 def live(step_id, path, case, bonds):
     """Pillar ``live``: ``case``'s with ``bonds`` and the path's choices; applied."""
-    return [{"pillar": {"live": {**case.pillar, **PATHS[path], "bonds": bonds}}},
+    # allow_cutoff: each pillar replaces the one before, default routes and all, on purpose
+    return [{"pillar": {"live": {**case.pillar, **PATHS[path], "allow_cutoff": True,
+                                 "bonds": bonds}}},
             {"id": step_id, "salt": ["state.high", json.dumps({"live": {"bond": ["reconciled"]}})]}]
 
 
