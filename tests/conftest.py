@@ -29,6 +29,14 @@ PROC_SAMPLES = REPO / "tests" / "fixtures" / "proc-net-bonding"
 CAPTURES = REPO / "tests" / "captures"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--kernel-part", choices=("daemons", "others"), default=None,
+        help="run only this part of the kernel tier: the tests that share the boot with "
+             "real Salt daemons (tests/kernel/daemons_boot.py), or all the others; "
+             "scripts/test runs the two in two pytest processes")
+
+
 def pytest_report_header(config):
     return (f"salt: {RUNNING_SALT} (the {RUNNING_LINE} line; on lines other than "
             f"{PRIMARY_LINE} only the {' and '.join(EVERY_LINE_TIERS)} tiers run)")

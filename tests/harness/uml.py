@@ -77,7 +77,12 @@ from tests.harness.saltcall import minion_config
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent
 UML_BINARY = Path("/usr/bin/linux.uml")
-BOOT_LOCK = Path(tempfile.gettempdir()) / "salt-bonding-uml.lock"
+# One kernel per slot at a time. scripts/test gives the kernel tier's second part
+# slot 1 (SALT_BONDING_UML_SLOT) once the tiers beside it have ended; anything else,
+# a developer's pytest included, queues on slot 0.
+UML_SLOT = int(os.environ.get("SALT_BONDING_UML_SLOT", "0"))
+BOOT_LOCK = Path(tempfile.gettempdir()) / (
+    "salt-bonding-uml.lock" if UML_SLOT == 0 else f"salt-bonding-uml-{UML_SLOT}.lock")
 UML_MODULES = Path("/usr/lib/uml/modules")
 NEEDED_COMMANDS = ("ip", "modprobe", "setpriv", "ping")
 # For ``nm`` steps: the daemon, its client, a D-Bus daemon for its bus, and the
@@ -370,8 +375,8 @@ class Uml:
         return script
 
     def _boot(self, work, results_path, extra_paths):
-        # One boot at a time on this machine (two cores: two kernels starve each other's
-        # timers, and the tests measure link monitors), whoever started it.
+        # One boot per slot (two cores: a kernel per core at most, or kernels starve
+        # each other's timers, and the tests measure link monitors), whoever started it.
         with open(BOOT_LOCK, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._boot_locked(work, results_path, extra_paths)
