@@ -43,7 +43,9 @@ The logic lives in the ``salt_bonding`` package (``_utils/salt_bonding/``:
 """
 
 import os
+import threading
 
+import salt.channel.client
 import salt.exceptions
 import salt.utils.data
 import salt.utils.files
@@ -61,6 +63,7 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     from salt_bonding import plan as _plan
     from salt_bonding import platform as _platform
     from salt_bonding import render as _render
+    from salt_bonding.activate import timer as _timer
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
 else:
@@ -112,11 +115,32 @@ def _run(name, holder, make_plan, done_comment, extra=None):
     timeout = float(__salt__["config.get"]("bond.lock_timeout", DEFAULT_LOCK_TIMEOUT))
     try:
         with _lock.HostLock(_lock.lock_path(__opts__["cachedir"]), holder, timeout):
-            return _plan_and_apply(ret, make_plan, done_comment, extra, test=False)
+            earlier = _earlier_runs()
+            ret = _plan_and_apply(ret, make_plan, done_comment, extra, test=False)
     except _errors.SystemFailure as exc:  # the lock could not be taken
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret
+    if earlier:  # the host was put back first: say so
+        ret.setdefault("warnings", [])[:0] = earlier
+        ret["comment"] = "\n".join([ret["comment"], *(f"Warning: {w}" for w in earlier)])
+    return ret
+
+
+def _timer_dir():
+    return os.path.join(__opts__["cachedir"], _timer.DIRECTORY)
+
+
+def _earlier_runs():
+    """Runs that died before they disarmed their rollback timer: fire those timers now
+    (this run holds the lock they wait for), and what a timer that fired since the last
+    run put back; a sentence each."""
+    directory = _timer_dir()
+    fired = _timer.recover(directory, _run_command)
+    taken = _timer.take_fired(directory)
+    if taken is not None and all(taken["token"] != f["token"] for f in fired):
+        fired.insert(0, taken)
+    return [_timer.said(f) for f in fired]
 
 
 def _plan_and_apply(ret, make_plan, done_comment, extra, test):
@@ -148,6 +172,35 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
         ret["changes"] = {}
         ret["comment"] = f"No files changed. {exc}"
         return ret
+    armed = None
+    if live and test:
+        delay = _timer.delay_of(plan.config, live[1])
+        notes.append(f"Would arm a rollback timer ({delay} s) before the change."
+                     if delay else "No rollback timer (rollback_after: 0).")
+    if live and not test:
+        try:  # before anything changes: a run that dies mid-change is put back
+            armed = _arm(plan, live, notes)
+        except _errors.SystemFailure as exc:
+            ret["result"] = False
+            ret["changes"] = {}
+            ret["comment"] = f"No files changed. {exc} (pillar rollback_after: 0 runs without it)"
+            return ret
+    # An exception from here on leaves the timer armed: it puts the host back.
+    if not _apply_and_bring_live(ret, plan, live, notes, done_comment, test):
+        _disarm(armed, ret)
+        return ret
+    _disarm(armed, ret, notes)
+    if extra is not None:
+        extra(ret, test, notes, plan)
+    files_line = f"Files: {plan.choice.describe()}; why: {plan.choice.reason}."
+    ret["comment"] = "\n".join([ret["comment"], files_line, *notes])
+    return ret
+
+
+def _apply_and_bring_live(ret, plan, live, notes, done_comment, test):
+    """Write the plan's files, have NetworkManager load them, bring the bonds live; False
+    (``ret`` says why) when the run stops there."""
+    changes = plan.changes
     if not changes and not live:
         ret["comment"] = done_comment(plan)
     elif not changes:  # the files are in place, the running bonds drifted from them
@@ -156,7 +209,7 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
             ret["result"] = None
             _report_live(ret, live, notes)
         elif not _bring_live(ret, plan, live, notes, _plan.apply(plan)):
-            return ret
+            return False
     else:
         if test:
             ret["result"] = None
@@ -171,17 +224,48 @@ def _plan_and_apply(ret, make_plan, done_comment, extra, test):
                 ret["result"] = False
                 ret["changes"] = {}
                 ret["comment"] = str(exc)
-                return ret
+                return False
             ret["comment"] = _plan.summary(plan, test=False)
             if not _load_into_networkmanager(ret, plan, notes, applied):
-                return ret
+                return False
             if live and not _bring_live(ret, plan, live, notes, applied):
-                return ret
-    if extra is not None:
-        extra(ret, test, notes, plan)
-    files_line = f"Files: {plan.choice.describe()}; why: {plan.choice.reason}."
-    ret["comment"] = "\n".join([ret["comment"], files_line, *notes])
-    return ret
+                return False
+    return True
+
+
+def _arm(plan, live, notes):
+    """Arm the rollback timer of an activating run (``timer.Armed``), or None when
+    ``rollback_after`` is 0 for every bond it brings live."""
+    _, plans = live
+    delay = _timer.delay_of(plan.config, plans)
+    if not delay:
+        notes.append("No rollback timer (rollback_after: 0).")
+        return None
+    written, removed = _nm.changed_files(plan)
+    reload = None
+    if (written or removed) and salt.utils.path.which(_nm.NMCLI) is not None:
+        reload = _nm.load_argv(written + removed)
+    try:
+        journal = _timer.write_journal(_timer_dir(), plan.changes, plans, reload,
+                                       _lock.lock_path(__opts__["cachedir"]), delay)
+    except OSError as exc:
+        raise _errors.SystemFailure(
+            f"cannot write the rollback journal in {_timer_dir()}: {exc.strerror or exc}"
+        ) from exc
+    return _timer.arm(journal, delay, _run_command)
+
+
+def _disarm(armed, ret, notes=None):
+    """The run is over: stop its rollback timer, and say so (in ``notes``, or at the end
+    of a failed run's comment)."""
+    if armed is None:
+        return
+    _timer.disarm(armed, _run_command)
+    said = f"Rollback timer armed ({armed.describe()}) and disarmed."
+    if notes is not None:
+        notes.append(said)
+    else:
+        ret["comment"] = f"{ret['comment']}\n{said}"
 
 
 def _load_into_networkmanager(ret, plan, notes, applied):
@@ -243,7 +327,7 @@ def _plan_live(plan):
         master = (__opts__.get("master_ip") if __opts__.get("file_client") != "local"
                   else None)
         pings = [(name, bond.verify.ping) for name, bond in config.bonds.items()
-                 if bond.verify is not None]
+                 if bond.verify is not None and bond.verify.ping is not None]
         lifelines = _activate.Lifelines.read(running, master, pings)
     plans = _activate.plan(running, wanted, plan.path, lifelines, converge)
     return (running, plans) if plans else None
@@ -279,7 +363,10 @@ def _bring_live(ret, plan, live, notes, applied):
     """Run the planned activation, verify, and on failure put files and the running bonds
     back (``ret`` says so, False returned)."""
     running, plans = live
-    outcome = _activate.bring_live(running, plans, lambda: _put_files_back(plan, applied))
+    outcome = _activate.bring_live(
+        running, plans, lambda: _put_files_back(plan, applied),
+        master=_master_request(ret, plans, notes),
+        between=_activate.pause_while(__salt__["config.get"]("bond.pause_file", None)))
     if not outcome.failed:
         ret["changes"]["live"] = {p.name: {"done": outcome.done.get(p.name, []),
                                            "bounced": p.bounced} for p in plans}
@@ -295,6 +382,41 @@ def _bring_live(ret, plan, live, notes, applied):
     ret["changes"] = {} if all_back else ret["changes"]
     ret["comment"] = f"{failure}; {back}."
     return False
+
+
+def _master_request(ret, plans, notes):
+    """``answer(seconds)`` for ``verify: {master: true}``: one real, authenticated request
+    to this minion's Salt master (its file server's environments), None when it completed,
+    else why not. None (with a warning) when the minion has no master (``salt-call
+    --local``)."""
+    if _activate.verify.master_timeout(plans) is None:
+        return None
+    if __opts__.get("file_client") == "local" or __opts__.get("master_type") == "disable":
+        warning = ("verify.master skipped: this run has no Salt master (salt-call --local); "
+                   "the bonds were verified without it")
+        ret.setdefault("warnings", []).append(warning)
+        notes.append(f"Warning: {warning}")
+        return None
+    opts = __opts__.value() if hasattr(__opts__, "value") else __opts__
+
+    def request(seconds, said):
+        try:
+            with salt.channel.client.ReqChannel.factory(opts) as channel:
+                channel.send({"cmd": "_file_envs", "id": opts["id"]}, tries=1,
+                             timeout=seconds)
+            said.append(None)
+        except Exception as exc:  # noqa: BLE001 (any failure to reach it is the answer)
+            said.append(str(exc).strip() or type(exc).__name__)
+
+    def answer(seconds):
+        # In a thread of its own: signing in again may retry without a bound of its own.
+        said = []
+        thread = threading.Thread(target=request, args=(seconds, said), daemon=True)
+        thread.start()
+        thread.join(seconds + 5)
+        return said[0] if said else f"no answer within {seconds + 5:g} s"
+
+    return answer
 
 
 def _put_files_back(plan, applied):
@@ -380,6 +502,9 @@ def reconciled(name="bonding"):
     aliases dropped. With ``activate: kernel`` in pillar, the bonds whose files
     changed are also brought live in the running kernel, verified, and rolled
     back (kernel and files) when that fails; ``test=True`` lists the operations.
+    Before it changes anything, such a run arms a rollback timer outside the
+    minion (pillar ``rollback_after``, default 120 s) that puts files and kernel
+    back should the run die before it disarms it.
     A missing pillar key is an error, not "no bonds": to remove every bond, set
     ``bonds: {}``.
 

@@ -143,7 +143,10 @@ def live_steps(pillar, bonds):
     the kernel back-end runs no DHCP client) over the bonds as they ran before; then the
     first bond's miimon raised, brought live in place; then a slave that does not exist
     added to it: rolled back, kernel and files; then its miimon put back by hand in sysfs
-    and the same pillar applied: the drift brought back; then every bond removed from
+    and the same pillar applied: the drift brought back; then a VLAN added to it by a
+    salt-call killed with SIGKILL after the first of its operations (the minion's test
+    hook, ``bond.pause_file``, pauses it there), put back by the run's rollback timer
+    (``rollback_after: 10``), which the next run reports; then every bond removed from
     pillar: refused, the first carries the default route."""
     live = copy.deepcopy(pillar)
     for name, bond in live["bonds"].items():
@@ -161,13 +164,30 @@ def live_steps(pillar, bonds):
                                         json.dumps({"live": {"bond": ["reconciled"]}}),
                                         f"pillar={json.dumps({'live': value})}"]}
 
+    killed = copy.deepcopy(changed)
+    killed["rollback_after"] = KILLED_ROLLBACK_AFTER
+    killed["bonds"][first].setdefault("vlans", {})[KILLED_VLAN] = {}
     by_hand = bonds[first].options.get("miimon", "0")
     return [apply("live", live), apply("live-change", changed), apply("live-broken", broken),
             {"id": "by-hand", "run": ["bash", "-c", f"echo {by_hand} > "
                                                     f"/sys/class/net/{first}/bonding/miimon"]},
-            # a removed bond goes live as the top-level activate says
             apply("live-drift", changed),
+            {"id": "arm-pause", "run": ["touch", PAUSE_FILE]},
+            {**apply("live-killed", killed), "kill_when": f"{PAUSE_FILE}.paused",
+             "timeout": 180},
+            # the timer's work, seen in the kernel: the VLAN the killed run made is gone
+            {"id": "timer-fired", "wait": {"path": f"{first}.{KILLED_VLAN}", "absent": True,
+                                           "timeout": KILLED_ROLLBACK_AFTER + 180}},
+            apply("live-after-kill", changed),
+            # a removed bond goes live as the top-level activate says
             apply("live-remove", {**live, "activate": "kernel", "bonds": {}})]
+
+
+# The run killed mid-change: the minion's test hook (activate.pause_while) pauses it after
+# its first operation while this file exists.
+PAUSE_FILE = "/run/salt-bonding-demo-pause"
+KILLED_VLAN = 999
+KILLED_ROLLBACK_AFTER = 10
 
 
 LIVE_TITLES = (
@@ -176,6 +196,9 @@ LIVE_TITLES = (
     ("live-broken", "a slave that does not exist added to the first bond: rolled back"),
     ("live-drift", "its miimon put back by hand in sysfs, the pillar applied again: "
                    "brought back"),
+    ("live-after-kill", f"a VLAN {KILLED_VLAN} added by a salt-call killed (SIGKILL) in the "
+                        "middle of its change; its rollback timer put the host back after "
+                        f"{KILLED_ROLLBACK_AFTER} s, and the next run says so"),
     ("live-remove", "every bond removed from pillar: refused, the first carries the "
                     "default route"),
 )
@@ -268,7 +291,8 @@ def status_in_uml(salt, host, fleet=True):
           + (f"; before the peer of {first_slave} goes down, a salt-master and a salt-minion "
              f"({host}, bond beacon on) start in the same kernel" if fleet else "")
           + " ...", flush=True)
-    run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run([scenario])
+    run = uml_harness.Uml(tempfile.mkdtemp(prefix="bond-demo-")).run(
+        [scenario], minion_opts={"bond.pause_file": PAUSE_FILE})
     result = run["demo"]
     report = failed = None
     if fleet:
@@ -281,6 +305,13 @@ def status_in_uml(salt, host, fleet=True):
                        if report["steps"].get(step, {}).get("rc") != 0]
             if missing:
                 failed = "waited for, never seen: " + "; ".join(missing)
+    killed, fired = result.step("live-killed"), result.step("timer-fired")
+    if killed.get("rc") != -9 or fired.get("rc") != 0:
+        failed = ("the run to kill: " + (killed.get("stderr") or "").strip()
+                  if killed.get("rc") != -9 else
+                  f"the rollback timer to put the host back: {fired.get('stderr')}")
+        print(f"\nwaited for, never seen: {failed}", file=sys.stderr)
+        return 1
     for step, title in LIVE_TITLES:
         states, retcode = result.salt(step)
         (state,) = states.values()

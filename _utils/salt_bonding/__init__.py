@@ -17,7 +17,9 @@ Where things are::
     regular.py      reading only regular files, never blocking
     files.py        plan against the disk, diff, atomic all-or-nothing apply, rollback
     plan.py         one state run: validate, render, plan, report
-    activate/       activators (bringing changes live): the interface
+    activate/       activators (bringing changes live): the interface; verify.py,
+                    lifelines.py (what a plan would cut), timer.py (the rollback
+                    timer outside the minion)
     status.py       reading /proc/net/bonding and sysfs;  health.py: judging it
     compare.py      desired (model.Bond) against live (status): verify, drift
     drift.py        bond.verify: pillar against the files and the kernel (or a tree)

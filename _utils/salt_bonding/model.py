@@ -72,10 +72,13 @@ class Vlan(Interface):
 
 @dataclass(frozen=True)
 class Verify:
-    """After activation: ``ping`` must answer through the bond within ``timeout`` seconds."""
+    """After activation: ``ping`` (None: no address) must answer through the bond within
+    ``timeout`` seconds, and with ``master`` the minion must complete a request to its
+    Salt master within the same time."""
 
-    ping: str
+    ping: str | None
     timeout: float
+    master: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +92,7 @@ class Bond(Interface):
     vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
     activate: str | None = None  # none | kernel; None: the Config's
     verify: Verify | None = None
+    rollback_after: int | None = None  # seconds; None: the Config's
 
 
 @dataclass(frozen=True)
@@ -113,5 +117,6 @@ class Config:
     modprobe_options: bool = False
     activate: str = "none"  # how changed bonds go live: none (files only) | kernel
     allow_cutoff: bool = False  # activation may cut what the host is reached through
+    rollback_after: int | None = None  # seconds until the rollback timer fires; None: default
     bonds: dict = field(default_factory=dict)  # name -> Bond
     warnings: list = field(default_factory=list)

@@ -64,15 +64,19 @@ from .values import (
 )
 
 BOOTPROTOS = ("none", "static", "dhcp")
-TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "allow_cutoff", "bonds")
-VERIFY_KEYS = ("ping", "timeout")
+TOP_KEYS = ("format", "networkmanager", "modprobe_options", "activate", "allow_cutoff",
+            "rollback_after", "bonds")
+VERIFY_KEYS = ("ping", "master", "timeout")
 VERIFY_TIMEOUT_RANGE = (1, 300)  # seconds; the default is 5
 DEFAULT_VERIFY_TIMEOUT = 5
+# Seconds the rollback timer of an activating run waits before it puts the host back
+# (unless the run disarms it): 0 turns it off.
+ROLLBACK_AFTER_RANGE = (0, 3600)
 IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c")
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
                   *IPV6_KEYS, "dns", "domain", "ifcfg", "ifcfg_site")
 MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
-BOND_KEYS = ("slaves", "vlans", "activate", "verify", *INTERFACE_KEYS)
+BOND_KEYS = ("slaves", "vlans", "activate", "verify", "rollback_after", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 IPV6_MIN_MTU = 1280  # IPV6_MIN_MTU: below it the kernel turns IPv6 off on a link
@@ -684,40 +688,67 @@ def _choice(key, value, path, findings):
 
 
 def _verify(value, devices, path, findings):
-    """``verify: {ping: <address>, timeout: <seconds>}`` as a model.Verify, or None.
+    """``verify: {ping: <address>, master: <bool>, timeout: <seconds>}`` as a model.Verify,
+    or None.
 
     ``devices``: the bond and its VLAN devices, the only scopes a link-local address
     to ping through the bond can have (``fe80::1%bond0``)."""
-    if _mapping(value, path, findings, "a mapping with ping (an address) and timeout "
+    if _mapping(value, path, findings, "a mapping with ping (an address), master (true: "
+                                        "a request to the Salt master) and timeout "
                                         "(seconds)") is None:
         return None
     _check_keys(value, VERIFY_KEYS, path, findings)
-    if value.get("ping") is None:
+    master = _flag(value, "master", path, findings)
+    if master is None and value.get("master") is not None:
+        return None  # invalid: said
+    master = bool(master)
+    address = None
+    if value.get("ping") is not None:
+        address = _ping_address(value["ping"], devices, f"{path}:ping", findings)
+        if address is None:
+            return None
+    elif not master:
         findings.error(f"{path}:ping", "missing ping: the address the host must reach through "
-                                       "the bond (its gateway, its Salt master)")
-        return None
-    try:
-        parsed = parse_ip(value["ping"])
-    except InvalidValue as exc:
-        findings.error(f"{path}:ping", f"invalid ping: {exc}")
-        return None
-    address, scope = str(parsed), scope_id(parsed)
-    where = " or ".join(f"%{device}" for device in devices)
-    if scope is not None and (not parsed.is_link_local or scope not in devices):
-        findings.error(f"{path}:ping", (
-            f"invalid ping {describe(value['ping'])}: a scope id names the interface a "
-            f"link-local (fe80::) address is reached through, here {where}"))
-        return None
-    if scope is None and parsed.version == 6 and parsed.is_link_local:
-        findings.error(f"{path}:ping", (
-            f"invalid ping {address}: a link-local address is on every link; say which, "
-            f"{address}{where.split(' or ')[0]}"))
+                                       "the bond (its gateway, its Salt master), or master: "
+                                       "true")
         return None
     timeout = DEFAULT_VERIFY_TIMEOUT
     if value.get("timeout") is not None:
         timeout = _bounded_int(value["timeout"], VERIFY_TIMEOUT_RANGE, f"{path}:timeout",
                                findings, "timeout (seconds)")
-    return None if timeout is None else Verify(ping=address, timeout=timeout)
+    return None if timeout is None else Verify(ping=address, timeout=timeout, master=master)
+
+
+def _ping_address(value, devices, path, findings):
+    """``verify: ping``'s address as text (with its scope), or None with a finding."""
+    try:
+        parsed = parse_ip(value)
+    except InvalidValue as exc:
+        findings.error(path, f"invalid ping: {exc}")
+        return None
+    address, scope = str(parsed), scope_id(parsed)
+    where = " or ".join(f"%{device}" for device in devices)
+    if scope is not None and (not parsed.is_link_local or scope not in devices):
+        findings.error(path, (
+            f"invalid ping {describe(value)}: a scope id names the interface a "
+            f"link-local (fe80::) address is reached through, here {where}"))
+        return None
+    if scope is None and parsed.version == 6 and parsed.is_link_local:
+        findings.error(path, (
+            f"invalid ping {address}: a link-local address is on every link; say which, "
+            f"{address}{where.split(' or ')[0]}"))
+        return None
+    return address
+
+
+def _rollback_after(mapping, path, findings):
+    """``rollback_after`` (seconds, 0: off) of ``mapping``; None when left out or invalid."""
+    if mapping.get("rollback_after") is None:
+        return None
+    return _bounded_int(mapping["rollback_after"], ROLLBACK_AFTER_RANGE,
+                        f"{path}:rollback_after", findings,
+                        "rollback_after (seconds until the rollback timer puts the host "
+                        "back unless the run verified; 0: no timer)")
 
 
 def _bond(name, bond_value, path, findings):
@@ -765,8 +796,9 @@ def _bond(name, bond_value, path, findings):
     if bond_value.get("verify") is not None:
         devices = [name, *(vlan.device for vlan in vlans.values())]
         verify = _verify(bond_value["verify"], devices, f"{path}:verify", findings)
+    rollback_after = _rollback_after(bond_value, path, findings)
     return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
-                activate=activate, verify=verify, **interface)
+                activate=activate, verify=verify, rollback_after=rollback_after, **interface)
 
 
 def _unverified(bond, top_activate, path, findings):
@@ -953,6 +985,7 @@ def validate(pillar_value, pillar_key="bonding"):
                                  "(or yes/no, on/off, 1/0)")
     allow_cutoff = _top_flag(top, "allow_cutoff", path, findings, (
         "(true: this run may remove or re-address what the host is reached through now)"))
+    rollback_after = _rollback_after(top, path, findings)
 
     bonds = {}
     bonds_value = top.get("bonds", {})
@@ -979,4 +1012,5 @@ def validate(pillar_value, pillar_key="bonding"):
     findings.raise_if_any()
     return Config(format=chosen["format"] or "auto", networkmanager=chosen["networkmanager"],
                   modprobe_options=modprobe_options, activate=chosen["activate"] or "none",
-                  allow_cutoff=allow_cutoff, bonds=bonds, warnings=findings.warnings)
+                  allow_cutoff=allow_cutoff, rollback_after=rollback_after, bonds=bonds,
+                  warnings=findings.warnings)

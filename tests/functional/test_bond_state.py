@@ -850,3 +850,32 @@ def test_nmcli_activation_without_a_running_networkmanager_changes_nothing(salt_
             "No files changed. activate: nmcli, but NetworkManager is not running here"), state
         assert state["changes"] == {}
         assert list(keyfiles.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+
+
+def test_a_run_first_puts_back_what_a_dead_run_left_and_says_so(db):
+    """A run that died mid-change left its rollback journal (its timer has not fired):
+    the next run fires it under the host lock before it plans, and warns."""
+    from salt_bonding import files
+    from salt_bonding.activate import timer
+
+    apply(db)
+    bond0 = db.ifcfg_dir / "ifcfg-bond0"
+    good = bond0.read_text()
+    half = good.replace("miimon=100", "miimon=250")
+    change = files.Change(str(bond0), good, half, "", "file", 0o644, None,
+                          (os.getuid(), os.getgid()))
+    cachedir = db.root / "salt" / "var" / "cache" / "salt" / "minion"
+    timer.write_journal(str(cachedir / timer.DIRECTORY), {str(bond0): change}, [], None,
+                        str(cachedir / "bond.lock"), 120)
+    bond0.write_text(half)  # what the dead run had written
+    rc, state = apply(db)
+    assert rc == 0 and state["result"] is True, state
+    assert state["changes"] == {}, state["changes"]  # put back before the plan was made
+    assert bond0.read_text() == good
+    (warning,) = state["warnings"]
+    assert warning.startswith("An earlier run (armed ") and warning.endswith(
+        "put back 1 file(s) and no bond."), warning
+    assert f"Warning: {warning}" in state["comment"]
+    assert timer.pending(str(cachedir / timer.DIRECTORY)) == []
+    _, again = apply(db)  # said once
+    assert "warnings" not in again, again

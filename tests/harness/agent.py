@@ -22,6 +22,7 @@ assumption about the virtualenv holds.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -296,11 +297,31 @@ class Scenario:
         # scenario's NetworkManager runs), for a warm call as for a process.
         env = dict(os.environ, HOME=self.job["home"], TMPDIR="/dev/shm")
         timeout = step.get("timeout", 300)
+        if "kill_when" in step:
+            return self._salt_killed(step, config_dir, user, env, timeout)
         if not step.get("process", self.job.get("salt_process", False)):
             return WARM_SALT.call(self.job, config_dir, user, step["salt"], env, timeout)
         argv = [self.job["salt_call"], "--local", f"--config-dir={config_dir}",
                 "--out=json", "--log-level=quiet", *step["salt"]]
         return _proc_result(sh(argv, check=False, user=user, env=env, timeout=timeout))
+
+    def _salt_killed(self, step, config_dir, user, env, timeout):
+        """A salt-call process killed with SIGKILL (it and its process group, as a crash
+        or an out-of-memory kill ends it) once the file ``kill_when`` exists: rc -9, or
+        rc 1 when that file never came within ``timeout``."""
+        argv = [self.job["salt_call"], "--local", f"--config-dir={config_dir}",
+                "--out=json", "--log-level=quiet", *step["salt"]]
+        if user is not None:
+            argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, env=env, start_new_session=True)
+        came = wait_sysfs({"path": step["kill_when"], "exists": True, "timeout": timeout})
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, stderr = proc.communicate()
+        if came["rc"] != 0:
+            return {"rc": 1, "stdout": "", "stderr": f"{came['stderr']}; salt-call said: "
+                                                     f"{stderr[-2000:]}"}
+        return {"rc": proc.returncode, "stdout": "", "stderr": stderr[-2000:]}
 
 
 class WarmSalt:
@@ -574,13 +595,14 @@ def _read(path):
 
 def wait_sysfs(spec):
     """Poll a sysfs file under /sys/class/net until it reads as expected (``equals``),
-    or until it is gone (``"absent": true``: a link deleted)."""
+    until it is gone (``"absent": true``: a link deleted) or until it is there
+    (``"exists": true``). An absolute ``path`` is any file."""
     path = os.path.join(SYS_NET, spec["path"])
     deadline = time.monotonic() + float(spec.get("timeout", 10))
     value = None
     while time.monotonic() < deadline:
-        if spec.get("absent"):
-            if not os.path.lexists(path):
+        if spec.get("absent") or spec.get("exists"):
+            if os.path.lexists(path) == bool(spec.get("exists")):
                 return {"rc": 0, "stdout": None}
         else:
             try:
@@ -591,7 +613,8 @@ def wait_sysfs(spec):
             if value == spec["equals"]:
                 return {"rc": 0, "stdout": value}
         time.sleep(0.05)
-    wanted = "to be gone" if spec.get("absent") else f"to read {spec['equals']!r}"
+    wanted = ("to be gone" if spec.get("absent") else "to be there" if spec.get("exists")
+              else f"to read {spec['equals']!r}")
     return {"rc": 1, "stdout": value,
             "stderr": f"timed out after {spec.get('timeout', 10)} s waiting for {path} {wanted}"}
 

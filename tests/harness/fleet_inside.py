@@ -231,6 +231,9 @@ def run_step(daemons, plan, step, bus=None, clock=None):
         daemons.start_minion(step["start_minion"], timeout=float(step.get("timeout", 600)),
                              **minion_opts(plan, step["start_minion"]))
         return {"rc": 0, "seconds": round(time.monotonic() - started, 1)}
+    if "kill" in step:  # a daemon (and its job processes) killed with SIGKILL
+        daemons.kill(step["kill"])
+        return {"rc": 0}
     if "accept_key" in step:
         daemons.accept_key(step["accept_key"])
         return {"rc": 0}

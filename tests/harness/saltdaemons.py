@@ -77,6 +77,7 @@ class SaltDaemons:
         self.env = dict(os.environ, HOME=str(self.state_root), TMPDIR="/dev/shm")
         self.minion_ids = []
         self.procs = []
+        self.named = {}  # daemon name -> its process
         self.warm_cli = warm_cli
         self._warm_proc = None
         self.master_dir = self._write("master", "master", {
@@ -134,6 +135,14 @@ class SaltDaemons:
             self.procs.append(subprocess.Popen(
                 [*prefix, str(BIN / f"salt-{role}"), f"--config-dir={conf_dir}"],
                 stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True))
+        self.named[name] = self.procs[-1]
+
+    def kill(self, name):
+        """SIGKILL daemon ``name`` and every process of its group (its job processes), as
+        an out-of-memory kill or a crash would end it: nothing of it runs on."""
+        proc = self.named[name]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
     def start(self, timeout=600):
         """Start the master and every minion; return once each answers test.ping."""

@@ -8,7 +8,8 @@ from tests.kernel import daemons_boot
 DAEMON_PARTS = {"fleet": "tests.kernel.test_fleet_kernel",
                 "beacon": "tests.kernel.test_beacon_kernel",
                 "master": "tests.kernel.test_activate_master_kernel",
-                "rollout": "tests.kernel.test_rollout_kernel"}
+                "rollout": "tests.kernel.test_rollout_kernel",
+                "outlive": "tests.kernel.test_outlive_kernel"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,9 +1,9 @@
 """One user-mode-linux boot with a salt-master and a salt-minion, shared by the tests
 that need real daemons (``test_fleet_kernel``, ``test_beacon_kernel``,
-``test_activate_master_kernel``, ``test_rollout_kernel``): the daemons take most of a
-minute to start in that kernel, so they start once. The rollout's part, last, starts
-a second minion of its own (and gives the master the key of a third that never
-runs).
+``test_activate_master_kernel``, ``test_rollout_kernel``, ``test_outlive_kernel``): the
+daemons take most of a minute to start in that kernel, so they start once. The
+rollout's part starts a second minion of its own (and gives the master the key of a
+third that never runs); the outlive part, last, kills the boot's minion.
 
 The host (the minion, root namespace): bond0, active-backup over va and vb
 (primary va, miimon 100, 192.0.2.10/24); bond1, 802.3ad over vc and vd,
@@ -29,7 +29,10 @@ MASTER = "192.0.2.1"
 STATE_ROOT = "/run/fleet"  # a tmpfs inside UML: where the minion's files go
 LACP = {"miimon": 100, "lacp_rate": "fast"}
 REACTOR = "salt://bonding/reactor/bond_health.sls"
-PARTS = ("fleet", "beacon", "master", "rollout")
+PARTS = ("fleet", "beacon", "master", "rollout", "outlive")
+# The minion's test hook (bond.pause_file): a run finding this file pauses after its
+# first live operation (activate.pause_while).
+PAUSE_FILE = f"{STATE_ROOT}/pause"
 MEMORY = "1280M"  # the master, two minions, the warm salt command, the event listener
 
 
@@ -78,6 +81,7 @@ def run(uml, parts):
         "minion_id": MINION, "state_root": STATE_ROOT,
         "master_netns": "peer", "master_address": MASTER,
         "master_events": True,
+        "minion_opts": {"bond.pause_file": PAUSE_FILE},
         "master_opts": {"reactor": [{f"salt/beacon/*/bond/*/{event}": [REACTOR]}
                                     for event in ("failover", "health")]},
         "steps": steps}, timeout=1500)

@@ -17,6 +17,7 @@ counts.
 """
 
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -95,7 +96,9 @@ SCENARIO = {
         apply("same", {"bond0": BOND}),
         apply("preview", {"bond0": {**BOND, "miimon": 200}}, "test=True"),
         read("miimon-preview", "/sys/class/net/bond0/bonding/miimon"),
-        apply("miimon", {"bond0": {**BOND, "miimon": 200}}),
+        # verify.master under salt-call --local: no master to ask, said
+        apply("miimon", {"bond0": {**BOND, "miimon": 200,
+                                   "verify": {"ping": "192.0.2.1", "master": True}}}),
         read("miimon-live", "/sys/class/net/bond0/bonding/miimon"),
         # A slave added, then another released, while ping runs through the active one.
         {"id": "ping-start", "run": ["bash", "-c", f"setsid ping -n -i 0.2 -w 20 192.0.2.1 "
@@ -250,6 +253,7 @@ def test_test_mode_lists_the_operations_and_runs_none(result):
     assert preview["result"] is None
     assert preview["changes"]["live"] == {"bond0": ["bond0: miimon 100 -> 200"]}
     assert result.stdout("miimon-preview") == "100\n"
+    assert "Would arm a rollback timer (120 s) before the change." in preview["comment"]
 
 
 def test_a_live_option_changes_in_place(result):
@@ -257,6 +261,11 @@ def test_a_live_option_changes_in_place(result):
     assert changed["changes"]["live"] == {"bond0": {"done": ["bond0: miimon 100 -> 200"],
                                                       "bounced": False}}
     assert result.stdout("miimon-live") == "200\n"
+    assert changed["result"] is True and changed["warnings"] == [
+        "verify.master skipped: this run has no Salt master (salt-call --local); the bonds "
+        "were verified without it"], changed
+    assert re.search(r"^Rollback timer armed \(120 s, process \d+\) and disarmed\.$",
+                     changed["comment"], re.M), changed["comment"]
 
 
 def test_slaves_are_added_and_released_without_a_bounce_or_a_lost_ping(result):

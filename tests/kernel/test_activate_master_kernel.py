@@ -22,8 +22,16 @@ From the master, ``salt uml-minion state.apply bonding`` with pillar
   route): no route to the master at all while it verifies; the same;
 - after each, the master still reaches the minion (``test.ping``), the files
   are the ones from before, the kernel has va and vb and 192.0.2.10 again;
+- slaves [ve] again, now with ``verify: {ping: 192.0.2.254, master: true}``, where
+  192.0.2.254 (the gateway, in ``peer``) answers on the wrong network too (namespace
+  ``elsewhere`` has the same address, as every VLAN's gateway often has): the ping
+  passes, the master does not answer a request through the new network, and the change
+  is rolled back the same way (issue #23: what a ping alone calls verified);
 - miimon 100 -> 200: done in place, verified through the master's address,
   result True.
+
+Every activating run arms its rollback timer (a detached process here) before it
+changes anything and disarms it when it is over; the comment says so.
 
 Measured here (2 cores, Salt 3008, three runs; the test prints each run's
 ``timings``): master and minion up 46-79 s after the boot; from the master,
@@ -34,6 +42,7 @@ it cannot reach, the rollback), the live miimon change 10-11 s, ``test.ping``
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,10 +57,14 @@ STATE_ID = "bond_|-bonding_|-bonding_|-reconciled"
 
 GOOD = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100, "primary": "va",
         "ipaddr": "192.0.2.10", "prefix": 24, "verify": {"ping": MASTER}}
+GATEWAY = "192.0.2.254"  # in peer, and on the wrong network (elsewhere) too
+ON_VE = {**{k: v for k, v in GOOD.items() if k != "primary"}, "slaves": ["ve"]}
 BREAKING = {  # (a primary must be one of the slaves: none with ve alone)
-    "slaves": {**{k: v for k, v in GOOD.items() if k != "primary"}, "slaves": ["ve"]},
+    "slaves": ON_VE,
     "address": {**GOOD, "ipaddr": "198.51.100.10"},
+    "master-cut": {**ON_VE, "verify": {"ping": GATEWAY, "master": True}},
 }
+TIMER = r"\nRollback timer armed \(120 s, process \d+\) and disarmed\.$"
 
 
 def pillar(bond):
@@ -75,6 +88,8 @@ def after(label):
 
 STEPS = [
     {"id": "route", "run": ["ip", "-j", "route", "get", MASTER]},
+    *({"id": f"gateway-{ns}", "run": ["ip", "-n", ns, "addr", "add", f"{GATEWAY}/24",
+                                      "dev", "br0"]} for ns in ("peer", "elsewhere")),
     pillar(GOOD), apply("good"), *after("good"),
     *(step for name, bond in BREAKING.items()
       for step in (pillar(bond), apply(name), *after(name))),
@@ -143,17 +158,21 @@ def test_the_pillar_that_matches_the_running_bond_writes_files_only(report):
 @pytest.mark.parametrize("label, reason, files", [
     # The kernel check passed (ve is up and active): only the ping caught it. Files:
     # ifcfg-bond0 (no primary), ifcfg-ve written, ifcfg-va and ifcfg-vb removed.
-    ("slaves", "after 5 s", 4),
+    ("slaves", f"{MASTER} unreachable through bond0 after 5 s", 4),
     # While it verified, the minion had no route to its master at all.
-    ("address", "after 5 s (no route)", 1),
-], ids=["wrong-slave-set", "address-breaking-the-route"])
+    ("address", f"{MASTER} unreachable through bond0 after 5 s (no route)", 1),
+    # The ping to the gateway passed (the wrong network has one at the same address):
+    # only the request to the master caught it.
+    ("master-cut", "the Salt master did not answer a request after 5 s", 4),
+], ids=["wrong-slave-set", "address-breaking-the-route", "gateway-kept-master-cut"])
 def test_a_change_that_cuts_the_master_off_is_rolled_back_and_the_master_told(
         report, label, reason, files):
     failed = applied(report, label)
     assert failed["result"] is False and failed["changes"] == {}, failed
-    assert failed["comment"] == (
-        f"verification failed: {MASTER} unreachable through bond0 {reason}; "
-        f"rolled back the kernel (bond0); rolled back {files} file(s)."), failed["comment"]
+    comment = failed["comment"]
+    assert comment.startswith(f"verification failed: {reason}"), comment
+    assert re.search(rf"; rolled back the kernel \(bond0\); rolled back {files} file\(s\)\."
+                     rf"{TIMER}", comment), comment
     assert failed["duration"] >= 5000, failed["duration"]  # it did wait for the master
     assert_as_before(report, label)
 
@@ -164,6 +183,8 @@ def test_a_good_live_change_from_the_master_is_done_in_place(report):
     assert changed["changes"]["live"] == {"bond0": {"done": ["bond0: miimon 100 -> 200"],
                                                       "bounced": False}}, changed
     assert "bond0 is live and verified." in changed["comment"], changed["comment"]
+    assert re.search(r"^Rollback timer armed \(120 s, process \d+\) and disarmed\.$",
+                     changed["comment"], re.M), changed["comment"]
     assert data(report, "ping-miimon") is True
     assert data(report, "miimon-miimon") == "200\n"
     assert data(report, "slaves-miimon").split() == ["va", "vb"]

@@ -64,6 +64,14 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(demo):
     assert "(salt-call exit code 0)" in heading and drift["result"] is True, drift
     assert ("bond0 is live (the kernel had drifted from its files: bond0: miimon 100 -> 200) "
             "and verified.") in drift["comment"]
+    heading, after_kill = shown(out, "=== a VLAN 999 added by a salt-call killed (SIGKILL)")
+    assert "(salt-call exit code 0)" in heading and after_kill["result"] is True, after_kill
+    assert after_kill["live"] == {}, after_kill  # the timer had put files and kernel back
+    comment = after_kill["comment"]
+    assert comment.startswith("Bond files already match pillar 'live'"), comment
+    assert "Warning: An earlier run (armed " in comment, comment
+    assert "did not finish: its rollback timer fired at " in comment, comment
+    assert comment.rstrip().endswith("and put back 1 file(s) and bond0."), comment
     heading, removal = shown(out, "=== every bond removed from pillar")
     assert "(salt-call exit code 1)" in heading and removal["result"] is False, removal
     assert removal["comment"].startswith(

@@ -4,6 +4,7 @@ only the bonds touched restored), over a recording stand-in for ``Running`` (the
 kernel runs these in tests/kernel/test_activate_kernel.py)."""
 
 import dataclasses
+import os
 
 import pytest
 from salt_bonding import activate, model, schema
@@ -430,3 +431,56 @@ def test_a_bond_not_brought_up_at_boot_is_no_drift():
     assert activate.drifted({"kernel": {"bond0": quiet}}, {"bond0": None}) == {}
     assert activate.drifted({"kernel": {"bond0": named("bond0", ["eth0"])}},
                             {"bond0": None})["bond0"][0] == "bond0 created"
+
+
+def test_the_master_is_asked_until_it_answers_within_the_longest_timeout():
+    clock, asked = Clock(), []
+
+    def answer(seconds):
+        asked.append(seconds)
+        clock.now += seconds
+        return None if len(asked) == 3 else "Message timed out"
+
+    assert verify.master_problem(answer, 30, clock, clock.sleep) is None
+    assert len(asked) == 3
+    clock, asked = Clock(), []
+    assert verify.master_problem(lambda s: asked.append(s) or clock.sleep(s) or "refused", 5,
+                                 clock, clock.sleep) == (
+        "the Salt master did not answer a request after 5 s (refused)")
+    plans = [BondPlan("bond0", bond(verify={"master": True, "timeout": 20}), None, [], False),
+             BondPlan("bond1", bond(verify={"ping": "192.0.2.1"}), None, [], False),
+             BondPlan("bond2", None, None, [], False)]
+    assert verify.master_timeout(plans) == 20
+    assert verify.master_timeout(plans[1:]) is None
+
+
+def test_a_master_that_does_not_answer_fails_the_run_and_puts_it_back(monkeypatch):
+    monkeypatch.setattr(verify, "problems", lambda *args, **kwargs: [])  # kernel and pings
+    monkeypatch.setattr(verify, "master_problem", lambda answer, timeout: answer(timeout))
+    host = Kernel({"bond0": named("bond0", ["eth0"])})
+    wanted = {"bond0": schema.validate_bond("bond0", {
+        "mode": "active-backup", "slaves": ["eth1"], "miimon": 100,
+        "verify": {"master": True}})}
+    outcome = bring_live(host, plan(host, wanted), lambda: "files",
+                         master=lambda seconds: "no route to host")
+    assert outcome.failed == "verification failed: no route to host"
+    assert host.bonds["bond0"].slaves == ["eth0"] and outcome.files == "files"
+
+
+def test_the_pause_hook_waits_after_the_first_operation_while_its_file_exists(tmp_path):
+    path = tmp_path / "pause"
+    checks = []
+
+    def exists(p):
+        checks.append(p)
+        return len(checks) < 4
+
+    between = activate.pause_while(str(path), exists=exists, sleep=lambda s: None)
+    between(2)
+    assert checks == [] and not (tmp_path / "pause.paused").exists()
+    between(1)
+    assert (tmp_path / "pause.paused").read_text() == f"{os.getpid()}\n"
+    assert len(checks) == 4  # armed, then waited while it was there
+    unarmed = activate.pause_while(str(path))
+    unarmed(1)  # no file: no pause
+    assert activate.pause_while(None) is None

@@ -264,7 +264,8 @@ BOND_RULES = [
      "did you mean 'miimon'?"),
     ("unknown-setting", bond(slave=["eth2"]), bond(), "slave", "did you mean 'slaves'?"),
     ("verify-not-mapping", bond(verify="192.0.2.1"), bond(verify={"ping": "192.0.2.1"}),
-     "verify", "expected a mapping with ping (an address) and timeout"),
+     "verify", "expected a mapping with ping (an address), master (true: a request to the "
+               "Salt master) and timeout"),
     ("verify-no-ping", bond(verify={"timeout": 5}), bond(verify={"ping": "192.0.2.1"}),
      "verify:ping", "missing ping: the address the host must reach through the bond"),
     ("verify-bad-address", bond(verify={"ping": "192.0.2"}), bond(verify={"ping": "2001:db8::1"}),
@@ -272,6 +273,12 @@ BOND_RULES = [
     ("verify-timeout", bond(verify={"ping": "192.0.2.1", "timeout": 0}),
      bond(verify={"ping": "192.0.2.1", "timeout": 30}), "verify:timeout",
      "invalid timeout (seconds) 0: expected an integer 1-300"),
+    ("verify-master-not-flag", bond(verify={"master": "maybe"}), bond(verify={"master": True}),
+     "verify:master", "invalid master 'maybe': expected true or false"),
+    ("rollback-after-range", bond(rollback_after=-1), bond(rollback_after=0),
+     "rollback_after", "invalid rollback_after (seconds until the rollback timer puts the "
+                       "host back unless the run verified; 0: no timer) -1: expected an "
+                       "integer 0-3600"),
     ("verify-unknown-key", bond(verify={"ping": "192.0.2.1", "tries": 3}),
      bond(verify={"ping": "192.0.2.1"}), "verify:tries", "unknown key 'tries'"),
     # A scope id names the link a link-local address is reached through: the bond's own.
@@ -331,6 +338,24 @@ def test_bond_rule_pairs(bad, fixed, where, fragment):
 def test_verify_defaults_to_five_seconds():
     config = validate(pillar(bond(verify={"ping": "192.0.2.1"})))
     assert config.bonds["bond0"].verify == schema.Verify(ping="192.0.2.1", timeout=5)
+
+
+def test_verify_through_the_master_needs_no_ping():
+    config = validate(pillar(bond(verify={"master": "yes", "timeout": 20})))
+    assert config.bonds["bond0"].verify == schema.Verify(ping=None, timeout=20, master=True)
+    with pytest.raises(UserError) as refused:
+        validate(pillar(bond(verify={"master": False})))
+    assert refused.value.errors[0][0] == f"{B}:verify:ping"
+    assert "or master: true" in refused.value.errors[0][1]
+
+
+def test_rollback_after_at_the_top_and_per_bond():
+    config = validate({"rollback_after": 30, "bonds": {"bond0": bond(rollback_after="0")}})
+    assert config.rollback_after == 30
+    assert config.bonds["bond0"].rollback_after == 0
+    with pytest.raises(UserError) as refused:
+        validate({"rollback_after": 3601, "bonds": {}})
+    assert refused.value.errors[0][0] == "bonding:rollback_after"
 
 
 def test_vlan_device_name_fits_in_15_characters():
@@ -478,9 +503,11 @@ bonding:
         "modprobe_options": False,
         "activate": "none",
         "allow_cutoff": False,
+        "rollback_after": None,
         "bonds": {
             "bond0": {
                 "name": "bond0", "mode": "active-backup", "activate": None, "verify": None,
+                "rollback_after": None,
                 "options": {"miimon": "100", "primary": "eth0"},
                 "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
                 "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
@@ -660,8 +687,8 @@ def test_validate_raises_only_user_error(pillar_value):
                    for path, message in exc.errors)
     else:
         assert set(dataclasses.asdict(result)) == {
-            "format", "networkmanager", "modprobe_options", "activate", "allow_cutoff", "bonds",
-            "warnings"}
+            "format", "networkmanager", "modprobe_options", "activate", "allow_cutoff",
+            "rollback_after", "bonds", "warnings"}
 
 
 @settings(max_examples=200, deadline=None)

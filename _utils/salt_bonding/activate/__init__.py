@@ -13,6 +13,9 @@ same for all of them (:func:`bring_live`)::
     outcome = bring_live(running, plans, put_files_back)
 """
 
+import os
+import time
+
 from ..errors import SystemFailure, UserError
 from . import verify
 from .base import BondPlan, Outcome
@@ -27,7 +30,7 @@ ACTIVATORS = {activator.name: activator for activator in (Kernel(), Ifup(), Nmcl
 
 __all__ = ["ACTIVATORS", "BondPlan", "Lifelines", "Outcome", "Running", "bring_live", "drifted",
            "handing_over_first",
-           "held_elsewhere", "in_run_order", "plan", "refusals"]
+           "held_elsewhere", "in_run_order", "pause_while", "plan", "refusals", "restore"]
 
 
 def refusals(config, choice, path):
@@ -140,17 +143,30 @@ def in_run_order(steps):
             + [step for step in steps if not step[1].releases])
 
 
-def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
+def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT, master=None,
+               between=None):
     """Run ``plans`` (:func:`in_run_order`), verify; on failure call ``put_files_back()``
     (its result is kept in ``outcome.files``), then put every bond of the run back to
-    its snapshot."""
+    its snapshot.
+
+    ``master``: ``answer(seconds)``, one real request to the Salt master (None when it
+    completed, else why not), made once the kernel and the pings verified when a bond
+    says ``verify: {master: true}``. ``between(count)``: called after each operation (a
+    test's hook to pause a run there)."""
     outcome = Outcome()
     try:
-        for name, op in in_run_order([(p.name, op) for p in plans for op in p.operations]):
+        steps = in_run_order([(p.name, op) for p in plans for op in p.operations])
+        for count, (name, op) in enumerate(steps, 1):
             done = outcome.done.setdefault(name, [])
             running.run(op)
             done.append(op.says)
+            if between is not None and count < len(steps):
+                between(count)
         found = verify.problems(running, plans, timeout)
+        master_timeout = verify.master_timeout(plans)
+        if not found and master is not None and master_timeout is not None:
+            problem = verify.master_problem(master, master_timeout)
+            found = [problem] if problem else []
         if found:
             outcome.failed = "verification failed: " + "; ".join(found)
     except SystemFailure as exc:
@@ -159,6 +175,25 @@ def bring_live(running, plans, put_files_back, timeout=verify.TIMEOUT):
         outcome.files = put_files_back()
         restore(running, plans, outcome)
     return outcome
+
+
+def pause_while(path, exists=os.path.exists, sleep=time.sleep):
+    """A test's hook for :func:`bring_live`'s ``between`` (minion option ``bond.pause_file``):
+    when the file ``path`` exists after the first operation, write this process's pid to
+    ``<path>.paused`` and wait while ``path`` exists (a test kills the run there, or
+    removes the file to let it go on). None when ``path`` is not set."""
+    if not path:
+        return None
+
+    def between(count):
+        if count != 1 or not exists(path):
+            return
+        with open(f"{path}.paused", "w", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        while exists(path):  # what the test does next is the evidence awaited
+            sleep(0.1)
+
+    return between
 
 
 def restore(running, plans, outcome):

@@ -16,6 +16,7 @@ from .kernel_plan import plan_bond
 
 TIMEOUT = 10.0  # seconds the kernel check is retried
 INTERVAL = 0.5
+MASTER_ATTEMPT = 5.0  # seconds one request to the Salt master may take before another
 # The least wait before the first look (a bond without link monitors: the driver counts
 # every slave up).
 MINIMUM_SETTLE = 0.1
@@ -87,9 +88,31 @@ def reach_problem(running, bond, clock=time.monotonic, sleep=time.sleep):
         sleep(INTERVAL)
 
 
+def master_timeout(plans):
+    """Seconds the Salt master may take to answer after ``plans`` ran: the longest
+    ``verify.timeout`` of the bonds with ``verify: {master: true}``; None: none asks."""
+    asked = [p.desired.verify.timeout for p in plans if p.desired is not None
+             and p.desired.verify is not None and p.desired.verify.master]
+    return max(asked) if asked else None
+
+
+def master_problem(answer, timeout, clock=time.monotonic, sleep=time.sleep):
+    """None when ``answer(seconds)`` (one real request to the Salt master, None when it
+    completed, else why not) succeeds within ``timeout`` seconds; else why not."""
+    deadline = clock() + timeout
+    while True:
+        why = answer(max(1.0, min(deadline - clock(), MASTER_ATTEMPT)))
+        if why is None:
+            return None
+        if clock() >= deadline:
+            return f"the Salt master did not answer a request after {timeout:g} s ({why})"
+        sleep(INTERVAL)
+
+
 def problems(running, plans, timeout=TIMEOUT, clock=time.monotonic, sleep=time.sleep):
     """Everything wrong after ``plans`` ran (``[]``: verified): the kernel check, retried
-    up to ``timeout``; then, once it passes, each ``verify: ping`` of the bonds."""
+    up to ``timeout``; then, once it passes, each ``verify: ping`` of the bonds (``verify:
+    master`` is the caller's: :func:`master_problem`)."""
     deadline = clock() + timeout
     settle = max((settle_seconds(p.desired) for p in plans if p.desired), default=0)
     sleep(min(settle, timeout))
@@ -101,5 +124,6 @@ def problems(running, plans, timeout=TIMEOUT, clock=time.monotonic, sleep=time.s
     if found:
         return found
     reach = (reach_problem(running, p.desired, clock, sleep) for p in plans
-             if p.desired is not None and p.desired.verify is not None)
+             if p.desired is not None and p.desired.verify is not None
+             and p.desired.verify.ping is not None)
     return [problem for problem in reach if problem]
