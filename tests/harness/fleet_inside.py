@@ -271,9 +271,9 @@ def run_step(daemons, plan, step, bus=None, clock=None):
                 return ret
             if time.monotonic() > deadline:
                 return {**ret, "rc": 1, "stderr": f"not every minion answered True: {answers}"}
-    if "salt" in step:
+    if "salt" in step:  # "options": salt's own, before the target (--async)
         ret = daemons.salt(minion_id, step["salt"], timeout=int(step.get("timeout", 300)),
-                           process=step.get("process"))
+                           process=step.get("process"), options=step.get("options", ()))
         ret["data"] = (ret.pop("data") or {}).get(minion_id)
         return ret
     if "ip" in step:

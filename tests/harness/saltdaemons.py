@@ -182,7 +182,7 @@ class SaltDaemons:
         if waiting:
             raise RuntimeError(f"minions {sorted(waiting)} never answered: {last}")
 
-    def salt(self, target, args, timeout=300, tgt_type=None, process=None):
+    def salt(self, target, args, timeout=300, tgt_type=None, process=None, options=()):
         """``salt`` on the master: ``target`` a glob or a list of ids, or an expression of
         ``tgt_type`` (``grain``: ``salt -G``); data per minion. With ``warm_cli`` set
         (and ``process`` not true) the command runs in the warm ``salt`` (warm_salt.py
@@ -192,8 +192,10 @@ class SaltDaemons:
             tgt = [f"--{tgt_type}", target]
         else:
             tgt = ["-L", ",".join(target)] if isinstance(target, list) else [target]
-        argv = [f"--config-dir={self.master_dir}", "--out=json", "--static",
-                f"--timeout={timeout}", "--log-level=quiet", *tgt, *map(str, args)]
+        # --static takes Salt's batch path, which waits for the returns even with --async.
+        static = [] if "--async" in options else ["--static"]
+        argv = [f"--config-dir={self.master_dir}", "--out=json", *static,
+                f"--timeout={timeout}", "--log-level=quiet", *options, *tgt, *map(str, args)]
         started = time.monotonic()
         if self.warm_cli and not process:
             proc = self._warm(argv, timeout + 60)

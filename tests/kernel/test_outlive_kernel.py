@@ -52,9 +52,10 @@ STEPS = [
     {"id": "chmod", "run": ["chmod", "0640", f"{IFCFG_DIR}/ifcfg-bond0"]},
     {"id": "files-before", "read": IFCFG_DIR}, owner("before"), *kernel("before"),
     {"pillar": {"bonding": {"activate": "kernel", "rollback_after": AFTER,
-                            "bonds": {"bond0": CHANGED}}}},
+                            "bonds": {"bond0": CHANGED}}},
+     "minion": MINION},  # the rollout part gave it a pillar of its own: this replaces it
     {"id": "arm-pause", "run": ["touch", PAUSE_FILE]},
-    {"id": "apply", "salt": ["--async", "state.apply", "bonding"]},
+    {"id": "apply", "salt": ["state.apply", "bonding"], "options": ["--async"]},
     {"id": "paused", "wait": {"path": f"{PAUSE_FILE}.paused", "exists": True,
                               "timeout": 180}},
     {"id": "files-paused", "read": IFCFG_DIR}, *kernel("paused"),
