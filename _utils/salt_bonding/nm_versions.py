@@ -210,3 +210,17 @@ def decide(grains, installed_version):
     return Known(FLOOR, False, f"the oldest any release this module knows ships, "
                                f"{FAMILY_NAMES[family]} {major}.{minor}'s: it does not know "
                                f"what {what} ships")
+
+
+def markdown_table():
+    """:data:`SHIPPED` as Markdown (a row per RHEL major release, one per other OS), for
+    the README."""
+    rows = {}
+    for (family, major, minor), version in SHIPPED.items():
+        release = f"{major}.{minor}" if minor is not None else str(major)
+        row = f"{FAMILY_NAMES[family]} {major}" if minor is not None else FAMILY_NAMES[family]
+        rows.setdefault(row, []).append(f"{release}: {text(version)}")
+    lines = ["| Release | NetworkManager it ships (assumed when the minion does not say) |",
+             "| --- | --- |"]
+    lines += [f"| {row} | {', '.join(cells)} |" for row, cells in rows.items()]
+    return "\n".join(lines) + "\n"
