@@ -11,10 +11,9 @@ the version of the minion (:func:`decide`):
   prints (:func:`installed`), carried by the ``bonding_stack`` grain as
   ``networkmanager_version``;
 - else the version the minion's OS release ships (:data:`SHIPPED`); a minor
-  release the grains do not give, or one after the table, is taken as the
-  nearest earlier one the table has (a release never ships an older
-  NetworkManager than the one before it), the major release alone as its
-  first minor release;
+  release the table lacks (RHEL 8.10, 10.1) is taken as the nearest earlier one
+  it has (a release never ships an older NetworkManager than the one before
+  it), a major release whose minor the grains do not give as its first;
 - else unknown: the oldest version the table has a release shipping
   (:data:`FLOOR`), so nothing is written that some NetworkManager would drop.
 
