@@ -7,6 +7,11 @@ the files ``bond.reconciled`` writes when pillar leaves ``format`` and
     bonding_stack:
       networkmanager: enabled      # enabled | installed | absent
       network_scripts: false       # initscripts' ifup for bonds installed
+      networkmanager_version: 1.46.0   # NetworkManager --version; null: not installed
+
+The version decides which bond options NetworkManager keeps in the files it
+reads (``salt_bonding.nm_versions``); grains are read when the minion starts,
+so after upgrading NetworkManager run ``saltutil.refresh_grains``.
 
 ``bonds``: each bond's mode (the kernel's name), slaves and primary, read
 from ``/proc/net/bonding`` (the minion option ``bond.procfs`` moves it);
@@ -27,6 +32,7 @@ CLI Example:
 
     salt '*' grains.get bonding_stack
     salt -G 'bonding_stack:networkmanager:enabled' state.apply bonding
+    salt -G 'bonding_stack:networkmanager_version:1.4[0-2]*' grains.get osrelease
     salt -G 'bonds:bond0:mode:802.3ad' bond.health
     salt -G 'bonds_error:*' grains.get bonds_error
 """
@@ -56,7 +62,8 @@ def __virtual__():
 
 
 def bonding_stack():
-    """``{"bonding_stack": {...}}``: read from the files packages install; never raises."""
+    """``{"bonding_stack": {...}}``: read from the files packages install, and the version
+    the installed NetworkManager prints; never raises."""
     try:
         return {"bonding_stack": _platform.probe().as_grain()}
     except Exception:  # noqa: BLE001 (a grain function must never break the minion's grains)

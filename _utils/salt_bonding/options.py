@@ -12,6 +12,7 @@ value kinds themselves (numbers, addresses, MACs) are parsed in ``values``.
 
 from dataclasses import dataclass
 
+from . import nm_versions
 from .modes import ACTIVE_SLAVE_MODES, ARP_MODES, LACP_MODES, MODES
 from .names import ifname_problem
 from .values import (
@@ -53,9 +54,12 @@ class BondOption:
     minimum: int | None = None
     maximum: int | None = None
     module_param: bool = True  # also a `bonding` module parameter (modprobe options)
-    # NetworkManager 1.42 keeps it in a keyfile's [bond] section (it drops the others
-    # with a log line only: checked with `nmcli --offline`, tests/unit/test_render_keyfile.py)
-    networkmanager: bool = True
+    # The first NetworkManager release that keeps it in a profile's bond options (an
+    # older one drops it with a log line only, keyfile and ifcfg-rh alike: nm_versions).
+    # From the option names in NetworkManager's nm-setting-bond.h at each release tag
+    # and its NEWS; measured with `nmcli --offline` of 1.42.4 and 1.52.1 (lacp_active and
+    # arp_missed_max dropped by the first, kept by the second: tests/unit/test_render_keyfile.py).
+    networkmanager_since: tuple = (1, 0, 0)
     # When the kernel (6.1) takes a change (measured: tests/kernel/test_options_kernel.py):
     # "yes" on a bond up with slaves; "down" only while the bond is down; "no-slaves"
     # only without slaves; "down-no-slaves" only both. Activation bounces a bond (its
@@ -63,7 +67,8 @@ class BondOption:
     live: str = "yes"
     # NetworkManager 1.42 changes it on an active bond with `nmcli device reapply`
     # (OPTIONS_REAPPLY_FULL in src/core/devices/nm-device-bond.c); for the others it
-    # refuses to reapply, and activate: nmcli re-activates the bond (a bounce).
+    # refuses to reapply, and activate: nmcli re-activates the bond (a bounce). (1.52
+    # reapplies arp_missed_max and lacp_active too; they are bounced all the same.)
     nm_reapply: bool = True
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
@@ -198,6 +203,11 @@ _AB = ("active-backup",)
 _LACP = LACP_MODES
 _PRIMARY_MODES = ACTIVE_SLAVE_MODES
 _TLB_ALB = ("balance-tlb", "balance-alb")
+# NetworkManager releases that first kept an option (BondOption.networkmanager_since).
+# (The others are in 1.0.0's nm-setting-bond.h: the default.)
+_NM_1_2 = (1, 2, 0)  # in nm-setting-bond.h of 1.2.0, not of 1.0.0
+_NM_1_32_4 = (1, 32, 4)  # NEWS: "bond: support the peer_notif_delay option", 1.32.4 and 1.34
+_NM_1_44 = (1, 44, 0)  # NEWS of 1.44: "Support new bond options: arp_missed_max, lacp_active"
 
 # The order is also the order in which BONDING_OPTS applies them through sysfs:
 # mode first, miimon before the delays the kernel stores as multiples of it.
@@ -227,7 +237,7 @@ TABLE = (
         "peer_notif_delay", "int",
         "Delay between peer notifications after a failover; a multiple of miimon.",
         "0", modes=_AB, minimum=0, maximum=300000, unit="ms", module_param=False,
-        needs="miimon", miimon_multiple=True,
+        needs="miimon", miimon_multiple=True, networkmanager_since=_NM_1_32_4,
     ),
     BondOption(
         "use_carrier", "switch",
@@ -254,11 +264,12 @@ TABLE = (
         "arp_all_targets", "enum",
         "A slave is up when any, or all, ARP targets answer (with arp_validate).",
         "any", modes=_AB, needs="arp_interval", values=(("any", 0), ("all", 1)),
+        networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "arp_missed_max", "int", "ARP monitor checks that must fail before a slave is down.",
         "2", modes=ARP_MODES, minimum=1, maximum=255, module_param=False, needs="arp_interval",
-        networkmanager=False, nm_reapply=False,
+        networkmanager_since=_NM_1_44, nm_reapply=False,
     ),
     BondOption(
         "primary", "ifname", "The slave that is active whenever it is up.",
@@ -289,8 +300,8 @@ TABLE = (
     ),
     BondOption(
         "lacp_active", "switch", "Send LACPDUs periodically (on) or only when spoken to (off).",
-        "1", modes=_LACP, values=SWITCH_VALUES, module_param=False, networkmanager=False,
-        live="down", nm_reapply=False,
+        "1", modes=_LACP, values=SWITCH_VALUES, module_param=False,
+        networkmanager_since=_NM_1_44, live="down", nm_reapply=False,
     ),
     BondOption(
         "ad_select", "enum", "802.3ad aggregator selection logic.",
@@ -300,23 +311,24 @@ TABLE = (
     BondOption(
         "ad_actor_sys_prio", "int", "802.3ad system priority.",
         "65535", modes=_LACP, minimum=1, maximum=65535, module_param=False,
+        networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "ad_user_port_key", "int", "Upper 10 bits of the 802.3ad port key.",
         "0", modes=_LACP, minimum=0, maximum=1023, module_param=False, live="down",
-        nm_reapply=False,
+        nm_reapply=False, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "ad_actor_system", "mac", "802.3ad system MAC in LACPDUs (default: the bond's MAC).",
-        None, modes=_LACP, module_param=False,
+        None, modes=_LACP, module_param=False, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "min_links", "int", "Links that must be up before the 802.3ad bond asserts carrier.",
-        "0", modes=_LACP, minimum=0, maximum=INT_MAX,
+        "0", modes=_LACP, minimum=0, maximum=INT_MAX, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "all_slaves_active", "switch", "Deliver (1) or drop (0) duplicate frames on backup slaves.",
-        "0", values=SWITCH_VALUES,
+        "0", values=SWITCH_VALUES, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "resend_igmp", "int", "IGMP membership reports sent after a failover.",
@@ -326,25 +338,25 @@ TABLE = (
     BondOption(
         "num_grat_arp", "int",
         "Gratuitous ARPs/unsolicited NAs after a failover; same as num_unsol_na.",
-        "1", modes=_AB, minimum=0, maximum=255,
+        "1", modes=_AB, minimum=0, maximum=255, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "num_unsol_na", "int",
         "Gratuitous ARPs/unsolicited NAs after a failover; same as num_grat_arp.",
-        "1", modes=_AB, minimum=0, maximum=255, nm_reapply=False,
+        "1", modes=_AB, minimum=0, maximum=255, nm_reapply=False, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "packets_per_slave", "int", "Packets sent through a slave before the next; 0: random.",
-        "1", modes=("balance-rr",), minimum=0, maximum=65535,
+        "1", modes=("balance-rr",), minimum=0, maximum=65535, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "tlb_dynamic_lb", "switch", "Shuffle flows by load (1) or use the hash only (0).",
         "1", modes=_TLB_ALB, values=SWITCH_VALUES, module_param=False, live="down",
-        nm_reapply=False,
+        nm_reapply=False, networkmanager_since=_NM_1_2,
     ),
     BondOption(
         "lp_interval", "int", "Seconds between learning packets to each slave's switch.",
-        "1", modes=_TLB_ALB, minimum=1, maximum=INT_MAX, unit="s",
+        "1", modes=_TLB_ALB, minimum=1, maximum=INT_MAX, unit="s", networkmanager_since=_NM_1_2,
     ),
 )
 
@@ -397,15 +409,14 @@ LIVE_TEXT = {"yes": "yes", "down": "with the bond down", "no-slaves": "without s
 
 
 def _networkmanager_text(option):
-    if not option.networkmanager:
-        return "no (dropped)"
-    return "yes, reapplied live" if option.nm_reapply else "yes, re-activates the bond"
+    since = nm_versions.since_text(option.networkmanager_since)
+    return f"{since}, reapplied live" if option.nm_reapply else f"{since}, re-activates the bond"
 
 
 def markdown_table():
     """The option table as Markdown, for the README and pillar.example docs."""
     lines = [
-        "| Option | Values | Default | Modes | Module parameter | NetworkManager 1.42 | "
+        "| Option | Values | Default | Modes | Module parameter | NetworkManager since | "
         "Changed on a running bond | Description |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]

@@ -61,7 +61,7 @@ class Plan:
 
 def _plan(config, destination, choice, state, scope, path, take_any=False):
     config = dataclasses.replace(config, networkmanager=choice.networkmanager)
-    refusals = (destination.renderer.refusals(config, path)
+    refusals = (destination.renderer.refusals(config, choice, path)
                 + activate.refusals(config, choice, path))
     if refusals:
         raise UserError(refusals)

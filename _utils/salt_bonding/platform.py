@@ -22,14 +22,17 @@ From Red Hat's release notes and NetworkManager's spec file (see
 
 ``choose`` turns pillar ``format`` and ``networkmanager`` (either left out:
 from the platform) into a :class:`Choice`, or refuses a choice that cannot
-work on the minion, naming the pillar key and what would work. ``probe``
-reads the facts grains do not carry (is NetworkManager installed, enabled;
-are network-scripts installed).
+work on the minion, naming the pillar key and what would work; where
+NetworkManager reads the files, the Choice carries its version (installed, or
+assumed from the release: ``nm_versions``), which decides the bond options it
+keeps. ``probe`` reads the facts grains do not carry (is NetworkManager
+installed, enabled, which version; are network-scripts installed).
 """
 
 import os
 from dataclasses import dataclass, field
 
+from . import nm_versions
 from .choices import CHOICES
 from .errors import UserError
 from .values import DECIMAL, describe, is_int
@@ -37,7 +40,7 @@ from .values import DECIMAL, describe, is_int
 FORMATS = CHOICES["format"]
 NETWORKMANAGER_CHOICES = CHOICES["networkmanager"]
 
-NETWORKMANAGER_BINARIES = ("usr/sbin/NetworkManager", "usr/bin/NetworkManager")
+NETWORKMANAGER_BINARIES = nm_versions.BINARIES
 NETWORKMANAGER_ENABLED = (  # systemd's wants link; SysV runlevel 3 (RHEL 6)
     "etc/systemd/system/multi-user.target.wants/NetworkManager.service",
     "etc/rc.d/rc3.d/S23NetworkManager",
@@ -52,11 +55,14 @@ class Stack:
     """What can read network files on the minion (see :func:`probe`).
 
     ``networkmanager``: ``enabled``, ``installed`` (not enabled) or ``absent``;
-    ``network_scripts``: whether initscripts' ifup for bonds is installed.
+    ``network_scripts``: whether initscripts' ifup for bonds is installed;
+    ``networkmanager_version``: what the installed NetworkManager says it is
+    ("1.46.0"), None when it is not installed or does not say.
     """
 
     networkmanager: str = "absent"
     network_scripts: bool = False
+    networkmanager_version: str | None = None
 
     @classmethod
     def from_grain(cls, value):
@@ -66,13 +72,18 @@ class Stack:
         networkmanager = value.get("networkmanager")
         if networkmanager not in ("enabled", "installed", "absent"):
             return None
-        return cls(networkmanager, bool(value.get("network_scripts")))
+        version = value.get("networkmanager_version")
+        version = version if nm_versions.parse(version) else None  # older grains: none
+        return cls(networkmanager, bool(value.get("network_scripts")), version)
 
     def as_grain(self):
-        return {"networkmanager": self.networkmanager, "network_scripts": self.network_scripts}
+        return {"networkmanager": self.networkmanager, "network_scripts": self.network_scripts,
+                "networkmanager_version": self.networkmanager_version}
 
 
-OS_GRAINS = ("os", "os_family", "osmajorrelease")  # what choose() reads of the grains
+# What choose() reads of the grains (osrelease: the minor release, for the NetworkManager
+# version a release ships).
+OS_GRAINS = ("os", "os_family", "osmajorrelease", "osrelease")
 
 
 def os_grains(grains):
@@ -86,8 +97,9 @@ def stack_from_grains(grains):
     return Stack.from_grain(grains.get("bonding_stack")) or probe()
 
 
-def probe(root="/"):
-    """The minion's :class:`Stack`, from the files its packages install under ``root``."""
+def probe(root="/", run=None):
+    """The minion's :class:`Stack`, from the files its packages install under ``root``, and
+    the version the installed NetworkManager prints (``run``: how to run it, for tests)."""
     def there(relative):
         return os.path.lexists(os.path.join(root, relative))
 
@@ -97,7 +109,10 @@ def probe(root="/"):
         networkmanager = "installed"
     else:
         networkmanager = "absent"
-    return Stack(networkmanager, there(NETWORK_SCRIPTS))
+    version = None
+    if networkmanager != "absent":
+        version = nm_versions.installed(root, run)
+    return Stack(networkmanager, there(NETWORK_SCRIPTS), version)
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,9 @@ class Choice:
     warnings: list = field(default_factory=list)
     networkmanager_reads_ifcfg: bool = False  # its ifcfg-rh plugin is there (RHEL 7-9)
     network_scripts: bool = False  # initscripts' ifup can bring bonds up from ifcfg files
+    # The version of the NetworkManager that reads the files (nm_versions.Known), when
+    # NetworkManager reads them: it decides which bond options they may carry.
+    networkmanager_version: nm_versions.Known = None
 
     @property
     def read_by_networkmanager(self):
@@ -270,8 +288,10 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
                         f"files (set {format_path} to choose)")
     reason = f"{where}, {source}, {why}"
     reads_ifcfg = _redhat(grains) and "ifcfg" in reads(grains)[1]
+    version = (nm_versions.decide(grains, stack.networkmanager_version)
+               if networkmanager == "managed" else None)
     return Choice(file_format, networkmanager, reason, warnings, reads_ifcfg,
-                  file_format == "ifcfg" and _has_network_scripts(grains, stack))
+                  file_format == "ifcfg" and _has_network_scripts(grains, stack), version)
 
 
 def _refuse_ifcfg_elsewhere(where, networkmanager, requested, stack, format_path, nm_path):

@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from tests.harness import nm
 from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall, formula_root
 from tests.harness.shell import source_with_bash
 
@@ -786,6 +787,64 @@ def test_an_upgrade_from_rhel_8_to_9_changes_the_files_over_in_one_run(salt_call
             "it will not see them).") in state["comment"], state["comment"]
     rc, state = apply(salt_call)
     assert state["changes"] == {}, state
+
+
+LACP_PASSIVE = {"bonds": {"bond0": {"mode": "802.3ad", "miimon": 100, "lacp_active": "off",
+                                    "slaves": ["eth0", "eth1"]}}}
+
+
+@pytest.mark.parametrize("oracle", nm.ORACLES, ids=str)
+def test_the_minions_networkmanager_version_decides_which_bond_options_are_written(
+        salt_call, tmp_path, oracle):
+    """lacp_active came with NetworkManager 1.44: refused for a minion whose grain says 1.42
+    (naming the option, its pillar path and both versions, nothing written), written for
+    one with 1.52, and read back whole by that NetworkManager (issue #27)."""
+    nm.require()
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    stack = oracle.stack.as_grain()
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": 9, "osrelease": "9.6",
+                                "bonding_stack": stack},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    salt_call.set_pillar({"bonding": LACP_PASSIVE})
+    rc, state = apply(salt_call)
+    if oracle.version.startswith("1.42."):
+        assert rc != 0 and state["result"] is False, state
+        assert (f"bonding:bonds:bond0:lacp_active: NetworkManager before 1.44 drops bond "
+                f"option lacp_active from the keyfile files it reads, with a log line only, "
+                f"and this minion's is {oracle.version} (installed): leave it out, upgrade "
+                "NetworkManager to 1.44 or later") in state["comment"], state["comment"]
+        assert list(keyfiles.iterdir()) == [] and not salt_call.modprobe_conf.exists()
+        return
+    assert rc == 0 and state["result"] is True, state
+    text = (keyfiles / "bond0.nmconnection").read_text()
+    assert "\nlacp_active=0\n" in text
+    rc, normalised, stderr = oracle.normalise(text)
+    assert rc == 0 and "\nlacp_active=0\n" in normalised, stderr
+
+
+def test_without_the_installed_version_the_release_decides_and_the_refusal_says_so(
+        salt_call, tmp_path):
+    """A grain from before the version (or no NetworkManager to ask): what the release
+    ships, the first minor release when the grains give none; said in the refusal."""
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    older_grain = {"networkmanager": "enabled", "network_scripts": False}
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": 9, "osrelease": "9",
+                                "bonding_stack": older_grain},
+                        **{"bond.keyfile_dir": str(keyfiles)})
+    salt_call.set_pillar({"bonding": LACP_PASSIVE})
+    rc, state = apply(salt_call, "test=True")
+    assert rc != 0 and state["result"] is False, state
+    assert ("this minion's is 1.36.0 (assumed: RHEL 9.0 ships it, and the grains do not give "
+            "the minor release: taken as the first): leave it out, upgrade NetworkManager to "
+            "1.44 or later, sync the grains (saltutil.sync_grains) so that the minion's "
+            "bonding_stack grain says which it has, or write") in state["comment"], state
+    salt_call.configure(grains={**RHEL8, "osmajorrelease": 9, "osrelease": "9.4",
+                                "bonding_stack": older_grain})
+    rc, state = apply(salt_call, "test=True")
+    assert rc == 0 and state["result"] is None, state
+    assert "bond0.nmconnection" in " ".join(state["changes"]), state
 
 
 def test_an_installers_profile_is_named_and_beaten_or_refused(salt_call, tmp_path):

@@ -40,6 +40,7 @@ def test_readme_option_table_is_generated_from_the_option_table():
     text = (REPO / "README.md").read_text()
     assert update_docs.rendered(text) == text, "run .venv/bin/python scripts/update_docs.py"
     assert "| `lacp_rate` |" in text
+    assert "| RHEL 9 | 9.0: 1.36.0, " in text  # the NetworkManager each release ships
 
 
 # -- the README's and the docstrings' examples run (issue 15) --------------------

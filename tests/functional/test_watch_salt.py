@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from tests.harness import nm
 from tests.harness.saltcall import REPO, SaltCall
 
 pytestmark = pytest.mark.functional
@@ -218,6 +219,15 @@ def test_grain_bonds(minion):
         rc, grains = salt.run("grains.items")
         assert rc == 0 and "bonding_stack" in grains, grains
         assert "bonds" not in grains and grains["bonds_error"] == refusal, grains
+
+
+def test_grain_bonding_stack_says_the_installed_networkmanager_version(minion):
+    """Through Salt's loader, the grain runs the installed NetworkManager (issue #27)."""
+    _, salt, _ = minion
+    nm.require()
+    rc, stack = salt.run("grains.get", "bonding_stack")
+    assert rc == 0 and stack["networkmanager"] in ("enabled", "installed"), stack
+    assert stack["networkmanager_version"] == nm.ORACLES[0].version, stack
 
 
 def test_metrics(minion, tmp_path):

@@ -216,7 +216,7 @@ def from_keyfiles(texts):
     them (a link-local IPv4 address and a link-local DNS server as below)."""
     meaning = {}
     for text in texts.values():
-        s = nm.settings(text)
+        s = nm.properties(text)  # as either version writes it
         device = s["connection.interface-name"]
         onboot = s.get("connection.autoconnect", "true") != "false"
         if s.get("connection.slave-type") == "bond":

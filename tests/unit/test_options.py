@@ -234,8 +234,9 @@ def test_markdown_table_has_one_row_per_option_and_eight_columns():
         assert row.startswith(f"| `{option.name}` |")
         assert row.replace("\\|", "").count("|") == 9
     lacp_active = ("| `lacp_active` | one of off (0), on (1) | `1` | 802.3ad | no | "
-                   "no (dropped) | with the bond down |")
+                   "1.44, re-activates the bond | with the bond down |")
     assert any(line.startswith(lacp_active) for line in rows)
+    assert "| `peer_notif_delay` |" in rows[4] and "| 1.32.4, reapplied live |" in rows[4]
 
 
 junk = st.recursive(

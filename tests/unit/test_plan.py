@@ -129,7 +129,7 @@ def test_a_renderers_refusal_fails_the_run_before_anything_is_read(tmp_path, mon
     class NoVlans(render.IfcfgRenderer):
         """ifcfg, but a format that cannot write VLANs."""
 
-        def refusals(self, config, path):
+        def refusals(self, config, choice, path):
             return [(f"{path}:{name}:vlans", "this format cannot write VLANs")
                     for name, bond in config.bonds.items() if bond.vlans]
 

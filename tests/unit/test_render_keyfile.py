@@ -1,18 +1,20 @@
-"""keyfile: every profile we write, read back by the real NetworkManager (nmcli --offline).
+"""keyfile: every profile we write, read back by two real NetworkManagers (nmcli --offline).
 
 Each property we write must come back from NetworkManager with the same value:
 nothing dropped (NetworkManager drops what it does not know with a log line
-only), nothing reinterpreted.
+only), nothing reinterpreted. Read back by the installed 1.42 and by Debian 13's
+1.52 (``tests/harness/nm.py``): a bond option the option table says a version
+keeps must come back from it, one it says that version drops must really be
+dropped by it, and be refused for a minion that runs it.
 """
 
 import dataclasses
-import os
 import stat
 
 import pytest
-from salt_bonding import errors, plan, schema
+from salt_bonding import errors, nm_versions, plan, schema
 from salt_bonding.modes import MODES
-from salt_bonding.options import TABLE
+from salt_bonding.options import OPTIONS, TABLE
 from salt_bonding.platform import Stack
 from salt_bonding.render import RENDERERS, Destination, Locations, keyfile
 
@@ -26,9 +28,12 @@ RENDERER = RENDERERS["keyfile"]
 
 @pytest.fixture(scope="module", autouse=True)
 def nmcli():
-    if nm.NMCLI is None:
-        message = "nmcli is missing: scripts/setup installs network-manager"
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(message)
+    nm.require()
+
+
+@pytest.fixture(params=nm.ORACLES, ids=str)
+def oracle(request):
+    return request.param
 
 
 def without_extras(config):
@@ -40,22 +45,22 @@ def without_extras(config):
     return dataclasses.replace(config, bonds=bonds)
 
 
-def assert_networkmanager_keeps_everything(text):
-    rc, normalised, stderr = nm.normalise(text)
+def assert_networkmanager_keeps_everything(oracle, text):
+    rc, normalised, stderr = oracle.normalise(text)
     assert rc == 0, (text, stderr)
-    ours, theirs = nm.settings(text), nm.settings(normalised)
+    ours, theirs = nm.properties(text), nm.properties(normalised)
     missing = {key: value for key, value in ours.items() if theirs.get(key) != value}
     assert missing == {}, (missing, normalised)
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_every_profile_of_the_example_hosts_is_kept_whole(host):
+def test_every_profile_of_the_example_hosts_is_kept_whole(host, oracle):
     config = without_extras(schema.validate(host_pillar(host)))
     files = RENDERER.render_all(config, STATE)
     assert files and all(name.endswith(".nmconnection") for name in files)
     for text in files.values():
         assert keyfile.read_mark(text).state == STATE
-        assert_networkmanager_keeps_everything(text)
+        assert_networkmanager_keeps_everything(oracle, text)
 
 
 def sample(option):
@@ -67,72 +72,106 @@ def sample(option):
             "mac": "02:00:00:00:00:01"}[option.kind]
 
 
-def test_every_option_networkmanager_takes_survives_in_every_mode():
+def given_for(option, mode):
+    """A bond in ``mode`` with ``option`` set, and the link monitor it needs."""
+    given = {"mode": mode, "slaves": ["eth0", "eth1"], option.name: sample(option)}
+    if option.needs == "arp_interval" or option.name.startswith("arp_"):
+        given.update(arp_interval=100, arp_ip_target="192.0.2.1", miimon=0)
+        given[option.name] = sample(option)
+    else:
+        given.setdefault("miimon", 100)
+    if option.name == "primary_reselect":
+        given["primary"] = "eth0"
+    return given
+
+
+def test_the_two_oracles_are_the_versions_the_table_is_checked_at(oracle):
+    """1.42.4 and 1.52.1: one before the options of 1.44, one after (DROPPED below)."""
+    assert oracle.version == {"installed": "1.42.4", "debian-13": "1.52.1"}[oracle.name]
+
+
+def test_every_option_a_version_keeps_survives_in_every_mode(oracle):
+    known = nm_versions.decide({}, oracle.version)
     checked = 0
     for option in TABLE[1:]:
-        if not option.networkmanager:
+        if not known.keeps(option):
             continue
         for mode in option.modes:
-            given = {"mode": mode, "slaves": ["eth0", "eth1"], option.name: sample(option)}
-            if option.needs == "arp_interval" or option.name.startswith("arp_"):
-                given.update(arp_interval=100, arp_ip_target="192.0.2.1", miimon=0)
-                given[option.name] = sample(option)
-            else:
-                given.setdefault("miimon", 100)
-            if option.name == "primary_reselect":
-                given["primary"] = "eth0"
-            bond = schema.validate_bond("bond0", given)
+            bond = schema.validate_bond("bond0", given_for(option, mode))
             text = keyfile.render_bond(bond, STATE)["bond0.nmconnection"]
             assert f"\n{option.name}=" in text
-            assert_networkmanager_keeps_everything(text)
+            assert_networkmanager_keeps_everything(oracle, text)
             checked += 1
     assert checked > 60
 
 
-@pytest.mark.parametrize("option", [o.name for o in TABLE if not o.networkmanager])
-def test_what_networkmanager_would_drop_is_refused_naming_it(tmp_path, option):
-    spec = next(o for o in TABLE if o.name == option)
+def dropped_by(version):
+    return [(version, name) for name, option in OPTIONS.items()
+            if not nm_versions.decide({}, version).keeps(option)]
+
+
+# What the table says each oracle drops: 1.42.4 the options of 1.44, 1.52.1 nothing.
+DROPPED = dropped_by("1.42.4") + dropped_by("1.52.1")
+
+
+def test_the_table_says_which_options_each_version_drops():
+    assert DROPPED == [("1.42.4", "arp_missed_max"), ("1.42.4", "lacp_active")]
+
+
+@pytest.mark.parametrize(("version", "option"), DROPPED)
+def test_what_networkmanager_would_drop_is_refused_naming_it(tmp_path, version, option):
+    oracle = next(o for o in nm.ORACLES if o.version == version)
+    spec = OPTIONS[option]
     mode = spec.modes[0]
     bond = {"mode": mode, "slaves": ["eth0"], option: sample(spec)}
     if spec.needs == "arp_interval":
         bond.update(arp_interval=100, arp_ip_target="192.0.2.1")
     else:
         bond["miimon"] = 100
-    # The oracle first: NetworkManager really drops it.
+    # The oracle first: that NetworkManager really drops it.
     text = keyfile.render_bond(schema.validate_bond("bond0", bond), STATE)["bond0.nmconnection"]
-    rc, normalised, _ = nm.normalise(text)
+    rc, normalised, _ = oracle.normalise(text)
     assert rc == 0 and f"\n{option}=" not in normalised
-    destination = Destination("keyfile", str(tmp_path / "nm"), str(tmp_path / "bonding.conf"))
-    with pytest.raises(errors.UserError) as caught:
-        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", destination)
-    message = (f"NetworkManager 1.42 drops bond option {option} from the {{}} files it reads "
-               "(with a log line only): leave it out, or write ifcfg files for network-scripts "
-               "(networkmanager: unmanaged, where they are installed)")
-    assert caught.value.errors == [(f"bonding:bonds:bond0:{option}", message.format("keyfile"))]
-    # ifcfg files NetworkManager reads (RHEL 8's default) lose it the same way...
+    # A minion that runs it (its grain says so) is refused the option, naming the version.
     where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
                       str(tmp_path / "bonding.conf"))
-    rhel8 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 8}
+    rhel9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9, "osrelease": "9.4"}
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel9, oracle.stack)
+    message = (f"NetworkManager before 1.44 drops bond option {option} from the {{}} files it "
+               f"reads, with a log line only, and this minion's is {version} (installed): "
+               "leave it out, upgrade NetworkManager to 1.44 or later, or write ifcfg files "
+               "for network-scripts (networkmanager: unmanaged, where they are installed)")
+    assert caught.value.errors == [(f"bonding:bonds:bond0:{option}", message.format("keyfile"))]
+    # ifcfg files NetworkManager reads (RHEL 8's default) lose it the same way...
+    rhel8 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 8, "osrelease": "8.10"}
     with pytest.raises(errors.UserError) as caught:
         plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
-                             Stack("enabled", False))
+                             Stack("enabled", False, version))
     assert caught.value.errors == [(f"bonding:bonds:bond0:{option}", message.format("ifcfg"))]
     assert list(tmp_path.iterdir()) == []
-    # ...and network-scripts keep it.
+    # ...network-scripts keep it...
     kept = plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
-                                Stack("installed", True))
+                                Stack("installed", True, version))
     assert f"{option}=" in kept.changes[str(tmp_path / "ifcfg" / "ifcfg-bond0")].new
+    # ...and so does the NetworkManager of 1.44 and later: written, and read back whole.
+    newer = next(o for o in nm.ORACLES if o.version != version)
+    written = plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel9,
+                                   newer.stack)
+    text = written.changes[str(tmp_path / "nm" / "bond0.nmconnection")].new
+    assert f"\n{option}=" in text
+    assert_networkmanager_keeps_everything(newer, text)
 
 
 @pytest.mark.parametrize("value", ["a\nb", "[connection]", "k=v", "a;b", "# not a comment",
                                    "back\\slash", " leading", "tab\there", "mixed\\n\n"])
-def test_any_value_reads_back_exactly_and_cannot_start_a_line(value):
+def test_any_value_reads_back_exactly_and_cannot_start_a_line(value, oracle):
     text = keyfile._render("bond0", STATE, [
         ("connection", [("id", value), ("uuid", keyfile.profile_uuid("bond0")),
                         ("type", "bond"), ("interface-name", "bond0")]),
         ("bond", [("mode", "active-backup")])])
     assert len([line for line in text.split("\n") if line.startswith("[")]) == 2
-    rc, normalised, stderr = nm.normalise(text)
+    rc, normalised, stderr = oracle.normalise(text)
     assert rc == 0, stderr
     # What NetworkManager read is the value itself, and what it keeps reads the same.
     assert nm.decode(nm.settings(text)["connection.id"]) == value
@@ -180,13 +219,13 @@ def elsewhere(addressing):
 
 
 @pytest.mark.parametrize("addressing", ADDRESSING)
-def test_ipv4_ipv6_and_dns_are_kept_whole_on_bonds_and_vlans(addressing):
+def test_ipv4_ipv6_and_dns_are_kept_whole_on_bonds_and_vlans(addressing, oracle):
     bond = schema.validate_bond("bond0", {"mode": "active-backup", "miimon": 100,
                                           "slaves": ["eth0"], **addressing,
                                           "vlans": {100: elsewhere(addressing)}})
     files = keyfile.render_bond(bond, STATE)
     for name in ("bond0.nmconnection", "bond0.100.nmconnection"):
-        assert_networkmanager_keeps_everything(files[name])
+        assert_networkmanager_keeps_everything(oracle, files[name])
     settings = nm.settings(files["bond0.nmconnection"])
     if bond.domain:  # the search domains once, with IPv4 when it is configured
         assert [key for key in settings if key.endswith("dns-search")] == [

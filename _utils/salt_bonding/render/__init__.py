@@ -19,6 +19,7 @@ and the modprobe file, chosen once per run by the state module.
 import os
 from dataclasses import dataclass
 
+from .. import nm_versions
 from ..options import OPTIONS
 from . import ifcfg, keyfile, modprobe
 
@@ -51,22 +52,34 @@ class Renderer:
         """The setting names in any file of this format, ours or not (read leniently)."""
         raise NotImplementedError
 
-    def refusals(self, config, path):
+    def refusals(self, config, choice, path):
         """``[(pillar path, message)]``: what ``config`` asks that this format cannot write.
 
-        ``path``: the pillar path of the bonds (``bonding:bonds``). Called before
-        anything is read or written; any refusal fails the run. In every format
-        NetworkManager reads, a bond option it would drop (with a log line only,
-        loading the profile anyway) is refused: never a silent loss.
+        ``choice``: the run's ``platform.Choice``; ``path``: the pillar path of the
+        bonds (``bonding:bonds``). Called before anything is read or written; any
+        refusal fails the run. In every format NetworkManager reads, a bond option
+        the minion's NetworkManager would drop (with a log line only, loading the
+        profile anyway) is refused, naming its version: never a silent loss.
         """
-        if config.networkmanager != "managed":
+        known = choice.networkmanager_version if choice.read_by_networkmanager else None
+        if known is None:
             return []
-        return [(f"{path}:{name}:{option}",
-                 f"NetworkManager 1.42 drops bond option {option} from the {self.format} "
-                 "files it reads (with a log line only): leave it out, or write ifcfg files "
-                 "for network-scripts (networkmanager: unmanaged, where they are installed)")
+        return [(f"{path}:{name}:{option}", self._dropped(option, known))
                 for name, bond in config.bonds.items() for option in bond.options
-                if not OPTIONS[option].networkmanager]
+                if not known.keeps(OPTIONS[option])]
+
+    def _dropped(self, option, known):
+        """Why NetworkManager ``known`` (nm_versions.Known) loses bond option ``option``,
+        and the ways out."""
+        since = nm_versions.since_text(OPTIONS[option].networkmanager_since)
+        ways = [f"upgrade NetworkManager to {since} or later"]
+        if not known.installed:
+            ways.append("sync the grains (saltutil.sync_grains) so that the minion's "
+                        "bonding_stack grain says which it has")
+        return (f"NetworkManager before {since} drops bond option {option} from the "
+                f"{self.format} files it reads, with a log line only, and this minion's is "
+                f"{known.describe()}: leave it out, {', '.join(ways)}, or write ifcfg files "
+                "for network-scripts (networkmanager: unmanaged, where they are installed)")
 
     def warnings(self, config, path):
         """Warnings about ``config`` in this format (what it writes differently, or not)."""
