@@ -61,6 +61,7 @@ LIVE_OPTIONS = {
     "arp_interval": (("arp_interval",), _int),
     "arp_missed_max": (("arp_missed_max",), _int),
     "arp_ip_target": (("arp_ip_target",), _targets),
+    "ns_ip6_target": (("ns_ip6_target",), _targets),
     "primary": (("primary",), str),
     "primary_reselect": (("primary_reselect",), str),
     "fail_over_mac": (("fail_over_mac",), str),

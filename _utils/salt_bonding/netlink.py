@@ -29,6 +29,8 @@ IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 3, 4, 5, 10
 IFLA_LINKINFO, IFLA_LINK_NETNSID = 18, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFLA_VLAN_ID = 1
+IFLA_BOND_NS_IP6_TARGET = 31
+NLA_F_NESTED = 0x8000
 IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS = 1, 2, 8
 IFA_F_PERMANENT = 0x80
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
@@ -284,6 +286,17 @@ def _add_link(sock, name, kind, parent=None, data=b""):
                  IFINFOMSG.pack(0, 0, 0, 0, 0) + attrs)
 
 
+def _bond_ns_targets(sock, device, targets):
+    """The bond's NS targets set to ``targets`` (comma-separated; "" clears them): the
+    kernel clears the list and adds each, as ``ip link set <bond> type bond
+    ns_ip6_target`` does."""
+    listed = b"".join(_attr(index, ipaddress.IPv6Address(target).packed)
+                      for index, target in enumerate(filter(None, targets.split(","))))
+    data = _attr(IFLA_BOND_NS_IP6_TARGET | NLA_F_NESTED, listed)
+    info = _attr(IFLA_INFO_KIND, _name("bond")) + _attr(IFLA_INFO_DATA, data)
+    _set_link(sock, device, attrs=_attr(IFLA_LINKINFO, info))
+
+
 def _address_change(sock, verb, cidr, device):
     network = ipaddress.ip_interface(cidr)
     family = socket.AF_INET if network.version == 4 else socket.AF_INET6
@@ -313,7 +326,8 @@ def _default_route_change(sock, verb, gateway, device):
 def change(args):
     """Make the change ``ip *args`` makes, for the shapes activation plans (``kernel_plan``
     and the ``ifup`` back-end): a link up, down, its MTU, a bond or a VLAN created, a link
-    deleted, an address added or removed, a default route replaced or removed. OSError
+    deleted, an address added or removed, a default route replaced or removed, a bond's
+    NS targets set (all at once; an empty list clears them). OSError
     (with the kernel's reason) when the kernel refuses; ValueError for any other shape."""
     with Socket() as sock:
         match tuple(str(arg) for arg in args):
@@ -321,6 +335,8 @@ def change(args):
                 _set_link(sock, device, IFF_UP if state == "up" else 0, IFF_UP)
             case ("link", "set", device, "mtu", mtu):
                 _set_link(sock, device, attrs=_attr(IFLA_MTU, struct.pack("=I", int(mtu))))
+            case ("link", "set", device, "type", "bond", "ns_ip6_target", targets):
+                _bond_ns_targets(sock, device, targets)
             case ("link", "add", name, "type", "bond"):
                 _add_link(sock, name, "bond")
             case ("link", "add", "link", parent, "name", name, "type", "vlan", "id", vid):

@@ -23,6 +23,7 @@ from .values import (
     mac_octets,
     parse_decimal,
     parse_ipv4,
+    parse_ipv6,
     suggest,
     switch_number,
     yaml_bool_hint,
@@ -31,6 +32,7 @@ from .values import (
 INT_MAX = 2**31 - 1
 ALL_MODES = MODES
 MAX_ARP_TARGETS = 16  # BOND_MAX_ARP_TARGETS
+MAX_NS_TARGETS = 16  # BOND_MAX_NS_TARGETS
 SWITCH_VALUES = tuple((word, int(flag)) for word, flag in ON_OFF.items())
 # An option value that does not parse: the message says what is allowed.
 OptionValueError = InvalidValue
@@ -42,7 +44,8 @@ class BondOption:
 
     kind: "int" (decimal in minimum..maximum), "enum" (a name from ``values``
     or its number), "switch" (off/on, 0/1, or a YAML bool), "ipv4_list"
-    (up to 16 unicast IPv4 addresses), "ifname", "mac" (a unicast MAC).
+    (up to 16 unicast IPv4 addresses), "ipv6_list" (up to 16 unicast IPv6
+    addresses), "ifname", "mac" (a unicast MAC).
     """
 
     name: str
@@ -70,6 +73,9 @@ class BondOption:
     # refuses to reapply, and activate: nmcli re-activates the bond (a bounce). (1.52
     # reapplies arp_missed_max and lacp_active too; they are bounced all the same.)
     nm_reapply: bool = True
+    # The kernel (6.1) takes it over netlink only: its sysfs file shows the value, but a
+    # write fails (EINVAL), so initscripts' ifup, which writes BONDING_OPTS to sysfs, loses it.
+    netlink_only: bool = False
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
     unit: str = ""
@@ -83,6 +89,8 @@ class BondOption:
             return "one of " + ", ".join(f"{name} ({number})" for name, number in self.values)
         if self.kind == "ipv4_list":
             return f"a list of 1-{MAX_ARP_TARGETS} unicast IPv4 addresses"
+        if self.kind == "ipv6_list":
+            return f"a list of 1-{MAX_NS_TARGETS} unicast IPv6 addresses"
         if self.kind == "ifname":
             return "an interface name (one of the bond's slaves)"
         return "a unicast, non-zero MAC address such as 02:00:00:00:00:01"
@@ -98,13 +106,13 @@ class BondOption:
 
     def from_sysfs(self, text):
         """The canonical text of what sysfs shows for this option (``802.3ad 4`` ->
-        ``802.3ad``, ``on 1`` -> ``1``, ARP targets comma-joined; "" for unset)."""
+        ``802.3ad``, ``on 1`` -> ``1``, ARP and NS targets comma-joined; "" for unset)."""
         words = text.split()
         if self.kind == "enum":
             return words[0] if words else ""
         if self.kind == "switch":
             return words[-1] if words else ""
-        if self.kind == "ipv4_list":
+        if self.kind in ("ipv4_list", "ipv6_list"):
             return ",".join(words)
         return text.strip()
 
@@ -139,7 +147,8 @@ def _parse_switch(option, value):
     return str(number)
 
 
-def _parse_ipv4_list(option, value):
+def _target_items(option, value, most):
+    """The items of a target list given as a list or a comma-separated string."""
     if isinstance(value, str):
         items = [item.strip() for item in value.split(",")]
     elif isinstance(value, (list, tuple)):
@@ -151,12 +160,14 @@ def _parse_ipv4_list(option, value):
         )
     if not items or items == [""]:
         raise OptionValueError(f"empty: expected {option.allowed()}; or leave the option out")
-    if len(items) > MAX_ARP_TARGETS:
-        raise OptionValueError(
-            f"{len(items)} targets: the kernel takes at most {MAX_ARP_TARGETS}"
-        )
+    if len(items) > most:
+        raise OptionValueError(f"{len(items)} targets: the kernel takes at most {most}")
+    return items
+
+
+def _parse_ipv4_list(option, value):
     targets = []
-    for item in items:
+    for item in _target_items(option, value, MAX_ARP_TARGETS):
         address = parse_ipv4(item, "an IPv4 address")
         problem = host_address_problem(address)
         if problem:
@@ -165,6 +176,23 @@ def _parse_ipv4_list(option, value):
             )
         if str(address) in targets:
             raise OptionValueError(f"ARP target {describe(item)} is given twice")
+        targets.append(str(address))
+    return ",".join(targets)
+
+
+def _parse_ipv6_list(option, value):
+    targets = []
+    for item in _target_items(option, value, MAX_NS_TARGETS):
+        address = parse_ipv6(item)
+        # What bond_is_ip6_target_ok (bond_options.c) refuses: the kernel probes each
+        # target with a neighbour solicitation of its own.
+        if address.is_unspecified or address.is_loopback or address.is_multicast:
+            raise OptionValueError(
+                f"NS target {describe(item)} is not a unicast address; expected "
+                f"{option.allowed()}"
+            )
+        if str(address) in targets:
+            raise OptionValueError(f"NS target {describe(item)} is given twice")
         targets.append(str(address))
     return ",".join(targets)
 
@@ -195,6 +223,7 @@ _PARSERS = {
     "enum": _parse_enum,
     "switch": _parse_switch,
     "ipv4_list": _parse_ipv4_list,
+    "ipv6_list": _parse_ipv6_list,
     "ifname": _parse_ifname,
     "mac": _parse_mac,
 }
@@ -208,6 +237,7 @@ _TLB_ALB = ("balance-tlb", "balance-alb")
 _NM_1_2 = (1, 2, 0)  # in nm-setting-bond.h of 1.2.0, not of 1.0.0
 _NM_1_32_4 = (1, 32, 4)  # NEWS: "bond: support the peer_notif_delay option", 1.32.4 and 1.34
 _NM_1_44 = (1, 44, 0)  # NEWS of 1.44: "Support new bond options: arp_missed_max, lacp_active"
+# (and ns_ip6_target, in nm-setting-bond.h of 1.44.0, not of 1.42.x)
 
 # The order is also the order in which BONDING_OPTS applies them through sysfs:
 # mode first, miimon before the delays the kernel stores as multiples of it.
@@ -251,6 +281,13 @@ TABLE = (
     BondOption(
         "arp_ip_target", "ipv4_list", "IPv4 addresses the ARP monitor probes (at most 16).",
         None, modes=ARP_MODES, needs="arp_interval",
+    ),
+    BondOption(
+        "ns_ip6_target", "ipv6_list",
+        "IPv6 addresses the ARP monitor probes with neighbour solicitations (at most 16). "
+        "The kernel takes them over netlink only: refused in ifcfg files for network-scripts.",
+        None, modes=ARP_MODES, module_param=False, needs="arp_interval",
+        networkmanager_since=_NM_1_44, nm_reapply=False, netlink_only=True,
     ),
     BondOption(
         "arp_validate", "enum", "Validate or filter ARP traffic for the ARP monitor.",
@@ -368,7 +405,6 @@ SAME_PARAMETER = (("num_grat_arp", "num_unsol_na"),)
 # Kernel bonding knobs this formula deliberately does not take, and why.
 NOT_SUPPORTED = {
     "active_slave": "a runtime choice, not configuration; use primary",
-    "ns_ip6_target": "IPv6 link-monitoring targets are not supported yet",
     "coupled_control": "not supported yet",
     "broadcast_neighbor": "not supported yet",
     "prio": "a per-slave netlink setting, not a bond option",

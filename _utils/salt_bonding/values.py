@@ -82,6 +82,17 @@ def parse_ipv4(value, what="an IPv4 address"):
     raise InvalidValue(f"{describe(value)} is not {what} (dotted quad, e.g. 192.0.2.1)")
 
 
+def parse_ipv6(value, what="an IPv6 address"):
+    """An ``IPv6Address`` (no prefix, no scope id), or InvalidValue."""
+    if isinstance(value, str) and "%" not in value:
+        try:
+            return ipaddress.IPv6Address(value)
+        except ValueError:
+            pass
+    raise InvalidValue(f"{describe(value)} is not {what} (without a prefix or scope id, "
+                       "e.g. 2001:db8::1)")
+
+
 def host_address_problem(address):
     """Why an IPv4 address cannot be a host's or a peer's address, or None."""
     if address.is_unspecified or address.packed[0] == 0:

@@ -38,7 +38,9 @@ IFCFG = "/run/bond-activate/network-scripts"  # bond.ifcfg_dir, a tmpfs inside t
 IPROUTE_COMPARE = Path(__file__).resolve().parents[1] / "harness" / "iproute_compare.py"
 ROUTE_QUESTIONS = ["192.0.2.1", "198.51.100.1", "203.0.113.5", "2001:db8::1", "127.0.0.1"]
 # Made by netlink.change as ip would make them, then undone the same way.
-NETLINK_CHANGES = ["link add bond7 type bond", "link set bond7 mtu 1400", "link set bond7 up",
+NS_TARGETS = "2001:db8::1,fe80::2"
+NETLINK_CHANGES = ["link add bond7 type bond", "link set bond7 mtu 1400",
+                   f"link set bond7 type bond ns_ip6_target {NS_TARGETS}", "link set bond7 up",
                    "link add link bond7 name bond7.200 type vlan id 200",
                    "addr add 203.0.113.7/24 dev bond7.200", "addr add 2001:db8::10/64 dev bond0",
                    "-4 route replace default via 192.0.2.1 dev bond0",
@@ -55,8 +57,15 @@ def compare(changes):
                        *(f"--change={change}" for change in changes), *ROUTE_QUESTIONS])
 
 
+# Between the two: bond7's NS targets as sysfs and ip show them, then emptied (as the
+# kernel planner clears them) and shown again.
+NS_EMPTIED = ["link set bond7 type bond ns_ip6_target ''"]
+NS_READ = ('{ echo "sysfs:$(cat /sys/class/net/bond7/bonding/ns_ip6_target)" && '
+           'ip -d -j link show bond7; }')
 NETLINK_STEP = (f"ip addr add {DYNAMIC} valid_lft 300 preferred_lft 300 && "
-                f"{compare(NETLINK_CHANGES)} && ip addr del {DYNAMIC} && {compare(NETLINK_UNDO)}")
+                f"{compare(NETLINK_CHANGES)} && {NS_READ} && "
+                f"{compare(NS_EMPTIED)} >/dev/null && "
+                f"{NS_READ} && ip addr del {DYNAMIC} && {compare(NETLINK_UNDO)}")
 # What the "mode" step applies: also, for bond.verify, the minion's pillar ``live`` for a
 # moment (then empty again: a pillar given on the command line is merged into it).
 AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "balance-xor",
@@ -197,8 +206,15 @@ def result(uml, tmp_path_factory):
 
 def test_netlink_reads_the_kernel_as_ip_does(result):
     without = json.loads(result.stdout_ok("netlink-no-routes"))
-    with_routes, undone = (json.loads(line) for line in
-                           result.stdout_ok("netlink-routes").splitlines())
+    lines = result.stdout_ok("netlink-routes").splitlines()
+    with_routes, undone = json.loads(lines[0]), json.loads(lines[-1])
+    # NS targets set by netlink.change, as sysfs and ip show them; then emptied.
+    assert lines[1] == f"sysfs:{NS_TARGETS.replace(',', ' ')}"
+    (bond7,) = json.loads(lines[2])
+    assert bond7["linkinfo"]["info_data"]["ns_ip6_target"] == NS_TARGETS.split(","), bond7
+    assert lines[3] == "sysfs:"
+    (emptied,) = json.loads(lines[4])
+    assert not emptied["linkinfo"]["info_data"].get("ns_ip6_target"), emptied
     for seen in (without, with_routes, undone):
         assert seen["netlink"] == seen["ip"]
         for address, devices in seen["route_get"].items():

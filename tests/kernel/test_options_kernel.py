@@ -17,6 +17,11 @@ Every case is generated from ``salt_bonding.options.TABLE``:
   the kernel does is recorded in ``KERNEL_TAKES_OUTSIDE_TABLE``.
 - edges: each int option's minimum and maximum (schema and kernel accept and
   hold them) and maximum + 1 and minimum - 1 (both refuse).
+- netlink: what the kernel takes over netlink only (``BondOption.netlink_only``:
+  ns_ip6_target) is set as ``ip link set <bond> type bond <option> <value>``
+  does (the real ``ip``), in the cases above and in each of its modes, where it
+  must hold; and written to sysfs as initscripts would, it must be refused
+  (``initscripts``: why the ifcfg files for network-scripts refuse it).
 
 All writes run in one ``run`` step: ``DRIVER`` (standard library only) does
 them inside the kernel and prints JSON, with the kernel's log lines per write.
@@ -42,6 +47,7 @@ TARGETS = ["192.0.2.1", "192.0.2.2"]
 # Non-default values of the kinds that are not numbers.
 OTHER_VALUES = {
     "ipv4_list": TARGETS,
+    "ipv6_list": ["2001:db8::1", "fe80::2"],
     "ifname": SLAVES[1],  # primary: the second slave, so it is not active by chance
     "mac": "02:00:00:00:00:01",
 }
@@ -101,6 +107,13 @@ def ifup_ops(bonding_opts, slaves):
     return ops
 
 
+def over_netlink(ops):
+    """``ops`` with each write of an option the kernel takes over netlink only made as
+    ``ip link set <bond> type bond <option> <value>`` makes it."""
+    return [["ip", *op[1:]] if op[0] == "write" and op[1] in OPTIONS
+            and OPTIONS[op[1]].netlink_only else op for op in ops]
+
+
 def pillar_bond(mode, option, value, miimon=MIIMON):
     bond = {"mode": mode, "slaves": list(SLAVES), **companions(option, value, miimon),
             option.name: value}
@@ -146,7 +159,7 @@ def raw_words(mode, option, text, miimon=MIIMON, monitor=True):
 def raw_case(mode, option, text, pillar, **kwargs):
     opts = raw_words(mode, option, text, **kwargs)
     return {"pillar": pillar, "mode": mode, "option": option.name, "text": text,
-            "bonding_opts": opts, "ops": ifup_ops(opts, SLAVES),
+            "bonding_opts": opts, "ops": over_netlink(ifup_ops(opts, SLAVES)),
             "read": read_names([option.name])}
 
 
@@ -158,7 +171,10 @@ def valid_case(bond):
 
 
 def build_applies_and_outside():
-    applies, numeric, outside = {}, {}, {}
+    """Valid cases (by name and by number), cases outside the modes; and for what the kernel
+    takes over netlink only, the same valid cases made that way (``netlink``) and as
+    initscripts make them (``initscripts``)."""
+    applies, numeric, outside, netlink, initscripts = {}, {}, {}, {}, {}
     for mode in MODES:
         for option in TABLE[1:]:
             for value in non_default_values(option):
@@ -168,6 +184,11 @@ def build_applies_and_outside():
                 if mode not in option.modes:
                     outside[case_id] = raw_case(mode, option, text, bond)
                     continue
+                if option.netlink_only:
+                    initscripts[case_id] = dict(valid_case(bond), option=option.name)
+                    netlink[case_id] = valid_case(bond)
+                    netlink[case_id]["ops"] = over_netlink(netlink[case_id]["ops"])
+                    continue
                 applies[case_id] = valid_case(bond)
                 if option.kind == "enum":  # the same, written by its number
                     number = dict(option.values)[text]
@@ -176,7 +197,7 @@ def build_applies_and_outside():
                         f"{option.name}={text}", f"{option.name}={number}")
                     case["ops"] = ifup_ops(case["bonding_opts"], SLAVES)
                     numeric[f"{case_id}-as-{number}"] = case
-    return applies, numeric, outside
+    return applies, numeric, outside, netlink, initscripts
 
 
 def build_edges():
@@ -220,7 +241,7 @@ def build_defaults():
     return cases
 
 
-APPLIES, NUMERIC, OUTSIDE = build_applies_and_outside()
+APPLIES, NUMERIC, OUTSIDE, NETLINK, INITSCRIPTS = build_applies_and_outside()
 EDGES = build_edges()
 UNMONITORED = build_unmonitored()
 DEFAULTS = build_defaults()
@@ -228,7 +249,7 @@ DEFAULTS = build_defaults()
 
 def words_case(bonding_opts, pillar, read):
     return {"pillar": pillar, "bonding_opts": bonding_opts,
-            "ops": ifup_ops(bonding_opts, SLAVES), "read": read}
+            "ops": over_netlink(ifup_ops(bonding_opts, SLAVES)), "read": read}
 
 
 # Combinations the schema refuses, for what the kernel would make of them.
@@ -273,9 +294,10 @@ def build_live():
     (``down-empty``). The last op is the change."""
     cases = {}
     for option in TABLE:
-        base, change = live_base(option), ["write", option.name, live_value(option)]
-        running = ifup_ops(base, SLAVES)
-        empty = ifup_ops(base, ())
+        base = live_base(option)
+        (change,) = over_netlink([["write", option.name, live_value(option)]])
+        running = over_netlink(ifup_ops(base, SLAVES))
+        empty = over_netlink(ifup_ops(base, ()))
         for state, ops in (("running", running), ("down", [*running, ["down"]]),
                            ("empty", empty), ("down-empty", [*empty, ["down"]])):
             cases[f"{option.name}-{state}"] = {"ops": [*ops, change], "read": [option.name]}
@@ -285,7 +307,8 @@ def build_live():
 LIVE = build_live()
 
 GROUPS = {"applies": APPLIES, "numeric": NUMERIC, "outside": OUTSIDE, "edges": EDGES,
-          "unmonitored": UNMONITORED, "defaults": DEFAULTS, "cross": CROSS, "live": LIVE}
+          "unmonitored": UNMONITORED, "defaults": DEFAULTS, "cross": CROSS, "live": LIVE,
+          "netlink": NETLINK, "initscripts": INITSCRIPTS}
 
 
 def _all_but(*modes):
@@ -318,6 +341,8 @@ DRIVER = r'''
 import base64, errno, fcntl, json, os, socket, struct, subprocess, sys, zlib
 
 NET = "/sys/class/net"
+# ip prints the kernel's reason as strerror: its errno name back.
+ERRNO_OF = {os.strerror(number): name for number, name in errno.errorcode.items()}
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
@@ -379,6 +404,12 @@ def main(packed):
         for op in case["ops"]:
             if op[0] == "write":
                 result = write(f"{NET}/{bond}/bonding/{op[1]}", op[2])
+            elif op[0] == "ip":  # ip link set <bond> type bond <option> <value>
+                proc = subprocess.run(["ip", "link", "set", bond, "type", "bond", *op[1:]],
+                                      capture_output=True, text=True)
+                said = proc.stderr.strip().rsplit(": ", 1)[-1]
+                result = ({"ok": True} if proc.returncode == 0 else
+                          {"ok": False, "errno": ERRNO_OF.get(said, said), "error": said})
             elif op[0] in ("up", "down"):
                 set_up(bond, op[0] == "up")
                 result = {"ok": True}
@@ -469,6 +500,22 @@ def test_option_holds_in_its_modes(kernel, case_id):
     check_held(APPLIES[case_id], kernel["applies"][case_id])
 
 
+@pytest.mark.parametrize("case_id", sorted(NETLINK))
+def test_what_the_kernel_takes_over_netlink_holds_in_its_modes(kernel, case_id):
+    check_held(NETLINK[case_id], kernel["netlink"][case_id])
+
+
+@pytest.mark.parametrize("case_id", sorted(INITSCRIPTS))
+def test_initscripts_lose_what_the_kernel_takes_over_netlink_only(kernel, case_id):
+    """Why ifcfg files for network-scripts refuse it: ifup-eth's sysfs write fails, the bond
+    comes up without it."""
+    case, result = INITSCRIPTS[case_id], kernel["initscripts"][case_id]
+    op = option_write(case, result)
+    assert not op["ok"] and op["errno"] == "EINVAL", describe_ops(result)
+    assert result["read"][case["option"]] == "", result["read"]
+    assert [o for o in failed_writes(result) if o is not op] == [], describe_ops(result)
+
+
 @pytest.mark.parametrize("case_id", sorted(NUMERIC))
 def test_enum_number_is_the_tables_name(kernel, case_id):
     check_held(NUMERIC[case_id], kernel["numeric"][case_id])
@@ -476,7 +523,8 @@ def test_enum_number_is_the_tables_name(kernel, case_id):
 
 def option_write(case, result):
     """The result of writing the option under test (the last write of that key)."""
-    writes = [op for op in result["ops"] if op["op"][:2] == ["write", case["option"]]]
+    writes = [op for op in result["ops"]
+              if op["op"][0] in ("write", "ip") and op["op"][1] == case["option"]]
     return writes[-1]
 
 
@@ -586,10 +634,11 @@ def test_cross_option_rules(kernel):
 
 def test_every_option_and_mode_is_covered():
     """The generated cases reach every (mode, option) pair of the table, one way or the other."""
-    pairs = {(c["expect"]["mode"], name) for c in APPLIES.values() for name in c["expect"]}
+    valid = [*APPLIES.values(), *NETLINK.values()]
+    pairs = {(c["expect"]["mode"], name) for c in valid for name in c["expect"]}
     pairs |= {(c["mode"], c["option"]) for c in OUTSIDE.values()}
     assert pairs >= {(mode, option.name) for mode in MODES for option in TABLE}
-    kinds = {OPTIONS[name].kind for c in APPLIES.values() for name in c["expect"]}
+    kinds = {OPTIONS[name].kind for c in valid for name in c["expect"]}
     assert kinds == {option.kind for option in TABLE}
 
 

@@ -196,3 +196,14 @@ def test_compare_reports_every_bond_of_the_config():
         "bond2": [],
     }
     assert compare.unknown_bonds(config, statuses) == []
+
+
+def test_ns_targets_compare_as_a_set_of_the_kernels_spellings():
+    bond = mode_bond("active-backup", miimon=0, arp_interval=100, arp_ip_target="192.0.2.1",
+                     ns_ip6_target=["2001:DB8::1", "fe80::2"])
+    running = dict(live("mode-active-backup"), miimon=0, arp_interval=100,
+                   arp_ip_target=["192.0.2.1"], ns_ip6_target=["fe80::2", "2001:db8::1"])
+    assert [d for d in compare.differences(bond, running) if d.what == "ns_ip6_target"] == []
+    running["ns_ip6_target"] = ["2001:db8::1"]
+    assert [d for d in compare.differences(bond, running) if d.what == "ns_ip6_target"] == [
+        Difference("bond0", "ns_ip6_target", ["2001:db8::1", "fe80::2"], ["2001:db8::1"])]

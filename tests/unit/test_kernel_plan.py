@@ -88,6 +88,23 @@ def test_arp_targets_are_added_and_removed_one_by_one_before_the_interval():
         ("bond0/bonding/arp_interval", "500")]
 
 
+def test_ns_targets_are_set_all_at_once_over_netlink_before_the_interval():
+    arp = {"miimon": 0, "arp_ip_target": "192.0.2.1"}
+    current = live(bond(arp_interval=1000, ns_ip6_target="2001:db8::1", **arp))
+    desired = bond(arp_interval=500, ns_ip6_target=["2001:DB8::2", "fe80::1"], **arp)
+    ops, bounced = plan_bond(desired, current)
+    assert not bounced
+    assert [(op.kind, op.args) for op in ops] == [
+        ("ip", ("link", "set", "bond0", "type", "bond", "ns_ip6_target",
+                "2001:db8::2,fe80::1")),
+        ("sysfs", ("bond0/bonding/arp_interval", "500"))]
+    # Left out: the list is emptied, as the kernel's default.
+    ops, _ = plan_bond(bond(arp_interval=1000, **arp), current)
+    assert [op.args for op in ops] == [
+        ("link", "set", "bond0", "type", "bond", "ns_ip6_target", "")]
+    assert said(ops) == ["bond0: NS targets 2001:db8::1 -> none"]
+
+
 def test_a_new_bond_is_created_configured_raised_and_filled():
     desired = bond(mode="802.3ad", lacp_rate="fast", ipaddr="192.0.2.10", prefix=24,
                    gateway="192.0.2.1", mtu=9000, vlans={100: {"ipaddr": "198.51.100.10",

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.unit
 
 ISSUE_OPTIONS = (
     "mode miimon updelay downdelay peer_notif_delay use_carrier arp_interval arp_ip_target "
-    "arp_validate arp_all_targets arp_missed_max primary primary_reselect fail_over_mac "
-    "xmit_hash_policy lacp_rate lacp_active ad_select ad_actor_sys_prio ad_user_port_key "
-    "ad_actor_system min_links all_slaves_active resend_igmp num_grat_arp num_unsol_na "
-    "packets_per_slave tlb_dynamic_lb lp_interval"
+    "ns_ip6_target arp_validate arp_all_targets arp_missed_max primary primary_reselect "
+    "fail_over_mac xmit_hash_policy lacp_rate lacp_active ad_select ad_actor_sys_prio "
+    "ad_user_port_key ad_actor_system min_links all_slaves_active resend_igmp num_grat_arp "
+    "num_unsol_na packets_per_slave tlb_dynamic_lb lp_interval"
 ).split()
 
 
-def test_table_holds_every_option_of_issue_4_in_order():
+def test_table_holds_every_option_of_issues_4_and_27_in_order():
     assert [option.name for option in TABLE] == ISSUE_OPTIONS
 
 
@@ -29,7 +29,8 @@ def test_every_row_is_complete():
     for option in TABLE:
         assert option.doc and option.allowed()
         assert set(option.modes) <= set(MODES), option.name
-        assert option.kind in ("int", "enum", "switch", "ipv4_list", "ifname", "mac")
+        assert option.kind in ("int", "enum", "switch", "ipv4_list", "ipv6_list", "ifname",
+                               "mac")
         if option.kind == "int":
             assert option.minimum <= int(option.default) <= option.maximum, option.name
         if option.kind in ("enum", "switch"):
@@ -89,7 +90,7 @@ def test_ranges_match_the_kernel_and_their_edges_parse(name, low, high):
 def test_module_parameters_match_modinfo_of_the_bonding_module():
     not_params = {option.name for option in TABLE if not option.module_param}
     assert not_params == {
-        "peer_notif_delay", "arp_missed_max", "lacp_active", "ad_actor_sys_prio",
+        "peer_notif_delay", "ns_ip6_target", "arp_missed_max", "lacp_active", "ad_actor_sys_prio",
         "ad_user_port_key", "ad_actor_system", "tlb_dynamic_lb",
     }
 

@@ -431,3 +431,34 @@ def test_files_for_networkmanager_follow_the_ifcfg_rh_rules(tmp_path):
             if "DOMAIN" in values:  # space-separated search list
                 assert "," not in values["DOMAIN"]
     assert checked >= 10
+
+
+def test_ns_targets_go_in_bonding_opts_for_networkmanager_and_are_refused_for_initscripts(
+        tmp_path):
+    """NetworkManager 1.44 and later set BONDING_OPTS' ns_ip6_target over netlink; initscripts'
+    ifup echoes it into sysfs, which the kernel refuses (tests/kernel/test_options_kernel.py):
+    refused there, naming the pillar key and why, and nothing is written."""
+    from salt_bonding import plan
+    from salt_bonding.platform import Stack
+    from salt_bonding.render import Locations
+
+    bond = {"mode": "active-backup", "slaves": ["eth0", "eth1"], "miimon": 0,
+            "arp_interval": 100, "arp_ip_target": "192.0.2.1",
+            "ns_ip6_target": ["2001:db8::1", "fe80::2"]}
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    rhel8 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 8, "osrelease": "8.10"}
+    written = plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                                   Stack("enabled", False, "1.46.0"))
+    text = written.changes[str(tmp_path / "ifcfg" / "ifcfg-bond0")].new
+    (tmp_path / "ifcfg-bond0").write_text(text)
+    words = source_with_bash(tmp_path / "ifcfg-bond0", tmp_path)["BONDING_OPTS"].split()
+    assert "ns_ip6_target=2001:db8::1,fe80::2" in words
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                             Stack("installed", True, "1.46.0"))
+    [(path, message)] = caught.value.errors
+    assert path == "bonding:bonds:bond0:ns_ip6_target"
+    assert message.startswith("initscripts' ifup writes each BONDING_OPTS option to the bond's "
+                              "sysfs file, and the kernel takes ns_ip6_target over netlink only")
+    assert not (tmp_path / "ifcfg").exists()

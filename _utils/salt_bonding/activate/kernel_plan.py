@@ -27,10 +27,10 @@ from ..options import OPTIONS, TABLE
 
 # Written after the slaves are enslaved (the kernel accepts only a slave's name).
 AFTER_SLAVES = ("primary",)
-# Table order (mode and miimon first, as initscripts write them), but arp_ip_target
-# before arp_interval, so the ARP monitor starts with its targets.
+# Table order (mode and miimon first, as initscripts write them), but the targets
+# (arp_ip_target, ns_ip6_target) before arp_interval, so the ARP monitor starts with them.
 _WRITE_ORDER = [option.name for option in TABLE if option.name != "arp_interval"]
-_WRITE_ORDER.insert(_WRITE_ORDER.index("arp_ip_target") + 1, "arp_interval")
+_WRITE_ORDER.insert(_WRITE_ORDER.index("ns_ip6_target") + 1, "arp_interval")
 _ORDER = {name: index for index, name in enumerate(_WRITE_ORDER)}
 UNSET_MAC = "00:00:00:00:00:00"
 
@@ -95,6 +95,12 @@ def addresses(interface):
 
 def _option_writes(name, device, old, new):
     """The sysfs writes that take option ``name`` from ``old`` to ``new`` (texts)."""
+    if name == "ns_ip6_target":
+        # The 6.1 driver takes NS targets over netlink only (its sysfs file shows them, but
+        # a write reaches bond_option_ns_ip6_targets_set without an address: EINVAL);
+        # netlink replaces the whole list at once.
+        return [_ip(device, f"{device}: NS targets {old or 'none'} -> {new or 'none'}",
+                    "link", "set", device, "type", "bond", "ns_ip6_target", new)]
     if name == "arp_ip_target":
         before, after = set(filter(None, old.split(","))), set(filter(None, new.split(",")))
         return ([_sysfs(device, device, name, f"-{t}", f"{device}: ARP target {t} removed")

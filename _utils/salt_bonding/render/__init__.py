@@ -76,10 +76,12 @@ class Renderer:
         if not known.installed:
             ways.append("sync the grains (saltutil.sync_grains) so that the minion's "
                         "bonding_stack grain says which it has")
+        if not OPTIONS[option].netlink_only:  # network-scripts lose those too (below)
+            ways.append("or write ifcfg files for network-scripts (networkmanager: "
+                        "unmanaged, where they are installed)")
         return (f"NetworkManager before {since} drops bond option {option} from the "
                 f"{self.format} files it reads, with a log line only, and this minion's is "
-                f"{known.describe()}: leave it out, {', '.join(ways)}, or write ifcfg files "
-                "for network-scripts (networkmanager: unmanaged, where they are installed)")
+                f"{known.describe()}: leave it out, {', '.join(ways)}")
 
     def warnings(self, config, path):
         """Warnings about ``config`` in this format (what it writes differently, or not)."""
@@ -118,6 +120,17 @@ class IfcfgRenderer(Renderer):
 
     def keys(self, text):
         return ifcfg.keys_of(text)
+
+    def refusals(self, config, choice, path):
+        if choice.read_by_networkmanager:
+            return super().refusals(config, choice, path)
+        return [(f"{path}:{name}:{option}", (
+            f"initscripts' ifup writes each BONDING_OPTS option to the bond's sysfs file, and "
+            f"the kernel takes {option} over netlink only (a write to its sysfs file fails): "
+            "the bond would come up without it at every boot; leave it out, or let "
+            "NetworkManager read the files (networkmanager: managed, or keyfiles)"))
+            for name, bond in config.bonds.items() for option in bond.options
+            if OPTIONS[option].netlink_only]
 
 
 class KeyfileRenderer(Renderer):
