@@ -113,6 +113,8 @@ def differences(bond, live):
             continue  # the reader could not see it here (non-root, old driver)
         differ(name, convert(text), actual)
     differ("slaves", sorted(bond.slaves), sorted(live["slaves"]))
+    if bond.macaddr is not None and live.get("macaddr") is not None:
+        differ("macaddr", bond.macaddr, live["macaddr"])
     if bond.slaves:  # a bond configured without slaves has no carrier: that is as asked
         differ("mii_status", "up", live["mii_status"])
         if bond.mode in ACTIVE_SLAVE_MODES and live["mode"] == bond.mode:

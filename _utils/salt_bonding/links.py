@@ -39,10 +39,11 @@ def _addressing(device, links, routes):
     return fields
 
 
-def current_bond(name, options, links, routes):
+def current_bond(name, options, links, routes, macaddr=None):
     """The running bond ``name`` (None when there is none): ``options`` from
     ``status.read_options`` (mode included); ``links`` (with their ``addr_info``) and
-    the default ``routes`` of both families as ``netlink.read`` returns them."""
+    the default ``routes`` of both families as ``netlink.read`` returns them; ``macaddr``
+    its MAC address (``status.read_address``)."""
     if not any(link.get("ifname") == name for link in links) or "mode" not in options:
         return None
     slaves = [link["ifname"] for link in links if link.get("master") == name]
@@ -55,4 +56,5 @@ def current_bond(name, options, links, routes):
                                     **_addressing(link["ifname"], links, routes))
     others = {key: value for key, value in options.items() if key != "mode"}
     return model.Bond(name=name, mode=options["mode"], options=others, slaves=slaves,
-                      vlans=dict(sorted(vlans.items())), **_addressing(name, links, routes))
+                      macaddr=macaddr, vlans=dict(sorted(vlans.items())),
+                      **_addressing(name, links, routes))

@@ -89,6 +89,9 @@ class Bond(Interface):
     mode: str
     options: dict = field(default_factory=dict)  # option name -> kernel text, without mode
     slaves: list = field(default_factory=list)
+    # The bond's own MAC address (lowercase), kept across reboots; None: the kernel's
+    # choice (the first slave's).
+    macaddr: str | None = None
     vlans: dict = field(default_factory=dict)  # vid -> Vlan, sorted by vid
     activate: str | None = None  # none | kernel; None: the Config's
     verify: Verify | None = None

@@ -25,7 +25,7 @@ RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 IFF_UP = 0x1
-IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 3, 4, 5, 10
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
 IFLA_LINKINFO, IFLA_LINK_NETNSID = 18, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFLA_VLAN_ID = 1
@@ -325,14 +325,17 @@ def _default_route_change(sock, verb, gateway, device):
 
 def change(args):
     """Make the change ``ip *args`` makes, for the shapes activation plans (``kernel_plan``
-    and the ``ifup`` back-end): a link up, down, its MTU, a bond or a VLAN created, a link
-    deleted, an address added or removed, a default route replaced or removed, a bond's
-    NS targets set (all at once; an empty list clears them). OSError
+    and the ``ifup`` back-end): a link up, down, its MTU, its MAC address, a bond or a
+    VLAN created, a link deleted, an address added or removed, a default route replaced or
+    removed, a bond's NS targets set (all at once; an empty list clears them). OSError
     (with the kernel's reason) when the kernel refuses; ValueError for any other shape."""
     with Socket() as sock:
         match tuple(str(arg) for arg in args):
             case ("link", "set", device, ("up" | "down") as state):
                 _set_link(sock, device, IFF_UP if state == "up" else 0, IFF_UP)
+            case ("link", "set", device, "address", mac):
+                _set_link(sock, device, attrs=_attr(IFLA_ADDRESS, bytes.fromhex(
+                    mac.replace(":", ""))))
             case ("link", "set", device, "mtu", mtu):
                 _set_link(sock, device, attrs=_attr(IFLA_MTU, struct.pack("=I", int(mtu))))
             case ("link", "set", device, "type", "bond", "ns_ip6_target", targets):

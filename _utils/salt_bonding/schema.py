@@ -50,6 +50,7 @@ from .values import (
     host_address_problem,
     is_contiguous_netmask,
     is_int,
+    mac_octets,
     parse_decimal,
     parse_flag,
     parse_ip,
@@ -76,7 +77,7 @@ IPV6_KEYS = ("ipv6init", "ipv6addr", "ipv6_defaultgw", "ipv6_autoconf", "dhcpv6c
 INTERFACE_KEYS = ("onboot", "bootproto", "ipaddr", "prefix", "netmask", "gateway", "mtu",
                   *IPV6_KEYS, "dns", "domain", "ifcfg", "ifcfg_site")
 MAX_DNS = 3  # resolv.conf's MAXNS: the resolver reads three nameservers
-BOND_KEYS = ("slaves", "vlans", "activate", "verify", "rollback_after", *INTERFACE_KEYS)
+BOND_KEYS = ("slaves", "macaddr", "vlans", "activate", "verify", "rollback_after", *INTERFACE_KEYS)
 MTU_RANGE = (68, 65535)  # ETH_MIN_MTU .. ETH_MAX_MTU
 DEFAULT_MTU = 1500
 IPV6_MIN_MTU = 1280  # IPV6_MIN_MTU: below it the kernel turns IPv6 off on a link
@@ -787,6 +788,7 @@ def _bond(name, bond_value, path, findings):
         _monitor_rules(given, failed, mode, path, findings)
     _cross_option_rules(given, slaves, slaves_ok, path, findings)
 
+    macaddr = _macaddr(bond_value.get("macaddr"), f"{path}:macaddr", findings)
     interface = _interface(bond_value, path, findings)
     vlans = _vlans(bond_value.get("vlans"), name, mode, interface["mtu"], f"{path}:vlans", findings)
     activate = None
@@ -797,8 +799,26 @@ def _bond(name, bond_value, path, findings):
         devices = [name, *(vlan.device for vlan in vlans.values())]
         verify = _verify(bond_value["verify"], devices, f"{path}:verify", findings)
     rollback_after = _rollback_after(bond_value, path, findings)
-    return Bond(name=name, mode=mode, options=given, slaves=slaves, vlans=vlans,
+    return Bond(name=name, mode=mode, options=given, slaves=slaves, macaddr=macaddr, vlans=vlans,
                 activate=activate, verify=verify, rollback_after=rollback_after, **interface)
+
+
+def _macaddr(value, path, findings):
+    """The bond's MAC address, lowercase; None when not given (or invalid: an error)."""
+    if value is None:
+        return None
+    octets = mac_octets(value)
+    allowed = "a unicast MAC address such as 02:00:00:00:00:01"
+    if octets is None:
+        # YAML 1.1 reads an unquoted 12:34:56:00:00:10 as a base-60 number.
+        hint = "; quote it in YAML" if is_int(value) else ""
+        findings.error(path, f"invalid MAC address {describe(value)}: expected {allowed}{hint}")
+    elif octets[0] & 1 or not any(octets):
+        kind = "a multicast MAC" if octets[0] & 1 else "all zeros"
+        findings.error(path, f"{describe(value)} is {kind}: expected {allowed}")
+    else:
+        return ":".join(f"{octet:02x}" for octet in octets)
+    return None
 
 
 def _unverified(bond, top_activate, path, findings):

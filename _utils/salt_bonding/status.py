@@ -193,6 +193,7 @@ def _master_status(parsed):
         # The kernel prints the suffix only when fail_over_mac is not "none".
         "fail_over_mac": (fail_over_mac.rstrip(")") or "none")
         if mode == "active-backup" else None,
+        "macaddr": None,  # from sysfs (merge_sysfs)
     }
     return status
 
@@ -333,6 +334,7 @@ def merge_sysfs(name, status, sysfs_root):
         return []
     sysfs = _Sysfs(sysfs_root)
     bonding = (name, "bonding")
+    status["macaddr"] = sysfs.read(name, "address")
     for key, filename, reader in _BOND_GAPS:
         if status[key] is None:
             status[key] = getattr(sysfs, reader)(*bonding, filename)
@@ -369,6 +371,12 @@ def read_options(name, sysfs_root=SYSFS_ROOT):
         if text is not None:
             found[option.name] = option.from_sysfs(text)
     return found
+
+
+def read_address(name, sysfs_root=SYSFS_ROOT):
+    """The MAC address of link ``name`` from sysfs (lowercase); None when sysfs does not
+    show it."""
+    return _Sysfs(sysfs_root).read(name, "address")
 
 
 def read_mtu(name, sysfs_root=SYSFS_ROOT):

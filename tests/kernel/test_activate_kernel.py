@@ -71,6 +71,10 @@ NETLINK_STEP = (f"ip addr add {DYNAMIC} valid_lft 300 preferred_lft 300 && "
 AFTER_MODE = {"bond0": {**BOND, "miimon": 200, "slaves": ["va", "vc"], "mode": "balance-xor",
                         "xmit_hash_policy": "layer2+3"}}
 
+# The bond's own MAC, set live in place (and kept by the steps after, which do not say).
+MACADDR = "02:00:00:00:be:01"
+WITH_MAC = {"bond0": {**AFTER_MODE["bond0"], "macaddr": MACADDR}}
+
 
 # bond0 after the hand-over, taking ve from bond1 and giving it vd.
 TRADED = {**AFTER_MODE["bond0"], "slaves": ["va", "vc", "ve"]}
@@ -133,6 +137,14 @@ SCENARIO = {
         apply("mode", AFTER_MODE),
         read("mode-live", "/sys/class/net/bond0/bonding/mode"),
         ping("ping-mode"),
+        apply("macaddr", WITH_MAC),
+        read("mac-sysfs", "/sys/class/net/bond0/address"),
+        {"id": "mac-ip", "run": ["ip", "-j", "link", "show", "bond0"]},
+        ping("ping-mac"),
+        {"pillar": {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **WITH_MAC}}}},
+        {"id": "mac-verify", "salt": ["bond.verify", "name=live"]},
+        {"id": "mac-status", "salt": ["bond.status", "bond0"]},
+        {"pillar": {}},
         # Drift: none after the apply; then miimon changed in sysfs and a file by hand.
         {"pillar": {"live": {"activate": "kernel", "bonds": {"bond1": BOND1, **AFTER_MODE}}}},
         {"id": "verify-clean", "salt": ["bond.verify", "name=live"]},
@@ -317,6 +329,24 @@ def test_a_mode_change_bounces_the_bond_and_says_so(result):
     assert "bond0 is live (bounced) and verified." in mode["comment"]
     assert result.stdout("mode-live") == "balance-xor 2\n"
     assert " 0% packet loss" in result.stdout_ok("ping-mode")
+
+
+def test_the_bonds_mac_address_is_set_in_place_and_verified(result):
+    changed = result.state("macaddr")
+    assert changed["result"] is True, changed
+    done = changed["changes"]["live"]["bond0"]
+    assert done["bounced"] is False and len(done["done"]) == 1, done
+    assert done["done"][0].startswith("bond0: MAC ") and done["done"][0].endswith(
+        f" -> {MACADDR}"), done
+    assert "+MACADDR=02:00:00:00:be:01" in changed["changes"][f"{IFCFG}/ifcfg-bond0"]["diff"]
+    assert result.stdout("mac-sysfs").strip() == MACADDR
+    (link,) = json.loads(result.stdout_ok("mac-ip"))
+    assert link["address"] == MACADDR
+    assert " 0% packet loss" in result.stdout_ok("ping-mac")
+    verified, retcode = result.salt("mac-verify")
+    assert retcode == 0 and verified["drifted"] is False, verified
+    status, _ = result.salt("mac-status")
+    assert status["bond0"]["macaddr"] == MACADDR, status
 
 
 def test_a_failing_step_puts_kernel_and_files_back(result):

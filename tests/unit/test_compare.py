@@ -207,3 +207,13 @@ def test_ns_targets_compare_as_a_set_of_the_kernels_spellings():
     running["ns_ip6_target"] = ["2001:db8::1"]
     assert [d for d in compare.differences(bond, running) if d.what == "ns_ip6_target"] == [
         Difference("bond0", "ns_ip6_target", ["2001:db8::1", "fe80::2"], ["2001:db8::1"])]
+
+
+def test_the_mac_address_is_compared_where_pillar_gives_one():
+    running = dict(live("mode-active-backup"), macaddr="02:00:00:00:00:0b")
+    assert compare.differences(mode_bond("active-backup", macaddr="02:00:00:00:00:0b"),
+                               running) == []
+    assert compare.differences(mode_bond("active-backup", macaddr="02:00:00:00:00:0a"),
+                               running) == [
+        Difference("bond0", "macaddr", "02:00:00:00:00:0a", "02:00:00:00:00:0b")]
+    assert compare.differences(mode_bond("active-backup"), running) == []

@@ -292,3 +292,19 @@ def test_verification_waits_for_the_link_monitors_to_judge(settings, seconds):
     from salt_bonding.activate.verify import settle_seconds
 
     assert settle_seconds(bond(**settings)) == seconds
+
+
+def test_a_mac_address_is_set_before_slaves_are_enslaved_and_only_when_it_differs():
+    desired = bond(macaddr="02:00:00:00:00:0a")
+    ops, _ = plan_bond(desired, None)
+    assert said(ops).index("bond0: MAC the kernel's -> 02:00:00:00:00:0a") < said(ops).index(
+        "bond0: eth0 enslaved")
+    running = live(bond())
+    ops, bounced = plan_bond(desired, dataclasses.replace(running, macaddr="02:00:00:00:00:0b"))
+    assert not bounced
+    assert [op.args for op in ops] == [("link", "set", "bond0", "address", "02:00:00:00:00:0a")]
+    assert plan_bond(desired, dataclasses.replace(running, macaddr="02:00:00:00:00:0a")) == (
+        [], False)
+    # Left out of pillar: the MAC the bond holds stays.
+    assert plan_bond(bond(), dataclasses.replace(running, macaddr="02:00:00:00:00:0b")) == (
+        [], False)

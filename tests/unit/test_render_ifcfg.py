@@ -462,3 +462,16 @@ def test_ns_targets_go_in_bonding_opts_for_networkmanager_and_are_refused_for_in
     assert message.startswith("initscripts' ifup writes each BONDING_OPTS option to the bond's "
                               "sysfs file, and the kernel takes ns_ip6_target over netlink only")
     assert not (tmp_path / "ifcfg").exists()
+
+
+def test_the_bonds_mac_address_is_macaddr_in_its_file_only(tmp_path):
+    bond = schema.validate_bond("bond0", {"mode": "active-backup", "slaves": ["eth0"],
+                                          "miimon": 100, "macaddr": "02:AB:cd:00:00:01"})
+    files = RENDERERS["ifcfg"].render(bond, STATE, False)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert source_with_bash(tmp_path / "ifcfg-bond0", tmp_path)["MACADDR"] == "02:ab:cd:00:00:01"
+    assert "MACADDR" not in source_with_bash(tmp_path / "ifcfg-eth0", tmp_path)
+    with pytest.raises(errors.UserError, match="MACADDR is written by this module"):
+        schema.validate_bond("bond0", {"mode": "active-backup", "slaves": ["eth0"],
+                                       "miimon": 100, "ifcfg": {"MACADDR": "02:00:00:00:00:01"}})

@@ -252,3 +252,12 @@ def test_ifcfg_keys_are_named_not_written_so_one_pillar_serves_every_generation(
                               "gets NetworkManager keyfiles")
     for change in planned.changes.values():
         assert "ETHTOOL" not in change.new and "ethtool" not in change.new
+
+
+def test_the_bonds_mac_address_is_its_cloned_mac_address_and_kept(oracle):
+    bond = schema.validate_bond("bond0", {"mode": "active-backup", "slaves": ["eth0"],
+                                          "miimon": 100, "mtu": 9000,
+                                          "macaddr": "02:AB:cd:00:00:01"})
+    text = keyfile.render_bond(bond, STATE)["bond0.nmconnection"]
+    assert "\n[ethernet]\nmtu=9000\ncloned-mac-address=02:AB:CD:00:00:01\n" in text
+    assert_networkmanager_keeps_everything(oracle, text)

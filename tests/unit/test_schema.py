@@ -158,6 +158,14 @@ BOND_RULES = [
                             ns_ip6_target="192.0.2.1"),
      bond(miimon=0, arp_interval=100, arp_ip_target="192.0.2.1", ns_ip6_target="::ffff:1"),
      "ns_ip6_target", "'192.0.2.1' is not an IPv6 address"),
+    ("macaddr-text", bond(macaddr="02-00-00-00-00-01"), bond(macaddr="02:00:00:00:00:01"),
+     "macaddr", "invalid MAC address '02-00-00-00-00-01': expected a unicast MAC address"),
+    ("macaddr-multicast", bond(macaddr="01:00:5e:00:00:01"), bond(macaddr="02:00:5e:00:00:01"),
+     "macaddr", "'01:00:5e:00:00:01' is a multicast MAC"),
+    ("macaddr-sexagesimal", bond(macaddr=yaml.safe_load("12:34:56:00:00:10")),
+     bond(macaddr="12:34:56:00:00:10"), "macaddr", "quote it in YAML"),
+    ("macaddr-zero", bond(macaddr="00:00:00:00:00:00"), bond(macaddr="02:AB:00:00:00:01"),
+     "macaddr", "is all zeros"),
     ("updelay-multiple", bond(updelay=150), bond(updelay=200), "updelay",
      "updelay 150 is not a multiple of miimon 100; the kernel would round it down to 100"),
     ("downdelay-multiple", bond(downdelay="250"), bond(downdelay="300"), "downdelay",
@@ -531,8 +539,8 @@ bonding:
                 "name": "bond0", "mode": "active-backup", "activate": None, "verify": None,
                 "rollback_after": None,
                 "options": {"miimon": "100", "primary": "eth0"},
-                "slaves": ["eth0", "eth1"], "onboot": True, "bootproto": "none",
-                "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
+                "slaves": ["eth0", "eth1"], "macaddr": None, "onboot": True,
+                "bootproto": "none", "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
                 "gateway": "192.0.2.1", "mtu": 9000, **NO_IPV6_OR_DNS,
                 "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"}, "ifcfg_site": {},
                 "vlans": {100: {
@@ -1017,3 +1025,9 @@ def test_allow_cutoff_of_another_kind_is_refused_naming_it():
     assert refused.value.errors == [("bonding:allow_cutoff", (
         "invalid value 'maybe': expected true or false (true: this run may remove or "
         "re-address what the host is reached through now)"))]
+
+
+def test_a_bonds_mac_address_is_kept_lowercase():
+    config = validate(pillar(bond(macaddr="02:AB:cd:00:00:01")))
+    assert config.bonds["bond0"].macaddr == "02:ab:cd:00:00:01"
+    assert validate(pillar()).bonds["bond0"].macaddr is None

@@ -142,6 +142,17 @@ def changed_options(desired, current):
     return sorted(changed, key=lambda item: _ORDER[item[0]])
 
 
+def _mac(name, desired, current):
+    """The bond's MAC set where pillar gives one and the kernel holds another (before
+    slaves are enslaved, as ifup-eth does: with fail_over_mac none they take it too). One
+    left out of pillar stays as it is: the kernel's own choice is whatever it holds."""
+    if desired.macaddr is None or (current is not None and current.macaddr == desired.macaddr):
+        return []
+    old = current.macaddr if current is not None else "the kernel's"
+    return [_ip(name, f"{name}: MAC {old} -> {desired.macaddr}", "link", "set", name,
+                "address", desired.macaddr)]
+
+
 def _enslave(bond, slave):
     return [_ip(bond, f"{bond}: {slave} down to be enslaved", "link", "set", slave, "down"),
             _sysfs(bond, bond, "slaves", f"+{slave}", f"{bond}: {slave} enslaved")]
@@ -211,6 +222,7 @@ def plan_bond(desired, current):
         ops.append(_ip(name, f"{name} created", "link", "add", name, "type", "bond"))
         ops += [op for option, old, new in changed if option not in AFTER_SLAVES
                 for op in _option_writes(option, name, old, new)]
+        ops += _mac(name, desired, None)
         ops.append(_ip(name, f"{name} up", "link", "set", name, "up"))
         for slave in desired.slaves:
             ops += _enslave(name, slave)
@@ -228,6 +240,7 @@ def plan_bond(desired, current):
                 for op in _option_writes(option, name, old, new)]
         if down:
             ops.append(_ip(name, f"{name} up", "link", "set", name, "up"))
+        ops += _mac(name, desired, current)
         for slave in desired.slaves:
             if slave not in kept or bounced:
                 ops += _enslave(name, slave)

@@ -39,7 +39,8 @@ class Running:
         """``{name: Bond or None}``: how each bond runs now."""
         found, routes = self._read()
         return {name: links.current_bond(name, status.read_options(name, self.sysfs_root),
-                                         found, routes)
+                                         found, routes,
+                                         status.read_address(name, self.sysfs_root))
                 for name in names}
 
     def holders(self):

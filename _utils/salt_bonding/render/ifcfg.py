@@ -35,7 +35,7 @@ RESERVED_KEYS = frozenset({
     "IPADDR", "IPADDR0", "PREFIX", "PREFIX0", "NETMASK", "NETMASK0", "GATEWAY", "GATEWAY0",
     "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
     "IPV6INIT", "IPV6ADDR", "IPV6ADDR_SECONDARIES", "IPV6_DEFAULTGW", "IPV6_AUTOCONF",
-    "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN", "AUTOCONNECT_PRIORITY",
+    "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN", "AUTOCONNECT_PRIORITY", "MACADDR",
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
@@ -219,6 +219,9 @@ def render_bond(bond, state, for_networkmanager=False):
         ("TYPE", "Bond"),
         ("BONDING_MASTER", "yes"),
         ("BONDING_OPTS", bonding_opts(bond)),
+        # ifup-eth sets it (ip link set address) before enslaving; ifcfg-rh reads it as
+        # ethernet.cloned-mac-address.
+        ("MACADDR", bond.macaddr),
         ("ONBOOT", bond.onboot),
         *_ip_keys(bond, name),
         nm_controlled,

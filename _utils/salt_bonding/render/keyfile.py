@@ -119,7 +119,10 @@ def render_bond(bond, state):
     files = {}
     files[f"{name}{FILE_SUFFIX}"] = _render(name, state, [
         _connection(name, "bond", bond.onboot),
-        ("ethernet", [("mtu", bond.mtu)]),
+        # NetworkManager sets a bond's MAC from its wired setting, as for an Ethernet card
+        # (and writes MACs in upper case: ours as it would write it).
+        ("ethernet", [("mtu", bond.mtu),
+                      ("cloned-mac-address", bond.macaddr and bond.macaddr.upper())]),
         ("bond", option_words(bond)),
         _ipv4(bond),
         _ipv6(bond),
