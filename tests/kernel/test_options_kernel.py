@@ -18,10 +18,11 @@ Every case is generated from ``salt_bonding.options.TABLE``:
 - edges: each int option's minimum and maximum (schema and kernel accept and
   hold them) and maximum + 1 and minimum - 1 (both refuse).
 - netlink: what the kernel takes over netlink only (``BondOption.netlink_only``:
-  ns_ip6_target) is set as ``ip link set <bond> type bond <option> <value>``
-  does (the real ``ip``), in the cases above and in each of its modes, where it
-  must hold; and written to sysfs as initscripts would, it must be refused
-  (``initscripts``: why the ifcfg files for network-scripts refuse it).
+  ns_ip6_target) is set by ``netlink.change`` (``ip link set <bond> type bond
+  <option> <value>``, as activation makes it), in the cases above and in each of
+  its modes, where sysfs must then show it; and written to sysfs as initscripts
+  would, it must be refused (``initscripts``: why the ifcfg files for
+  network-scripts refuse it).
 
 All writes run in one ``run`` step: ``DRIVER`` (standard library only) does
 them inside the kernel and prints JSON, with the kernel's log lines per write.
@@ -31,6 +32,7 @@ import base64
 import json
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from salt_bonding import errors, modes, schema
@@ -39,6 +41,8 @@ from salt_bonding.options import OPTIONS, SAME_PARAMETER, TABLE
 from salt_bonding.render import RENDERERS, shell
 
 pytestmark = pytest.mark.kernel
+
+UTILS = str(Path(__file__).resolve().parents[2] / "_utils")  # netlink.change, for "ip" ops
 
 BOND = "tb0"
 STATE = "bond.reconciled:bonding"
@@ -336,13 +340,12 @@ KERNEL_TAKES_OUTSIDE_TABLE = {
 }
 
 # Runs inside the kernel: builds tb0 per case from dummies, performs the ops,
-# reads sysfs back, removes tb0. Standard library only.
+# reads sysfs back, removes tb0. Standard library only, but salt_bonding.netlink for the
+# "ip" ops (what the kernel takes over netlink only).
 DRIVER = r'''
 import base64, errno, fcntl, json, os, socket, struct, subprocess, sys, zlib
 
 NET = "/sys/class/net"
-# ip prints the kernel's reason as strerror: its errno name back.
-ERRNO_OF = {os.strerror(number): name for number, name in errno.errorcode.items()}
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
@@ -392,7 +395,10 @@ def drain(fd):
 
 
 def main(packed):
+    global netlink
     plan = json.loads(zlib.decompress(base64.b64decode(packed)))
+    sys.path.insert(0, plan["utils"])
+    from salt_bonding import netlink
     bond = plan["bond"]
     for slave in plan["slaves"]:
         subprocess.run(["ip", "link", "add", slave, "type", "dummy"], check=True)
@@ -405,11 +411,12 @@ def main(packed):
             if op[0] == "write":
                 result = write(f"{NET}/{bond}/bonding/{op[1]}", op[2])
             elif op[0] == "ip":  # ip link set <bond> type bond <option> <value>
-                proc = subprocess.run(["ip", "link", "set", bond, "type", "bond", *op[1:]],
-                                      capture_output=True, text=True)
-                said = proc.stderr.strip().rsplit(": ", 1)[-1]
-                result = ({"ok": True} if proc.returncode == 0 else
-                          {"ok": False, "errno": ERRNO_OF.get(said, said), "error": said})
+                try:
+                    netlink.change(["link", "set", bond, "type", "bond", *op[1:]])
+                    result = {"ok": True}
+                except OSError as exc:
+                    result = {"ok": False, "errno": errno.errorcode.get(exc.errno),
+                              "error": exc.strerror}
             elif op[0] in ("up", "down"):
                 set_up(bond, op[0] == "up")
                 result = {"ok": True}
@@ -443,7 +450,7 @@ def kernel(uml):
     cases = {f"{group}/{case_id}": {"ops": case["ops"], "read": case["read"]}
              for group, group_cases in GROUPS.items() for case_id, case in group_cases.items()}
     # The plan travels in argv (only the boot's own directory is reachable inside).
-    plan = json.dumps({"bond": BOND, "slaves": list(SLAVES), "cases": cases})
+    plan = json.dumps({"bond": BOND, "slaves": list(SLAVES), "cases": cases, "utils": UTILS})
     plan = base64.b64encode(zlib.compress(plan.encode())).decode()
     run = uml.run([{"name": "options", "steps": [
         {"id": "driver", "run": [sys.executable, "-c", DRIVER, plan]},
