@@ -55,6 +55,10 @@ def current_bond(name, options, links, routes, macaddr=None):
             vlans[vid] = model.Vlan(vid=vid, device=link["ifname"],
                                     **_addressing(link["ifname"], links, routes))
     others = {key: value for key, value in options.items() if key != "mode"}
+    if "ns_ip6_target" not in others:  # no sysfs file for it (6.1): what netlink says
+        info = next(link.get("linkinfo") or {} for link in links if link.get("ifname") == name)
+        others["ns_ip6_target"] = ",".join((info.get("info_data") or {}).get(
+            "ns_ip6_target", []))
     return model.Bond(name=name, mode=options["mode"], options=others, slaves=slaves,
                       macaddr=macaddr, vlans=dict(sorted(vlans.items())),
                       **_addressing(name, links, routes))

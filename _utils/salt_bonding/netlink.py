@@ -161,6 +161,13 @@ def _linkinfo(info):
         data = attributes(info.get(IFLA_INFO_DATA, b""))
         if found["info_kind"] == "vlan" and IFLA_VLAN_ID in data:
             found["info_data"] = {"id": struct.unpack("=H", data[IFLA_VLAN_ID][:2])[0]}
+        # A bond's NS targets (the 6.1 driver shows them nowhere else but /proc, and there
+        # only with the ARP monitor on); the kernel leaves the attribute out when none.
+        targets = data.get(IFLA_BOND_NS_IP6_TARGET & NLA_TYPE_MASK)
+        if found["info_kind"] == "bond" and targets:
+            found["info_data"] = {"ns_ip6_target": [
+                str(ipaddress.IPv6Address(payload[:16]))
+                for payload in attributes(targets).values()]}
     return found
 
 

@@ -73,8 +73,8 @@ class BondOption:
     # refuses to reapply, and activate: nmcli re-activates the bond (a bounce). (1.52
     # reapplies arp_missed_max and lacp_active too; they are bounced all the same.)
     nm_reapply: bool = True
-    # The kernel (6.1) takes it over netlink only: its sysfs file shows the value, but a
-    # write fails (EINVAL), so initscripts' ifup, which writes BONDING_OPTS to sysfs, loses it.
+    # The kernel (6.1) takes it over netlink only: it has no sysfs file for it (measured:
+    # test_options_kernel), so initscripts' ifup, which writes BONDING_OPTS to sysfs, loses it.
     netlink_only: bool = False
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
@@ -285,7 +285,8 @@ TABLE = (
     BondOption(
         "ns_ip6_target", "ipv6_list",
         "IPv6 addresses the ARP monitor probes with neighbour solicitations (at most 16). "
-        "The kernel takes them over netlink only: refused in ifcfg files for network-scripts.",
+        "The kernel takes them over netlink only (no sysfs file): refused in ifcfg files for "
+        "network-scripts.",
         None, modes=ARP_MODES, module_param=False, needs="arp_interval",
         networkmanager_since=_NM_1_44, nm_reapply=False, netlink_only=True,
     ),

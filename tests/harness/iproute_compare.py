@@ -39,6 +39,9 @@ def ip_read():
             link["linkinfo"] = {"info_kind": info["info_kind"]}
             if info["info_kind"] == "vlan":
                 link["linkinfo"]["info_data"] = {"id": info["info_data"]["id"]}
+            if info["info_kind"] == "bond" and info.get("info_data", {}).get("ns_ip6_target"):
+                link["linkinfo"]["info_data"] = {
+                    "ns_ip6_target": info["info_data"]["ns_ip6_target"]}
         link["addr_info"] = [{key: addr[key] for key in ADDR_FIELDS if key in addr}
                              for addr in entry.get("addr_info", [])]
         links.append(link)

@@ -436,7 +436,7 @@ def test_files_for_networkmanager_follow_the_ifcfg_rh_rules(tmp_path):
 def test_ns_targets_go_in_bonding_opts_for_networkmanager_and_are_refused_for_initscripts(
         tmp_path):
     """NetworkManager 1.44 and later set BONDING_OPTS' ns_ip6_target over netlink; initscripts'
-    ifup echoes it into sysfs, which the kernel refuses (tests/kernel/test_options_kernel.py):
+    ifup echoes it into sysfs, where the kernel has no file for it (test_options_kernel):
     refused there, naming the pillar key and why, and nothing is written."""
     from salt_bonding import plan
     from salt_bonding.platform import Stack

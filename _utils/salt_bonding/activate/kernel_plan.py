@@ -96,9 +96,8 @@ def addresses(interface):
 def _option_writes(name, device, old, new):
     """The sysfs writes that take option ``name`` from ``old`` to ``new`` (texts)."""
     if name == "ns_ip6_target":
-        # The 6.1 driver takes NS targets over netlink only (its sysfs file shows them, but
-        # a write reaches bond_option_ns_ip6_targets_set without an address: EINVAL);
-        # netlink replaces the whole list at once.
+        # The 6.1 driver takes NS targets over netlink only (it has no sysfs file for
+        # them); netlink replaces the whole list at once.
         return [_ip(device, f"{device}: NS targets {old or 'none'} -> {new or 'none'}",
                     "link", "set", device, "type", "bond", "ns_ip6_target", new)]
     if name == "arp_ip_target":

@@ -126,7 +126,7 @@ class IfcfgRenderer(Renderer):
             return super().refusals(config, choice, path)
         return [(f"{path}:{name}:{option}", (
             f"initscripts' ifup writes each BONDING_OPTS option to the bond's sysfs file, and "
-            f"the kernel takes {option} over netlink only (a write to its sysfs file fails): "
+            f"the kernel takes {option} over netlink only (it has no sysfs file for it): "
             "the bond would come up without it at every boot; leave it out, or let "
             "NetworkManager read the files (networkmanager: managed, or keyfiles)"))
             for name, bond in config.bonds.items() for option in bond.options
