@@ -23,13 +23,11 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
-    from salt_bonding import drift as _drift
+    # What bond.status, health, list and metrics need; bond.verify imports the planning
+    # and rendering core when it runs (a tenth of a second that status does not pay).
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
     from salt_bonding import metrics as _metrics
-    from salt_bonding import plan as _plan
-    from salt_bonding import platform as _platform
-    from salt_bonding import render as _render
     from salt_bonding import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -262,6 +260,11 @@ def verify(name="bonding"):
         salt-call bond.verify || echo "bonds drifted from pillar"
         salt '*' bond.verify name=storage --out=json
     """
+    from salt_bonding import drift as _drift  # here, not at the top: see the imports there
+    from salt_bonding import plan as _plan
+    from salt_bonding import platform as _platform
+    from salt_bonding import render as _render
+
     pillar_value = salt.utils.data.traverse_dict_and_list(__pillar__, name, None)
     try:
         plan = _plan.plan_reconciled(
