@@ -12,9 +12,7 @@ The parsing and the health rules live in the ``salt_bonding`` package
 them to Salt.
 """
 
-import os
 
-import salt.utils.atomicfile
 import salt.utils.data
 import salt.utils.platform
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -201,25 +199,19 @@ def metrics(path=None, prefix="node_bonding"):
     """
     try:
         _metrics.check_prefix(prefix)
+        if path is not None:
+            path = _metrics.check_path(path)
     except ValueError as exc:
         raise SaltInvocationError(str(exc)) from None
-    if path is not None:
-        path = str(path)
-        if not os.path.isabs(path) or not path.endswith(".prom"):
-            raise SaltInvocationError(
-                f"path {path!r} must be an absolute path ending in .prom (node_exporter's "
-                "textfile collector reads only *.prom files)")
-        if not os.path.isdir(os.path.dirname(path)):
-            raise CommandExecutionError(
-                f"cannot write {path}: {os.path.dirname(path)} is not a directory")
+    except _errors.SystemFailure as exc:
+        raise CommandExecutionError(str(exc)) from None
     text = _metrics.render(_read(None), prefix)
     if path is None:
         return text
     try:
-        with salt.utils.atomicfile.atomic_open(path, "w") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise CommandExecutionError(f"cannot write {path}: {exc.strerror or exc}") from None
+        _metrics.write(path, text)
+    except _errors.SystemFailure as exc:
+        raise CommandExecutionError(str(exc)) from None
     return path
 
 
