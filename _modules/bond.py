@@ -12,9 +12,7 @@ The parsing and the health rules live in the ``salt_bonding`` package
 them to Salt.
 """
 
-import os
 
-import salt.utils.atomicfile
 import salt.utils.data
 import salt.utils.platform
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -23,13 +21,11 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
-    from salt_bonding import drift as _drift
+    # What bond.status, health, list and metrics need; bond.verify imports the planning
+    # and rendering core when it runs (a tenth of a second that status does not pay).
     from salt_bonding import errors as _errors
     from salt_bonding import health as _health
     from salt_bonding import metrics as _metrics
-    from salt_bonding import plan as _plan
-    from salt_bonding import platform as _platform
-    from salt_bonding import render as _render
     from salt_bonding import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
@@ -203,25 +199,19 @@ def metrics(path=None, prefix="node_bonding"):
     """
     try:
         _metrics.check_prefix(prefix)
+        if path is not None:
+            path = _metrics.check_path(path)
     except ValueError as exc:
         raise SaltInvocationError(str(exc)) from None
-    if path is not None:
-        path = str(path)
-        if not os.path.isabs(path) or not path.endswith(".prom"):
-            raise SaltInvocationError(
-                f"path {path!r} must be an absolute path ending in .prom (node_exporter's "
-                "textfile collector reads only *.prom files)")
-        if not os.path.isdir(os.path.dirname(path)):
-            raise CommandExecutionError(
-                f"cannot write {path}: {os.path.dirname(path)} is not a directory")
+    except _errors.SystemFailure as exc:
+        raise CommandExecutionError(str(exc)) from None
     text = _metrics.render(_read(None), prefix)
     if path is None:
         return text
     try:
-        with salt.utils.atomicfile.atomic_open(path, "w") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise CommandExecutionError(f"cannot write {path}: {exc.strerror or exc}") from None
+        _metrics.write(path, text)
+    except _errors.SystemFailure as exc:
+        raise CommandExecutionError(str(exc)) from None
     return path
 
 
@@ -262,6 +252,11 @@ def verify(name="bonding"):
         salt-call bond.verify || echo "bonds drifted from pillar"
         salt '*' bond.verify name=storage --out=json
     """
+    from salt_bonding import drift as _drift  # here, not at the top: see the imports there
+    from salt_bonding import plan as _plan
+    from salt_bonding import platform as _platform
+    from salt_bonding import render as _render
+
     pillar_value = salt.utils.data.traverse_dict_and_list(__pillar__, name, None)
     try:
         plan = _plan.plan_reconciled(

@@ -12,6 +12,11 @@ Where things are::
                     ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
                     the alias file every format writes
     platform.py     which format a minion's RHEL generation reads
+    nm_versions.py  which NetworkManager reads them (installed, or what the release ships)
+    competing.py    other profiles for our interfaces: named, beaten or refused
+    networkmanager.py  making a running NetworkManager load changed files, and the check
+    transaction/    one state run start to end (files, NetworkManager, live, rollback)
+                    over a small Host the state module builds from Salt
     lock.py         one run of the bond states at a time per host (in the minion's cache)
     copies.py       the modules both synced and installed as the extension: said
     regular.py      reading only regular files, never blocking
@@ -20,9 +25,13 @@ Where things are::
     activate/       activators (bringing changes live): the interface; verify.py,
                     lifelines.py (what a plan would cut), timer.py (the rollback
                     timer outside the minion)
+    netlink.py      the kernel over rtnetlink in-process;  links.py: a running bond
+                    as a model.Bond
     status.py       reading /proc/net/bonding and sysfs;  health.py: judging it
     compare.py      desired (model.Bond) against live (status): verify, drift
     drift.py        bond.verify: pillar against the files and the kernel (or a tree)
+    watch.py        the beacon's events;  grains.py: the bonds grain
+    metrics.py      Prometheus text for node_exporter's textfile collector
     fleet/          the bond runner's decisions on the master: the report's rows and
                     verdicts, the rollout's waves and stop, the table, the HTML page
     errors.py       UserError (the user must act), SystemFailure (the system failed)

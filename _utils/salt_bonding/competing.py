@@ -22,19 +22,17 @@ skipped here too. Pure Python, no Salt.
 """
 
 import os
-import re
 from dataclasses import dataclass
 
 from .networkmanager import AUTOCONNECT_PRIORITY
 from .regular import read_regular
+from .render import ifcfg, keyfile
 
 # What NetworkManager's plugins and initscripts never read (nm_keyfile_utils_ignore_filename,
 # ifcfg-rh's utils_should_ignore_file, initscripts' network-functions).
 IGNORED_SUFFIXES = ("~", ".bak", ".orig", ".rej", ".rpmnew", ".rpmorig", ".rpmsave",
                     ".augnew", ".augtmp", ".swp", ".tmp")
 _SIZE_LIMIT = 1 << 20
-_IFCFG_LINE = re.compile(r"\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=(.*)")
-_KEYFILE_LINE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*=\s*(.*)")
 _FALSE = ("false", "no", "0", "off", "n")
 
 
@@ -56,20 +54,9 @@ def _int(text, default=0):
         return default
 
 
-def _unquote(value):
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value.split("#", 1)[0].strip() if " #" in value else value
-
-
 def read_ifcfg(path, text):
     """The Profile of a foreign ifcfg file (DEVICE, else its name's suffix)."""
-    values = {}
-    for line in text.splitlines():
-        match = _IFCFG_LINE.match(line)
-        if match:
-            values[match[1]] = _unquote(match[2])
+    values = ifcfg.read_lenient(text)
     device = values.get("DEVICE") or os.path.basename(path)[len("ifcfg-"):]
     return Profile(path, device, values.get("ONBOOT", "yes").lower() not in _FALSE,
                    _int(values.get("AUTOCONNECT_PRIORITY")),
@@ -78,15 +65,7 @@ def read_ifcfg(path, text):
 
 def read_keyfile(path, text):
     """The Profile of a foreign keyfile (its ``interface-name``), None when it binds none."""
-    section, values = "", {}
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(("#", ";")) or not stripped:
-            continue
-        if stripped.startswith("[") and stripped.endswith("]"):
-            section = stripped[1:-1]
-        elif section == "connection" and (match := _KEYFILE_LINE.match(line)):
-            values[match[1]] = match[2].strip()
+    values = keyfile.read_lenient(text).get("connection", {})
     device = values.get("interface-name")
     if not device:
         return None

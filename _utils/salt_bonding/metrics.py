@@ -13,9 +13,12 @@ the 802.3ad partner) has no series at all. Output is sorted by bond and
 slave, so the same state renders the same text.
 """
 
+import os
 import re
+import tempfile
 
 from . import health
+from .errors import SystemFailure
 from .modes import ACTIVE_SLAVE_MODES
 
 PREFIX = "node_bonding"
@@ -36,6 +39,42 @@ FAMILIES = (
     ("slave_link_failures_total", "counter", "Link failures the bonding driver counted for "
                                              "the slave."),
 )
+
+
+def check_path(path):
+    """``path`` when node_exporter's textfile collector would read it (an absolute path
+    ending in ``.prom``, in an existing directory); ValueError, or SystemFailure when its
+    directory is not there, saying why not."""
+    path = str(path)
+    if not os.path.isabs(path) or not path.endswith(".prom"):
+        raise ValueError(f"path {path!r} must be an absolute path ending in .prom "
+                        "(node_exporter's textfile collector reads only *.prom files)")
+    if not os.path.isdir(os.path.dirname(path)):
+        raise SystemFailure(f"cannot write {path}: {os.path.dirname(path)} is not a "
+                            "directory")
+    return path
+
+
+def write(path, text):
+    """Replace ``path`` with ``text`` atomically: written beside it under a name the
+    collector does not read (``.<name>.*.tmp``), synced, mode 0644, renamed over it, so
+    node_exporter never reads half of it. SystemFailure saying why it could not."""
+    directory, name = os.path.split(path)
+    temporary = None
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=directory, prefix=f".{name}.",
+                                         suffix=".tmp", delete=False,
+                                         encoding="utf-8") as handle:
+            temporary = handle.name
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        raise SystemFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def check_prefix(prefix):

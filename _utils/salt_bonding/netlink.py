@@ -20,6 +20,9 @@ import struct
 # <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
+# Set on the messages of a dump during which the table changed: it may be inconsistent.
+NLM_F_DUMP_INTR = 0x10
+DUMP_TRIES = 5  # dumps taken again while the kernel's tables keep changing under them
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
@@ -101,30 +104,42 @@ class Socket:
         self.close()
 
     def request(self, kind, flags, body):
-        """``[(type, payload)]`` of the kernel's answers to one request."""
+        """``[(type, payload)]`` of the kernel's answers to one request. A dump the kernel
+        marks interrupted (a link or address changed while it was taken: it may miss or
+        repeat entries) is taken again, up to :data:`DUMP_TRIES` times."""
+        for _ in range(DUMP_TRIES if flags & NLM_F_DUMP else 1):
+            answers, interrupted = self._request_once(kind, flags, body)
+            if not interrupted:
+                return answers
+        raise NetlinkError(errno.EAGAIN, f"the kernel's tables changed during each of "
+                                         f"{DUMP_TRIES} dumps")
+
+    def _request_once(self, kind, flags, body):
+        """``(answers, whether the kernel marked the dump interrupted)``."""
         self._seq += 1
         self._sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(body), kind, NLM_F_REQUEST | flags,
                                       self._seq, 0) + body)
-        answers = []
+        answers, interrupted = [], False
         while True:
             data = self._sock.recv(1 << 18)
             offset = 0
             while offset + NLMSGHDR.size <= len(data):
-                length, kind_, _, seq, _ = NLMSGHDR.unpack_from(data, offset)
+                length, kind_, message_flags, seq, _ = NLMSGHDR.unpack_from(data, offset)
                 payload = data[offset + NLMSGHDR.size:offset + length]
                 offset += _align(length)
                 if seq != self._seq:
                     continue
+                interrupted = interrupted or bool(message_flags & NLM_F_DUMP_INTR)
                 if kind_ == NLMSG_DONE:
-                    return answers
+                    return answers, interrupted
                 if kind_ == NLMSG_ERROR:
                     code = struct.unpack_from("=i", payload)[0]
                     if code == 0:  # an acknowledgement
-                        return answers
+                        return answers, interrupted
                     raise NetlinkError(-code, os.strerror(-code))
                 answers.append((kind_, payload))
                 if not flags & NLM_F_DUMP:
-                    return answers
+                    return answers, interrupted
 
 
 def _links(sock):

@@ -90,6 +90,14 @@ def test_network_scripts_would_bring_up_both_files_refused(dirs):
     assert plan.plan_reconciled(PILLAR, "bonding", where(dirs), rhel(7), NM).warnings == []
 
 
+@pytest.mark.parametrize("line", ["ONBOOT='no' # disabled by the installer",
+                                  'ONBOOT="no"\t# off', "ONBOOT=no # off", "export ONBOOT=no",
+                                  "ONBOOT=n\\o"])
+def test_onboot_no_with_a_comment_is_read_as_bash_reads_it(dirs, line):
+    (dirs / "ifcfg" / "ifcfg-em1").write_text(f"DEVICE=eth1\n{line}\n")
+    assert plan.plan_reconciled(PILLAR, "bonding", where(dirs), rhel(7), NM).warnings == []
+
+
 @pytest.mark.parametrize("name", ["ifcfg-eth0.bak", "ifcfg-eth0~", ".ifcfg-eth0.swp",
                                   "ifcfg-eth0.rpmsave"])
 def test_names_nothing_reads_are_not_rivals(dirs, name):

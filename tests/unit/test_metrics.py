@@ -145,3 +145,23 @@ def test_one_sample_per_line_value_last():
         if not line.startswith("#"):
             name_labels, number = line.rsplit(" ", 1)
             assert name_labels.endswith("}") and number.isdigit()
+
+
+def test_the_textfile_is_replaced_whole_readable_and_leaves_no_temporary(tmp_path):
+    from salt_bonding.errors import SystemFailure
+
+    target = tmp_path / "bonding.prom"
+    target.write_text("old\n")
+    metrics.write(metrics.check_path(str(target)), "# HELP new\n")
+    assert target.read_text() == "# HELP new\n"
+    assert (target.stat().st_mode & 0o777) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bonding.prom"]
+    with pytest.raises(ValueError, match="must be an absolute path ending in .prom"):
+        metrics.check_path("bonding.prom")
+    with pytest.raises(SystemFailure, match="is not a directory"):
+        metrics.check_path(str(tmp_path / "gone" / "bonding.prom"))
+    target.unlink()
+    target.mkdir()  # a directory where the file goes: the rename fails, nothing is left
+    with pytest.raises(SystemFailure, match=f"cannot write {target}"):
+        metrics.write(str(target), "x\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bonding.prom"]

@@ -475,3 +475,17 @@ def test_the_bonds_mac_address_is_macaddr_in_its_file_only(tmp_path):
     with pytest.raises(errors.UserError, match="MACADDR is written by this module"):
         schema.validate_bond("bond0", {"mode": "active-backup", "slaves": ["eth0"],
                                        "miimon": 100, "ifcfg": {"MACADDR": "02:00:00:00:00:01"}})
+
+
+@pytest.mark.parametrize("line, value", [
+    ("ONBOOT='no' # disabled", "no"), ('NAME="a b"c # x', "a bc"), ("V=no#x", "no#x"),
+    ("V=a\\ b", "a b"), ('V="say \\"hi\\""', 'say "hi"'), ("V=", ""), ("V=x;y", "x"),
+])
+def test_the_lenient_reader_reads_a_value_as_bash_does(line, value, tmp_path):
+    assert ifcfg.read_lenient(f"# a comment\n{line}\nnot an assignment\n") == {
+        line.split("=", 1)[0]: value}
+    path = tmp_path / "ifcfg-x"
+    path.write_text(f"{line}\n")
+    run_dir = tmp_path / "cwd"
+    run_dir.mkdir()
+    assert source_with_bash(path, run_dir)[line.split("=", 1)[0]] == value

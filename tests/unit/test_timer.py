@@ -73,7 +73,6 @@ def test_a_timer_nobody_disarms_puts_the_files_back_from_a_process_of_its_own(tm
 
 
 def test_a_disarmed_timer_stops_and_puts_nothing_back(tmp_path):
-    file_changes(tmp_path)
     armed = timer.arm(journal(tmp_path, file_changes(tmp_path), delay=600), 600,
                       run_command=None, systemd=False)
     timer.disarm(armed, run_command=None)

@@ -230,14 +230,10 @@ def put_back(journal, run_command=_run_command, running=None):
             record = json.load(handle)
     except FileNotFoundError:
         return None
-    restored, file_errors = [], {}
-    for data in reversed(record["files"]):
-        change = _change_from_data(data)
-        try:
-            files._undo(change)
-            restored.append(change.path)
-        except OSError as exc:
-            file_errors[change.path] = exc.strerror or str(exc)
+    changes = {data["path"]: _change_from_data(data) for data in record["files"]}
+    # Put back as a run's own rollback does (files.Applied), every change of the journal:
+    # one the dead run had not made yet is put back to what is there already.
+    restored, file_errors = files.Applied(changes, sorted(changes), []).rollback()
     if record.get("reload"):
         run_command(record["reload"])
     plans = [BondPlan(b["name"], None, bond_from_data(b["before"]), [], False,

@@ -100,12 +100,57 @@ def managed_owner(text):
     return mark.bond if mark else None
 
 
-_ANY_ASSIGNMENT = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.M)
+_ANY_ASSIGNMENT = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")
+
+
+def read_lenient(text):
+    """``{VAR: value}`` of the assignments a file makes, each value read as bash reads one
+    word (quotes removed, backslash escapes, a comment after it dropped; no expansions).
+    Lenient: an installer's file need not be ours, so lines that are not assignments are
+    skipped, not refused; the one reader of files we did not write."""
+    values = {}
+    for line in text.splitlines():
+        match = _ANY_ASSIGNMENT.match(line)
+        if match:
+            values[match[1]] = _shell_word(match[2])
+    return values
+
+
+def _shell_word(text):
+    """The first shell word of ``text``: ``'no' # off`` is ``no``, ``"a b"c`` is ``a bc``,
+    ``no#x`` is ``no#x`` (a ``#`` starts a comment only where a word could start)."""
+    word, quote, index = [], None, 0
+    while index < len(text):
+        char = text[index]
+        if quote == "'":
+            if char == "'":
+                quote = None
+            else:
+                word.append(char)
+        elif quote == '"':
+            if char == '"':
+                quote = None
+            elif char == "\\" and text[index + 1:index + 2] in ('"', "\\", "$", "`"):
+                index += 1
+                word.append(text[index])
+            else:
+                word.append(char)
+        elif char in "'\"":
+            quote = char
+        elif char == "\\" and index + 1 < len(text):
+            index += 1
+            word.append(text[index])
+        elif char in " \t;":
+            break
+        else:
+            word.append(char)
+        index += 1
+    return "".join(word)
 
 
 def keys_of(text):
-    """The variables a file assigns, read leniently: an installer's file need not be ours."""
-    return set(_ANY_ASSIGNMENT.findall(text))
+    """The variables a file assigns, read leniently (:func:`read_lenient`)."""
+    return set(read_lenient(text))
 
 
 def _yes_no(flag):

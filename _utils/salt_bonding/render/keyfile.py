@@ -146,16 +146,28 @@ def render_bond(bond, state):
     return files
 
 
-def keys_of(text):
-    """``section.key`` names a keyfile sets, read leniently (an installer's file too)."""
-    keys, section = set(), ""
+def read_lenient(text):
+    """``{section: {key: value}}`` of a keyfile, values stripped as GLib's key file reader
+    strips them; comment lines (``#``, and ``;`` some tools write) skipped. Lenient: an
+    installer's file need not be ours, so lines that are neither a section nor a key are
+    skipped, not refused; the one reader of keyfiles we did not write."""
+    sections, section = {}, ""
     for line in text.split("\n"):
         stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
         if stripped.startswith("[") and stripped.endswith("]"):
             section = stripped[1:-1]
-        elif (match := _KEY_LINE.match(line)) and not stripped.startswith("#"):
-            keys.add(f"{section}.{match[1]}")
-    return keys
+            sections.setdefault(section, {})
+        elif match := _KEY_LINE.match(line):
+            sections.setdefault(section, {})[match[1]] = line[match.end():].strip()
+    return sections
+
+
+def keys_of(text):
+    """``section.key`` names a keyfile sets, read leniently (:func:`read_lenient`)."""
+    return {f"{section}.{key}" for section, keys in read_lenient(text).items()
+            for key in keys}
 
 
 def warnings(config, path):
