@@ -487,7 +487,11 @@ def from_ip(links, routes, options):
             meaning[name] = {"kind": "port", "master": link["master"]}
             continue
         if name in options:
-            found = options[name]
+            # What the kernel shows over netlink only (6.1 has no sysfs file for the NS
+            # targets), as ip -d shows it: a list, left out when empty.
+            netlink_only = {o.name: ",".join((info.get("info_data") or {}).get(o.name) or [])
+                            for o in TABLE if o.netlink_only}
+            found = {**netlink_only, **options[name]}
             mode = found["mode"]
             profile = {"kind": "bond", "mode": mode, "options": unordered(
                 {o.name: found.get(o.name, "(not in sysfs)") for o in TABLE[1:]
