@@ -21,11 +21,11 @@ changed across it is reported.
 Tags: ``salt/beacon/<minion>/<beacon name>/<bond>/<event>``, the events
 ``failover``, ``slave_down``, ``slave_up``, ``link_failures``,
 ``partner_lost``, ``partner_found``, ``aggregator_split``, ``down``, ``up``,
-``health``; the payloads are described in ``salt_bonding/watch.py``. Several
+``health``; the payloads are described in ``salt_bonding/observe/watch.py``. Several
 instances (``beacon_module: bond`` under other names) each keep their own
 state.
 
-The logic is in the ``salt_bonding`` package (``_utils/salt_bonding/watch.py``).
+The logic is in the ``salt_bonding`` package (``_utils/salt_bonding/observe/watch.py``).
 """
 
 import logging
@@ -73,7 +73,8 @@ def _import_core(opts):
         import salt_bonding
 
         salt_bonding.current()  # not an older copy from before a sync
-        from salt_bonding import errors, status, watch
+        from salt_bonding import errors
+        from salt_bonding.observe import status, watch
     finally:
         for directory in added:
             sys.path.remove(directory)

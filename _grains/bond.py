@@ -2,7 +2,7 @@
 
 ``bonding_stack``: what can read network files on this minion, which decides
 the files ``bond.reconciled`` writes when pillar leaves ``format`` and
-``networkmanager`` out (``salt_bonding.platform``)::
+``networkmanager`` out (``salt_bonding.host.platform``)::
 
     bonding_stack:
       networkmanager: enabled      # enabled | installed | absent
@@ -10,7 +10,7 @@ the files ``bond.reconciled`` writes when pillar leaves ``format`` and
       networkmanager_version: 1.46.0   # NetworkManager --version; null: not installed
 
 The version decides which bond options NetworkManager keeps in the files it
-reads (``salt_bonding.nm_versions``); grains are read when the minion starts,
+reads (``salt_bonding.config.nm_versions``); grains are read when the minion starts,
 so after upgrading NetworkManager run ``saltutil.refresh_grains``.
 
 ``bonds``: each bond's mode (the kernel's name), slaves and primary, read
@@ -43,8 +43,8 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads grains
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
-    from salt_bonding import grains as _grains
-    from salt_bonding import platform as _platform
+    from salt_bonding.host import platform as _platform
+    from salt_bonding.observe import grains as _grains
 except ImportError:
     _platform = None
 

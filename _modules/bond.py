@@ -8,7 +8,7 @@ tree can stand in for the running kernel::
     bond.sysfs: /sys/class/net
 
 The parsing and the health rules live in the ``salt_bonding`` package
-(``_utils/salt_bonding/status.py`` and ``health.py``); this module only wires
+(``_utils/salt_bonding/observe/status.py`` and ``health.py``); this module only wires
 them to Salt.
 """
 
@@ -24,9 +24,9 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     # What bond.status, health, list and metrics need; bond.verify imports the planning
     # and rendering core when it runs (a tenth of a second that status does not pay).
     from salt_bonding import errors as _errors
-    from salt_bonding import health as _health
-    from salt_bonding import metrics as _metrics
-    from salt_bonding import status as _status
+    from salt_bonding.observe import health as _health
+    from salt_bonding.observe import metrics as _metrics
+    from salt_bonding.observe import status as _status
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
 else:
@@ -48,7 +48,7 @@ def __virtual__():
 
 
 def _call(function, *args):
-    """A ``salt_bonding.status`` function on the configured roots; its errors as Salt's.
+    """A ``salt_bonding.observe.status`` function on the configured roots; its errors as Salt's.
 
     A root set in the minion config must be there: a monitoring check pointed
     at nothing would otherwise report "no bonds, all ok".
@@ -252,10 +252,10 @@ def verify(name="bonding"):
         salt-call bond.verify || echo "bonds drifted from pillar"
         salt '*' bond.verify name=storage --out=json
     """
-    from salt_bonding import drift as _drift  # here, not at the top: see the imports there
     from salt_bonding import plan as _plan
-    from salt_bonding import platform as _platform
     from salt_bonding import render as _render
+    from salt_bonding.host import platform as _platform
+    from salt_bonding.observe import drift as _drift  # here, not at the top: see the imports there
 
     pillar_value = salt.utils.data.traverse_dict_and_list(__pillar__, name, None)
     try:

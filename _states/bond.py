@@ -56,12 +56,12 @@ try:  # synced: Salt puts extmods/utils on sys.path while it loads this module
     import salt_bonding
 
     salt_bonding = salt_bonding.current()  # not an older copy from before a sync
-    from salt_bonding import copies as _copies
     from salt_bonding import errors as _errors
     from salt_bonding import plan as _plan
-    from salt_bonding import platform as _platform
     from salt_bonding import render as _render
     from salt_bonding import transaction as _transaction
+    from salt_bonding.host import copies as _copies
+    from salt_bonding.host import platform as _platform
 except ImportError as _exc:
     _IMPORT_ERROR = _exc
 else:

@@ -161,8 +161,8 @@ def _release_vc():
 
 
 def inside(repeat):
-    from salt_bonding import schema
     from salt_bonding.activate import verify
+    from salt_bonding.config import schema
 
     new = schema.validate_bond("bond9", SETTINGS)
     added = schema.validate_bond("bond9", {**SETTINGS, "slaves": ["va", "vb", "vc"]})

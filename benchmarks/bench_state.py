@@ -383,8 +383,9 @@ def nm_inner(params_file):
 
 def profile_plan(root, n=64, top=15):
     """cProfile of ``salt_bonding.plan.plan_reconciled`` on a no-change tree of ``n`` bonds."""
-    from salt_bonding import files, schema
     from salt_bonding import plan as bond_plan
+    from salt_bonding.config import schema
+    from salt_bonding.host import files
     from salt_bonding.render import Destination
 
     ifcfg, modprobe = root / "network-scripts", root / "modprobe.d" / "bonding.conf"

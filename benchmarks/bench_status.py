@@ -1,6 +1,6 @@
 """How fast bond status is: the parser in-process, and salt-call against its floor.
 
-(a) ``salt_bonding.status.read_status`` and ``health.judge`` over a
+(a) ``salt_bonding.observe.status.read_status`` and ``health.judge`` over a
     synthetic tree of 64 bonds x 4 slaves,
     built from the real-kernel 802.3ad capture (the longest text: aggregator
     and LACP PDU blocks). Target: under 10 ms.
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "_utils"))
 sys.path.insert(0, str(REPO))
 
-from salt_bonding import health, status  # noqa: E402
+from salt_bonding.observe import health, status  # noqa: E402
 
 from tests.harness.saltcall import SaltCall  # noqa: E402
 

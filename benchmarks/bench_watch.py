@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_status import BONDS, RESULTS, SLAVES, SOURCE, build_tree  # noqa: E402
-from salt_bonding import grains, status, watch  # noqa: E402
+from salt_bonding.observe import grains, status, watch  # noqa: E402
 
 from tests.harness.saltcall import SaltCall  # noqa: E402
 

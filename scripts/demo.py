@@ -132,7 +132,7 @@ def same_pillar_on_rhel9(host, sandbox):
 
 def host_pillar(salt):
     """The host's ``bonding`` pillar, and its bonds validated as the state saw them."""
-    from salt_bonding import schema
+    from salt_bonding.config import schema
 
     _, pillar = salt.run("pillar.get", "bonding", "unmask=True")
     return pillar, schema.validate(pillar).bonds

@@ -1,40 +1,37 @@
 """salt_bonding: the pure core of the Salt bonding modules (no Salt imports, no dunders).
 
-Where things are::
+Where things are, by concern (each subpackage's docstring lists its modules)::
 
-    model.py        the validated configuration as dataclasses (Config, Bond, Vlan)
-    schema.py       pillar -> model.Config, every error with its pillar path
-    choices.py      the top-level choices (format, networkmanager, activate): one table
-    options.py      the bonding option table (data): validation, rendering, docs
-    modes.py        the modes and the mode sets (ARP, active slave, LACP)
-    names.py        interface names;  values.py: numbers, addresses, MACs, switches
+    config/         what the pillar may say and what it means: schema.py (pillar ->
+                    model.Config, every error with its pillar path; addressing.py,
+                    bond_settings.py and checks.py its parts), model.py, options.py (the
+                    option table: data) with option_types.py, choices.py, modes.py,
+                    names.py, values.py, nm_versions.py
     render/         one renderer per file format (ifcfg.py with shell.py quoting and
                     ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
                     the alias file every format writes
-    platform.py     which format a minion's RHEL generation reads
-    nm_versions.py  which NetworkManager reads them (installed, or what the release ships)
-    competing.py    other profiles for our interfaces: named, beaten or refused
-    networkmanager.py  making a running NetworkManager load changed files, and the check
-    transaction/    one state run start to end (files, NetworkManager, live, rollback)
-                    over a small Host the state module builds from Salt
-    lock.py         one run of the bond states at a time per host (in the minion's cache)
-    copies.py       the modules both synced and installed as the extension: said
-    regular.py      reading only regular files, never blocking
-    files.py        plan against the disk, diff, atomic all-or-nothing apply, rollback
-    plan.py         one state run: validate, render, plan, report
-    activate/       activators (bringing changes live): the interface; verify.py,
-                    lifelines.py (what a plan would cut), timer.py (the rollback
-                    timer outside the minion)
-    netlink.py      the kernel over rtnetlink in-process;  links.py: a running bond
-                    as a model.Bond
-    status.py       reading /proc/net/bonding and sysfs;  health.py: judging it
-    compare.py      desired (model.Bond) against live (status): verify, drift
-    drift.py        bond.verify: pillar against the files and the kernel (or a tree)
-    watch.py        the beacon's events;  grains.py: the bonds grain
-    metrics.py      Prometheus text for node_exporter's textfile collector
-    fleet/          the bond runner's decisions on the master: the report's rows and
-                    verdicts, the rollout's waves and stop, the table, the HTML page
+    plan.py         one state run's files: validate, render, plan against the disk
+    transaction/    one state run start to end (files, NetworkManager, live.py: what
+                    goes live and its rollback) over a small Host the state module
+                    builds from Salt
+    activate/       activators (bringing changes live) behind one interface (base.py):
+                    kernel.py, ifup.py, nmcli.py; kernel_plan.py and running.py the
+                    in-place plan and its run, verify.py, lifelines.py (what a plan would
+                    cut), timer.py (the rollback timer outside the minion)
+    observe/        reading and judging running bonds: status.py (proc.py the
+                    /proc/net/bonding text), health.py,
+                    compare.py (desired against live), drift.py (bond.verify), watch.py
+                    (the beacon), grains.py, metrics.py
+    host/           the minion: platform.py (which files it reads), competing.py,
+                    networkmanager.py, netlink.py, links.py, files.py, regular.py,
+                    lock.py, copies.py
+    fleet/          the bond runner's decisions on the master: report.py (the rows and
+                    verdicts), rollout.py (the waves and the stop), arguments.py,
+                    text.py (the table), page.py (the HTML page)
     errors.py       UserError (the user must act), SystemFailure (the system failed)
+
+A new renderer goes in render/, an activator in activate/, an observer in observe/, a
+probe of the minion in host/, a pillar key or bonding option in config/.
 
 The Salt modules (``_modules/bond.py``, ``_states/bond.py``, ``_runners/bond.py``
 ...) import this package by name: when synced from the master it sits in the

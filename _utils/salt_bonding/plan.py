@@ -18,10 +18,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import activate, choices, competing, files, platform, schema
+from . import activate
+from .config import choices, schema
+from .config.model import Config
+from .config.names import bond_name_problem
 from .errors import SystemFailure, UserError
-from .model import Config
-from .names import bond_name_problem
+from .host import competing, files, platform
 from .render.ifcfg import STATE_ID
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import salt.utils.platform
-from salt_bonding import health
-from salt_bonding.status import read_status
+from salt_bonding.observe import health
+from salt_bonding.observe.status import read_status
 
 from tests.harness.saltcall import SaltCall
 

@@ -914,8 +914,8 @@ def test_nmcli_activation_without_a_running_networkmanager_changes_nothing(salt_
 def test_a_run_first_puts_back_what_a_dead_run_left_and_says_so(db):
     """A run that died mid-change left its rollback journal (its timer has not fired):
     the next run fires it under the host lock before it plans, and warns."""
-    from salt_bonding import files
     from salt_bonding.activate import timer
+    from salt_bonding.host import files
 
     apply(db)
     bond0 = db.ifcfg_dir / "ifcfg-bond0"

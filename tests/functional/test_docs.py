@@ -7,7 +7,8 @@ import shlex
 
 import pytest
 import yaml
-from salt_bonding import health, schema, watch
+from salt_bonding.config import schema
+from salt_bonding.observe import health, watch
 
 from tests.conftest import REPO
 from tests.harness.saltcall import SaltCall

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
-from salt_bonding import health
-from salt_bonding.status import read_status
+from salt_bonding.observe import health
+from salt_bonding.observe.status import read_status
 
 from tests.harness.golden import GOLDEN
 from tests.harness.saltcall import REPO, RUNNING_SALT, SALT_CALL, SaltCall

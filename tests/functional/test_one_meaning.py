@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from salt_bonding import plan
 from salt_bonding.errors import UserError
-from salt_bonding.platform import Stack
+from salt_bonding.host.platform import Stack
 from salt_bonding.render import Locations
 
 from tests.harness import meaning, nm

@@ -15,9 +15,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from salt_bonding import health, schema
+from salt_bonding.config import schema
 from salt_bonding.errors import UserError
-from salt_bonding.status import read_status
+from salt_bonding.observe import health
+from salt_bonding.observe.status import read_status
 
 from tests.harness.golden import GOLDEN
 from tests.harness.saltcall import (
@@ -170,7 +171,7 @@ def test_a_long_running_minion_uses_the_core_synced_last(synced, tmp_path):
     line, salt, _ = synced
     probe = salt.root / "resync_probe.py"
     probe.write_text(RESYNC_PROBE)
-    health_py = tmp_path / "srv" / "_utils" / "salt_bonding" / "health.py"
+    health_py = tmp_path / "srv" / "_utils" / "salt_bonding" / "observe" / "health.py"
     python = Path(salt.salt_call).parent / "python"
     proc = subprocess.run(
         [str(python), str(probe), str(salt.config_dir / "minion"), str(health_py), NEW_CORE],

@@ -23,7 +23,7 @@ from tests.harness import uml as uml_harness
 
 if str(uml_harness.REPO / "_utils") not in sys.path:  # run as a script, not under pytest
     sys.path.insert(0, str(uml_harness.REPO / "_utils"))
-from salt_bonding.modes import MODES  # noqa: E402  (kernel mode names, by number)
+from salt_bonding.config.modes import MODES  # noqa: E402  (kernel mode names, by number)
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 NOBODY = 65534

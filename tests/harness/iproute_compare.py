@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_utils"))
 
-from salt_bonding import netlink  # noqa: E402
+from salt_bonding.host import netlink  # noqa: E402
 
 LINK_FIELDS = ("ifindex", "ifname", "mtu", "master", "link")
 ADDR_FIELDS = ("family", "local", "prefixlen", "scope", "dynamic")

@@ -48,9 +48,9 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 from salt_bonding.activate.kernel_plan import default_text, plan_bond
-from salt_bonding.modes import ARP_MODES, MODES, NON_ARP_MIIMON_DEFAULT
-from salt_bonding.options import OPTIONS, TABLE
-from salt_bonding.values import InvalidValue
+from salt_bonding.config.modes import ARP_MODES, MODES, NON_ARP_MIIMON_DEFAULT
+from salt_bonding.config.options import OPTIONS, TABLE
+from salt_bonding.config.values import InvalidValue
 
 from tests.harness import nm
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from salt_bonding.platform import Stack
+from salt_bonding.host.platform import Stack
 
 DEBIAN_13 = Path(__file__).resolve().parents[2] / ".debian-13"
 

@@ -14,9 +14,11 @@ import json
 import re
 
 import pytest
-from salt_bonding.modes import MODES
-from salt_bonding.modes import PROCFS_MODE_NAMES as PROC_MODE_TEXT  # "Bonding Mode:" text -> name
-from salt_bonding.options import parse_mode
+from salt_bonding.config.modes import MODES
+from salt_bonding.config.modes import (
+    PROCFS_MODE_NAMES as PROC_MODE_TEXT,  # "Bonding Mode:" text -> name
+)
+from salt_bonding.config.options import parse_mode
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from salt_bonding import health
-from salt_bonding.status import read_status
+from salt_bonding.observe import health
+from salt_bonding.observe.status import read_status
 
 from tests.harness.golden import GOLDEN
 from tests.harness.saltcall import RHEL7_GRAINS, SALT_LINES, SALT_VERSIONS

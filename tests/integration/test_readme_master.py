@@ -362,7 +362,8 @@ def test_the_master_serves_the_formula_and_nothing_else_of_the_clone(walked):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc
     served = set(yaml.safe_load(proc.stdout))
-    assert {"bonding/init.sls", "_modules/bond.py", "_utils/salt_bonding/status.py"} <= served
+    assert {"bonding/init.sls", "_modules/bond.py",
+            "_utils/salt_bonding/observe/status.py"} <= served
     tops = {name.split("/")[0] for name in served}
     assert tops <= {"_modules", "_states", "_beacons", "_grains", "_runners", "_output", "_utils",
                     "bonding"}, tops

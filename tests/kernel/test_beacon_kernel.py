@@ -127,7 +127,7 @@ def test_sync_all_ships_the_beacon_and_the_grain(report):
     synced = data(report, "sync")
     assert "beacons.bond" in synced["beacons"], synced
     assert "grains.bond" in synced["grains"], synced
-    assert "utils.salt_bonding.watch" in synced["utils"], synced
+    assert "utils.salt_bonding.observe.watch" in synced["utils"], synced
 
 
 def test_the_formula_switches_the_beacon_on_from_pillar(report):

@@ -50,7 +50,7 @@ def test_sync_all_from_the_master_ships_the_modules(report):
     synced = salt_data(report, "sync")
     assert "modules.bond" in synced["modules"], synced
     assert "states.bond" in synced["states"], synced
-    assert "utils.salt_bonding.status" in synced["utils"], synced
+    assert "utils.salt_bonding.observe.status" in synced["utils"], synced
 
 
 def test_health_through_the_master_ok_then_degraded_after_failover(report):

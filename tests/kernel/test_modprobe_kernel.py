@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from salt_bonding.model import Bond, Config
+from salt_bonding.config.model import Bond, Config
 from salt_bonding.render import modprobe
 
 from tests.harness import uml as uml_harness

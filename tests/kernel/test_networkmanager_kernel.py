@@ -33,7 +33,7 @@ import json
 import os
 
 import pytest
-from salt_bonding import schema
+from salt_bonding.config import schema
 
 from tests.harness import uml as uml_harness
 

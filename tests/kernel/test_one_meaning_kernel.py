@@ -45,9 +45,10 @@ import tempfile
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from salt_bonding import plan, status
+from salt_bonding import plan
 from salt_bonding.errors import UserError
-from salt_bonding.platform import Stack
+from salt_bonding.host.platform import Stack
+from salt_bonding.observe import status
 from salt_bonding.render import Destination
 
 from tests.harness import meaning, nm

@@ -1,10 +1,10 @@
 """The bonding option table against the real 6.1 driver, in one user-mode-linux boot.
 
-Every case is generated from ``salt_bonding.options.TABLE``:
+Every case is generated from ``salt_bonding.config.options.TABLE``:
 
 - applies: for every mode and every option the table allows in it, each
   non-default value (enums: every other name; ints: one step from the
-  default). The pillar goes through ``salt_bonding.schema.validate`` and
+  default). The pillar goes through ``salt_bonding.config.schema.validate`` and
   the ifcfg renderer; the ``BONDING_OPTS`` of the rendered file is
   written to sysfs in the order of initscripts' ``install_bonding_driver``
   (mode and miimon first, then the rest, ``arp_ip_target`` split into
@@ -35,9 +35,10 @@ import zlib
 from pathlib import Path
 
 import pytest
-from salt_bonding import errors, modes, schema
-from salt_bonding.modes import MODES
-from salt_bonding.options import OPTIONS, SAME_PARAMETER, TABLE
+from salt_bonding import errors
+from salt_bonding.config import modes, schema
+from salt_bonding.config.modes import MODES
+from salt_bonding.config.options import OPTIONS, SAME_PARAMETER, TABLE
 from salt_bonding.render import RENDERERS, shell
 
 pytestmark = pytest.mark.kernel
@@ -341,7 +342,7 @@ KERNEL_TAKES_OUTSIDE_TABLE = {
 }
 
 # Runs inside the kernel: builds tb0 per case from dummies, performs the ops,
-# reads sysfs back, removes tb0. Standard library only, but salt_bonding.netlink for the
+# reads sysfs back, removes tb0. Standard library only, but salt_bonding.host.netlink for the
 # "ip" ops (what the kernel takes over netlink only).
 DRIVER = r'''
 import base64, errno, fcntl, json, os, socket, struct, subprocess, sys, zlib

@@ -14,7 +14,7 @@ the 802.3ad bond's slaves, so that LACP really negotiates.
 import json
 
 import pytest
-from salt_bonding import schema
+from salt_bonding.config import schema
 
 from tests.harness import uml as uml_harness
 from tests.harness.capture_scenarios import wait_lacp, wait_slave_up

@@ -7,11 +7,12 @@ import dataclasses
 import os
 
 import pytest
-from salt_bonding import activate, model, schema
+from salt_bonding import activate
 from salt_bonding.activate import bring_live, kernel, verify
 from salt_bonding.activate import plan as activate_plan
 from salt_bonding.activate.base import BondPlan
 from salt_bonding.activate.kernel_plan import Operation
+from salt_bonding.config import model, schema
 from salt_bonding.errors import SystemFailure, UserError
 
 pytestmark = pytest.mark.unit
@@ -365,8 +366,8 @@ def test_ifup_without_any_ifup_says_which_is_missing(initscripts):
 
 def test_ifup_where_no_network_scripts_bring_bonds_up_is_refused():
     from salt_bonding.activate import refusals
-    from salt_bonding.model import Config
-    from salt_bonding.platform import Choice
+    from salt_bonding.config.model import Config
+    from salt_bonding.host.platform import Choice
 
     config = Config(activate="ifup", bonds={"bond0": bond()})
     without = Choice("ifcfg", "unmanaged", "why", network_scripts=False)
@@ -379,8 +380,8 @@ def test_ifup_where_no_network_scripts_bring_bonds_up_is_refused():
 
 def test_kernel_activation_runs_no_dhcpv6_client_either():
     from salt_bonding.activate import refusals
-    from salt_bonding.model import Config
-    from salt_bonding.platform import Choice
+    from salt_bonding.config.model import Config
+    from salt_bonding.host.platform import Choice
 
     config = Config(activate="kernel", bonds={"bond0": bond(
         ipv6addr="2001:db8::10/64", vlans={10: {"dhcpv6c": True, "ipv6_autoconf": False}})})

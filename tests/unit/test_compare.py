@@ -4,10 +4,11 @@ import copy
 from pathlib import Path
 
 import pytest
-from salt_bonding import compare, health, schema
-from salt_bonding import status as bond_status
-from salt_bonding.compare import Difference
-from salt_bonding.modes import MODES
+from salt_bonding.config import schema
+from salt_bonding.config.modes import MODES
+from salt_bonding.observe import compare, health
+from salt_bonding.observe import status as bond_status
+from salt_bonding.observe.compare import Difference
 
 from tests.harness import capture_scenarios
 

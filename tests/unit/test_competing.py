@@ -2,7 +2,7 @@
 
 import pytest
 from salt_bonding import errors, plan
-from salt_bonding.platform import Stack
+from salt_bonding.host.platform import Stack
 from salt_bonding.render import Locations
 
 pytestmark = pytest.mark.unit
@@ -116,7 +116,7 @@ def test_our_files_and_those_this_run_replaces_are_not_rivals(dirs):
     (dirs / "ifcfg" / "ifcfg-eth0").write_text("DEVICE=eth0\nONBOOT=yes\n")  # replaced (taken)
     first = plan.plan_reconciled(PILLAR, "bonding", where(dirs), rhel(7), NM)
     assert [w for w in first.warnings if "compete" in w] == []
-    from salt_bonding import files
+    from salt_bonding.host import files
     files.apply(first.changes)
     assert plan.plan_reconciled(PILLAR, "bonding", where(dirs), rhel(7), NM).warnings == []
     # ...and after an upgrade to RHEL 9, our own ifcfg files (being swept) are not rivals.

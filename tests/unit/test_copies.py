@@ -4,7 +4,7 @@ installed beside a synced copy: tests/functional/test_extension.py)."""
 import importlib.metadata
 
 import pytest
-from salt_bonding import copies
+from salt_bonding.host import copies
 
 pytestmark = pytest.mark.unit
 

@@ -4,10 +4,12 @@ by the real driver in tests/kernel/test_activate_kernel.py)."""
 from pathlib import Path
 
 import pytest
-from salt_bonding import drift, files, plan
+from salt_bonding import plan
 from salt_bonding.activate.kernel_plan import option_values
-from salt_bonding.model import Bond
-from salt_bonding.platform import Stack
+from salt_bonding.config.model import Bond
+from salt_bonding.host import files
+from salt_bonding.host.platform import Stack
+from salt_bonding.observe import drift
 from salt_bonding.render import Locations
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,10 @@ import stat
 from dataclasses import replace
 
 import pytest
-from salt_bonding import errors, files, model
-from salt_bonding.model import Mark
+from salt_bonding import errors
+from salt_bonding.config import model
+from salt_bonding.config.model import Mark
+from salt_bonding.host import files
 from salt_bonding.render import RENDERERS, Destination, modprobe
 
 pytestmark = pytest.mark.unit

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from salt_bonding import grains
-from salt_bonding import status as bond_status
+from salt_bonding.observe import grains
+from salt_bonding.observe import status as bond_status
 
 pytestmark = pytest.mark.unit
 

@@ -4,8 +4,8 @@ import copy
 from pathlib import Path
 
 import pytest
-from salt_bonding import health
-from salt_bonding import status as bond_status
+from salt_bonding.observe import health
+from salt_bonding.observe import status as bond_status
 
 pytestmark = pytest.mark.unit
 

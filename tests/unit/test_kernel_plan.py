@@ -6,9 +6,10 @@ against the real driver is the kernel tier's job."""
 import dataclasses
 
 import pytest
-from salt_bonding import model, schema, status
 from salt_bonding.activate.kernel_plan import default_text, option_values, plan_bond
-from salt_bonding.options import OPTIONS, TABLE
+from salt_bonding.config import model, schema
+from salt_bonding.config.options import OPTIONS, TABLE
+from salt_bonding.observe import status
 
 from tests.harness.saltcall import REPO
 
@@ -237,8 +238,9 @@ RHEL7 = {"os": "CentOS", "os_family": "RedHat", "osmajorrelease": 7}
 
 
 def test_only_bonds_whose_files_change_go_live(tmp_path):
-    from salt_bonding import files, plan
-    from salt_bonding.platform import Stack
+    from salt_bonding import plan
+    from salt_bonding.host import files
+    from salt_bonding.host.platform import Stack
 
     pillar = {"activate": "kernel", "bonds": {
         "bond0": {"mode": 1, "miimon": 100, "slaves": ["eth0"]},
@@ -272,7 +274,7 @@ def test_only_bonds_whose_files_change_go_live(tmp_path):
 def test_what_kernel_activation_cannot_do_is_refused_before_writing(tmp_path, pillar, stack,
                                                                       message):
     from salt_bonding import errors, plan
-    from salt_bonding.platform import Stack
+    from salt_bonding.host.platform import Stack
 
     with pytest.raises(errors.UserError) as caught:
         plan.plan_reconciled(pillar, "bonding", where(tmp_path), RHEL7, stack or Stack())

@@ -3,9 +3,9 @@ default routes, the master, verify.ping addresses), judged from the real planner
 (the real kernel refuses them in tests/kernel/test_activate_kernel.py)."""
 
 import pytest
-from salt_bonding import schema
 from salt_bonding.activate import kernel
 from salt_bonding.activate.lifelines import Lifeline, Lifelines
+from salt_bonding.config import schema
 
 pytestmark = pytest.mark.unit
 

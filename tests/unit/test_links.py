@@ -7,8 +7,9 @@ kernel.
 """
 
 import pytest
-from salt_bonding import links, schema
 from salt_bonding.activate.kernel_plan import option_values, plan_bond
+from salt_bonding.config import schema
+from salt_bonding.host import links
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from salt_bonding import errors
-from salt_bonding.lock import HostLock, LockTimeout, lock_path
+from salt_bonding.host.lock import HostLock, LockTimeout, lock_path
 
 pytestmark = pytest.mark.unit
 

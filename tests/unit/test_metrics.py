@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from salt_bonding import health, metrics
-from salt_bonding import status as bond_status
+from salt_bonding.observe import health, metrics
+from salt_bonding.observe import status as bond_status
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ dump on demand, so the socket's answers are given here as the kernel frames them
 import errno
 
 import pytest
-from salt_bonding import netlink
+from salt_bonding.host import netlink
 
 pytestmark = pytest.mark.unit
 

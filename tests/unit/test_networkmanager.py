@@ -1,8 +1,9 @@
 """networkmanager: which changed files a running NetworkManager must load, and the check."""
 
 import pytest
-from salt_bonding import files, networkmanager, plan
-from salt_bonding.platform import Stack
+from salt_bonding import plan
+from salt_bonding.host import files, networkmanager
+from salt_bonding.host.platform import Stack
 from salt_bonding.render import Locations
 
 pytestmark = pytest.mark.unit

@@ -4,9 +4,10 @@ import stat
 import subprocess
 
 import pytest
-from salt_bonding import nm_versions, platform
-from salt_bonding.nm_versions import FLOOR, SHIPPED, Known, decide, parse, shipped
-from salt_bonding.options import OPTIONS
+from salt_bonding.config import nm_versions
+from salt_bonding.config.nm_versions import FLOOR, SHIPPED, Known, decide, parse, shipped
+from salt_bonding.config.options import OPTIONS
+from salt_bonding.host import platform
 
 from tests.harness import nm
 

@@ -5,10 +5,11 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from salt_bonding import options
-from salt_bonding.modes import MODES, effective_miimon
-from salt_bonding.names import ifname_problem
-from salt_bonding.options import OPTIONS, TABLE, OptionValueError
+from salt_bonding.config import options
+from salt_bonding.config.modes import MODES, effective_miimon
+from salt_bonding.config.names import ifname_problem
+from salt_bonding.config.option_types import OptionValueError
+from salt_bonding.config.options import OPTIONS, TABLE
 
 pytestmark = pytest.mark.unit
 

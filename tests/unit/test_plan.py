@@ -2,7 +2,7 @@
 
 import pytest
 from salt_bonding import errors, plan
-from salt_bonding.model import Mark
+from salt_bonding.config.model import Mark
 from salt_bonding.render import Destination
 from salt_bonding.render.ifcfg import read_mark as ifcfg_mark
 

@@ -3,8 +3,9 @@
 import os
 
 import pytest
-from salt_bonding import errors, platform
-from salt_bonding.platform import Stack
+from salt_bonding import errors
+from salt_bonding.host import platform
+from salt_bonding.host.platform import Stack
 
 pytestmark = pytest.mark.unit
 

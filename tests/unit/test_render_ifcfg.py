@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from salt_bonding import errors, model, options, schema
+from salt_bonding import errors
+from salt_bonding.config import model, options, schema
 from salt_bonding.render import RENDERERS, ifcfg, modprobe, shell
 
 from tests.harness.shell import source_with_bash
@@ -439,7 +440,7 @@ def test_ns_targets_go_in_bonding_opts_for_networkmanager_and_are_refused_for_in
     ifup echoes it into sysfs, where the kernel has no file for it (test_options_kernel):
     refused there, naming the pillar key and why, and nothing is written."""
     from salt_bonding import plan
-    from salt_bonding.platform import Stack
+    from salt_bonding.host.platform import Stack
     from salt_bonding.render import Locations
 
     bond = {"mode": "active-backup", "slaves": ["eth0", "eth1"], "miimon": 0,

@@ -12,10 +12,11 @@ import dataclasses
 import stat
 
 import pytest
-from salt_bonding import errors, nm_versions, plan, schema
-from salt_bonding.modes import MODES
-from salt_bonding.options import OPTIONS, TABLE
-from salt_bonding.platform import Stack
+from salt_bonding import errors, plan
+from salt_bonding.config import nm_versions, schema
+from salt_bonding.config.modes import MODES
+from salt_bonding.config.options import OPTIONS, TABLE
+from salt_bonding.host.platform import Stack
 from salt_bonding.render import RENDERERS, Destination, Locations, keyfile
 
 from tests.harness import nm

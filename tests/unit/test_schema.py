@@ -9,9 +9,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from salt_bonding import errors, names, options, schema
+from salt_bonding import errors
+from salt_bonding.config import bond_settings, model, names, options
+from salt_bonding.config.schema import validate, validate_bond
 from salt_bonding.errors import UserError
-from salt_bonding.schema import validate, validate_bond
 
 pytestmark = pytest.mark.unit
 
@@ -367,12 +368,12 @@ def test_bond_rule_pairs(bad, fixed, where, fragment):
 
 def test_verify_defaults_to_five_seconds():
     config = validate(pillar(bond(verify={"ping": "192.0.2.1"})))
-    assert config.bonds["bond0"].verify == schema.Verify(ping="192.0.2.1", timeout=5)
+    assert config.bonds["bond0"].verify == model.Verify(ping="192.0.2.1", timeout=5)
 
 
 def test_verify_through_the_master_needs_no_ping():
     config = validate(pillar(bond(verify={"master": "yes", "timeout": 20})))
-    assert config.bonds["bond0"].verify == schema.Verify(ping=None, timeout=20, master=True)
+    assert config.bonds["bond0"].verify == model.Verify(ping=None, timeout=20, master=True)
     with pytest.raises(UserError) as refused:
         validate(pillar(bond(verify={"master": False})))
     assert refused.value.errors[0][0] == f"{B}:verify:ping"
@@ -693,7 +694,7 @@ junk = st.recursive(
                       max_size=4),
     max_leaves=12,
 )
-BOND_KEYS = [option.name for option in options.TABLE] + list(schema.BOND_KEYS)
+BOND_KEYS = [option.name for option in options.TABLE] + list(bond_settings.BOND_KEYS)
 bond_shaped = st.dictionaries(st.sampled_from(BOND_KEYS), junk, max_size=8)
 pillar_shaped = st.fixed_dictionaries(
     {},

@@ -4,8 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
-from salt_bonding import errors, health
-from salt_bonding import status as bond_status
+from salt_bonding import errors
+from salt_bonding.observe import health, proc
+from salt_bonding.observe import status as bond_status
 
 pytestmark = pytest.mark.unit
 
@@ -139,7 +140,7 @@ def test_public_sample_read_as_a_tree_without_sysfs(proc_samples, tmp_path):
 def test_pdu_blocks_keep_their_repeated_keys_apart(proc_samples):
     sample = "insights-core-8023ad-v3.7.1-lacp-pdu-details-slave-down-partner-zero.txt"
     text = (proc_samples / sample).read_text()
-    parsed = bond_status.parse_proc(text)
+    parsed = proc.parse_proc(text)
     first = parsed["slaves"][0]
     assert first["actor_pdu"]["system mac address"] == "08:00:27:99:a3:6b"
     assert first["partner_pdu"]["system mac address"] == "00:00:00:00:00:00"
@@ -153,7 +154,7 @@ def test_pdu_blocks_keep_their_repeated_keys_apart(proc_samples):
 def test_aggregator_block_ends_where_its_keys_end():
     text = MINIMAL_8023AD.replace("Partner Mac Address: 00:11:22:33:44:55\n",
                                   "Partner Mac Address: 00:11:22:33:44:55\nFuture Key: 7\n")
-    parsed = bond_status.parse_proc(text)
+    parsed = proc.parse_proc(text)
     assert parsed["ad"]["Future Key"] == "7"
     assert "Future Key" not in parsed["aggregator"]
 

@@ -9,10 +9,11 @@ import os
 import time
 
 import pytest
-from salt_bonding import files, model, schema
 from salt_bonding.activate import bring_live, timer
 from salt_bonding.activate import plan as activate_plan
-from salt_bonding.lock import HostLock
+from salt_bonding.config import model, schema
+from salt_bonding.host import files
+from salt_bonding.host.lock import HostLock
 
 from tests.unit.test_activate import Kernel, named
 

@@ -6,10 +6,11 @@ NetworkManager and Salt make of them is the functional and kernel tiers')."""
 import os
 
 import pytest
-from salt_bonding import lock, plan, transaction
+from salt_bonding import plan, transaction
 from salt_bonding.activate import timer
 from salt_bonding.errors import SystemFailure
-from salt_bonding.platform import Stack
+from salt_bonding.host import lock
+from salt_bonding.host.platform import Stack
 from salt_bonding.render import Locations
 
 pytestmark = pytest.mark.unit

@@ -1,9 +1,9 @@
 """values.plain: configuration as Salt hands it over, as plain data."""
 
 import pytest
-from salt_bonding import schema
+from salt_bonding.config import schema
+from salt_bonding.config.values import plain
 from salt_bonding.errors import UserError
-from salt_bonding.values import plain
 
 pytestmark = pytest.mark.unit
 

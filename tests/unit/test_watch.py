@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from salt_bonding import errors, health, watch
-from salt_bonding import status as bond_status
+from salt_bonding import errors
+from salt_bonding.observe import health, watch
+from salt_bonding.observe import status as bond_status
 
 pytestmark = pytest.mark.unit
 

@@ -1,7 +1,7 @@
 """The ``kernel`` activator's plan: the operations that take a running bond from what it
 is to what it should be, minimal and in the order the driver needs.
 
-Both sides are :class:`~salt_bonding.model.Bond` values: the desired one from
+Both sides are :class:`~salt_bonding.config.model.Bond` values: the desired one from
 validation, the current one read from the kernel (every option, slaves, MTU,
 addresses, VLANs), so one function serves activation and its rollback (plan
 from the bond after a failed change back to the snapshot taken before it).
@@ -22,8 +22,8 @@ job. Pure Python, no Salt.
 import ipaddress
 from dataclasses import dataclass
 
-from ..modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
-from ..options import OPTIONS, TABLE
+from ..config.modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
+from ..config.options import OPTIONS, TABLE
 
 # Written after the slaves are enslaved (the kernel accepts only a slave's name).
 AFTER_SLAVES = ("primary",)

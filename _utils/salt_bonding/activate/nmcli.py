@@ -26,9 +26,9 @@ every run). After a failure, once the old files are back and loaded, a bond
 that ran before is brought up from its old profiles the same way (deleted first).
 """
 
+from ..config.options import OPTIONS
 from ..errors import SystemFailure
-from ..networkmanager import NMCLI, RUNNING_ARGV, is_running
-from ..options import OPTIONS
+from ..host.networkmanager import NMCLI, RUNNING_ARGV, is_running
 from ..render.keyfile import profile_uuid
 from .base import Activator, where
 from .kernel_plan import Operation, changed_options

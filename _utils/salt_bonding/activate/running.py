@@ -16,8 +16,9 @@ written directly under ``sysfs_root``. No Salt here.
 import os
 import shutil
 
-from .. import links, netlink, status
 from ..errors import SystemFailure, UnknownBondError
+from ..host import links, netlink
+from ..observe import status
 
 PING_ARGV = ("ping", "-n", "-c", "1", "-W", "1")
 # Where commands are looked for, beside PATH: Salt's minion may run with a PATH

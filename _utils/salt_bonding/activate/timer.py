@@ -5,7 +5,7 @@ The run's own rollback (``bring_live``) lives in the run's process: when that pr
 dies mid-change (killed, out of memory, salt-minion restarted by a package update),
 nothing puts the host back. So before an activating run changes anything it writes a
 journal, ``pending-<token>.json`` in ``<cachedir>/bond-rollback``: every file change of
-the run (the old text, mode and owner; :class:`~salt_bonding.files.Change`), how to have
+the run (the old text, mode and owner; :class:`~salt_bonding.host.files.Change`), how to have
 NetworkManager load the files again, and per bond brought live its back-end and how it
 ran before (a snapshot). Then it arms a timer outside its own process:
 
@@ -35,10 +35,10 @@ import subprocess
 import sys
 import time
 
-from .. import files
+from ..config.model import Bond, Verify, Vlan
 from ..errors import SystemFailure
-from ..lock import HostLock
-from ..model import Bond, Verify, Vlan
+from ..host import files
+from ..host.lock import HostLock
 
 DIRECTORY = "bond-rollback"  # in the minion's cache directory
 DEFAULT_AFTER = 120  # seconds, whenever a run activates (pillar rollback_after)

@@ -11,7 +11,7 @@ waits until the link monitors have had their say (:func:`settle_seconds`).
 
 import time
 
-from .. import compare
+from ..observe import compare
 from .kernel_plan import plan_bond
 
 TIMEOUT = 10.0  # seconds the kernel check is retried

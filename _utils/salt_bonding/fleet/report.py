@@ -18,7 +18,7 @@ returns is kept as text (capped in length); escaping it is the renderers' job.
 
 import reprlib
 
-from .. import health as _health
+from ..observe import health as _health
 
 OK = _health.OK
 DRIFTED = "drifted"

@@ -19,8 +19,8 @@ and the modprobe file, chosen once per run by the state module.
 import os
 from dataclasses import dataclass
 
-from .. import nm_versions
-from ..options import OPTIONS
+from ..config import nm_versions
+from ..config.options import OPTIONS
 from . import ifcfg, keyfile, modprobe
 
 
@@ -31,7 +31,7 @@ class Renderer:
     file_mode = 0o644  # the mode every file of this format is written with
 
     def render(self, bond, state, for_networkmanager):
-        """``{file name: text}`` for one :class:`~salt_bonding.model.Bond`, marked as
+        """``{file name: text}`` for one :class:`~salt_bonding.config.model.Bond`, marked as
         written by ``state`` (see ``plan.state_id``); ``for_networkmanager``: whether
         NetworkManager is what reads them (``networkmanager: managed``)."""
         raise NotImplementedError
@@ -41,7 +41,7 @@ class Renderer:
         raise NotImplementedError
 
     def read_mark(self, text):
-        """The :class:`~salt_bonding.model.Mark` at the start of ``text``; None: not ours."""
+        """The :class:`~salt_bonding.config.model.Mark` at the start of ``text``; None: not ours."""
         raise NotImplementedError
 
     def read(self, text):

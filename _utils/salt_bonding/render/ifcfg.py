@@ -13,10 +13,10 @@ removed, by the state that wrote them.
 import ipaddress
 import re
 
-from ..model import Mark
-from ..names import check_ifname, checked_vlan_device
-from ..networkmanager import AUTOCONNECT_PRIORITY
-from ..values import describe, suggest
+from ..config.model import Mark
+from ..config.names import check_ifname, checked_vlan_device
+from ..config.values import describe, suggest
+from ..host.networkmanager import AUTOCONNECT_PRIORITY
 from .ifcfg_keys import KNOWN_KEYS, SHELL_NAMES, is_known
 from .shell import parse, quote  # noqa: F401  (parse: reading our files back)
 
@@ -88,7 +88,7 @@ def site_key_problem(key):
 
 
 def read_mark(text):
-    """The :class:`~salt_bonding.model.Mark` on the first line of ``text``, or None."""
+    """The :class:`~salt_bonding.config.model.Mark` on the first line of ``text``, or None."""
     first_line = text.split("\n", 1)[0]
     match = _MARK.fullmatch(first_line)
     return Mark(match["bond"], match["state"]) if match else None

@@ -23,8 +23,8 @@ import ipaddress
 import re
 import uuid
 
-from ..names import check_ifname, checked_vlan_device
-from ..networkmanager import AUTOCONNECT_PRIORITY
+from ..config.names import check_ifname, checked_vlan_device
+from ..host.networkmanager import AUTOCONNECT_PRIORITY
 
 # The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
 from .ifcfg import MARK_FORMAT, check_state, option_words, read_mark  # noqa: F401 (read_mark)

@@ -8,9 +8,9 @@ belong to the administrator and are kept verbatim.
 
 import re
 
+from ..config.names import check_ifname
+from ..config.options import MODULE_PARAMS
 from ..errors import UserError
-from ..names import check_ifname
-from ..options import MODULE_PARAMS
 from .ifcfg import option_words
 
 MODPROBE_MARK = (

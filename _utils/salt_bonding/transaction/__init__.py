@@ -22,10 +22,10 @@ the master's address): no Salt here, so the unit tier reaches every branch::
 import os
 from dataclasses import dataclass
 
-from .. import lock, networkmanager
 from .. import plan as plans
 from ..activate import timer
 from ..errors import BondingError, FilesError, SystemFailure, UserError
+from ..host import lock, networkmanager
 from . import live
 
 NETWORKMANAGER_SERVICE = "NetworkManager"

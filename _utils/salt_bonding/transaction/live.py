@@ -1,11 +1,12 @@
 """The live half of a state run: what goes live, the rollback timer around it, and what
 the comment says of it (the files half is the package's ``__init__``)."""
 
-from .. import activate, networkmanager
+from .. import activate
 from .. import plan as plans
 from ..activate import timer
 from ..errors import SystemFailure
-from ..lock import lock_path
+from ..host import networkmanager
+from ..host.lock import lock_path
 
 
 def plan_live(plan, host):

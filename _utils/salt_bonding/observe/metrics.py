@@ -17,9 +17,9 @@ import os
 import re
 import tempfile
 
+from ..config.modes import ACTIVE_SLAVE_MODES
+from ..errors import SystemFailure
 from . import health
-from .errors import SystemFailure
-from .modes import ACTIVE_SLAVE_MODES
 
 PREFIX = "node_bonding"
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")

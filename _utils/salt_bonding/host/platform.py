@@ -32,10 +32,10 @@ installed, enabled, which version; are network-scripts installed).
 import os
 from dataclasses import dataclass, field
 
-from . import nm_versions
-from .choices import CHOICES
-from .errors import UserError
-from .values import DECIMAL, describe, is_int
+from ..config import nm_versions
+from ..config.choices import CHOICES
+from ..config.values import DECIMAL, describe, is_int
+from ..errors import UserError
 
 FORMATS = CHOICES["format"]
 NETWORKMANAGER_CHOICES = CHOICES["networkmanager"]

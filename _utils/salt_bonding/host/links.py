@@ -1,4 +1,4 @@
-"""A running bond as a :class:`~salt_bonding.model.Bond`: the current side of activation.
+"""A running bond as a :class:`~salt_bonding.config.model.Bond`: the current side of activation.
 
 The bonding options come from sysfs (``status.read_options``); the rest from
 the links, addresses and default routes in iproute2's JSON shapes (``ip -j -d
@@ -8,7 +8,7 @@ autoconfigured ones), the default gateway through the bond, and the VLANs on
 it. Pure Python: the caller reads the kernel.
 """
 
-from . import model
+from ..config import model
 
 
 def _addressing(device, links, routes):

@@ -19,10 +19,10 @@ is the field's value at the previous read.
 import os
 from typing import NamedTuple
 
+from ..config.names import ifname_problem
+from ..config.values import describe, plain
 from . import health
 from . import status as bond_status
-from .names import ifname_problem
-from .values import describe, plain
 
 FAILOVER = "failover"  # the active slave changed
 SLAVE_DOWN = "slave_down"  # a slave's MII status left "up" (or the slave left the bond)
@@ -333,7 +333,7 @@ def _event_problem(name):
 
 def options_of(config):
     """``(one dict, None)`` of a beacon configuration (Salt's list of one-key dicts, or a
-    dict), as plain data (:func:`~salt_bonding.values.plain`), or ``(None, why not)``."""
+    dict), as plain data (:func:`~salt_bonding.config.values.plain`), or ``(None, why not)``."""
     config = plain(config)
     if isinstance(config, dict):
         return config, None

@@ -21,11 +21,12 @@ Pure Python: the files side is a ``plan.Plan`` computed as ``test=True`` would
 import dataclasses
 import os
 
-from . import compare, files
+from ..activate.running import Running
+from ..activate.verify import bond_problems
+from ..host import files
+from ..render import RENDERERS
+from . import compare
 from . import status as bond_status
-from .activate.running import Running
-from .activate.verify import bond_problems
-from .render import RENDERERS
 
 # What a tree of procfs and sysfs files never shows: bond.verify cannot check it there.
 NOT_IN_A_TREE = "addresses, default routes and VLANs"

@@ -24,9 +24,9 @@ skipped here too. Pure Python, no Salt.
 import os
 from dataclasses import dataclass
 
+from ..render import ifcfg, keyfile
 from .networkmanager import AUTOCONNECT_PRIORITY
 from .regular import read_regular
-from .render import ifcfg, keyfile
 
 # What NetworkManager's plugins and initscripts never read (nm_keyfile_utils_ignore_filename,
 # ifcfg-rh's utils_should_ignore_file, initscripts' network-functions).

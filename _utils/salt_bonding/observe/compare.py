@@ -2,7 +2,7 @@
 
 One comparison for every consumer: activation's verify (after bringing a
 change live), ``bond.verify`` (drift across the fleet) and the beacon. The
-desired side is a :class:`~salt_bonding.model.Bond`, the live side a status
+desired side is a :class:`~salt_bonding.config.model.Bond`, the live side a status
 mapping from ``status.read_status``.
 
 Compared: the mode; every option the configuration sets (options left to the
@@ -14,7 +14,7 @@ one). The finer health rules (a slave down, LACP out of sync) stay in
 
 from dataclasses import dataclass
 
-from .modes import ACTIVE_SLAVE_MODES
+from ..config.modes import ACTIVE_SLAVE_MODES
 
 
 @dataclass(frozen=True)

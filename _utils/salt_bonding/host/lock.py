@@ -19,7 +19,7 @@ import fcntl
 import os
 import time
 
-from .errors import SystemFailure
+from ..errors import SystemFailure
 
 POLL_SECONDS = 0.05
 

@@ -11,8 +11,8 @@ refuses too), there is no ``bonds`` grain, which would say "no bonds", but a
 bonds_error`` finds the hosts that targeting by ``bonds`` leaves out.
 """
 
+from ..errors import BondingError
 from . import status as bond_status
-from .errors import BondingError
 
 
 def bonds_grain(statuses):

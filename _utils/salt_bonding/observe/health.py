@@ -6,7 +6,7 @@ health of many bonds into one verdict. A bond whose status could not be read
 at all is ``unknown`` (see :func:`unreadable`): neither ok nor known to be down.
 """
 
-from .modes import ACTIVE_SLAVE_MODES
+from ..config.modes import ACTIVE_SLAVE_MODES
 
 OK = "ok"
 DEGRADED = "degraded"

@@ -34,9 +34,9 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 
-from .errors import FilesError, UserError
+from ..errors import FilesError, UserError
+from ..render import RENDERERS, modprobe
 from .regular import NotRegularFile, read_regular
-from .render import RENDERERS, modprobe
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
