@@ -5,8 +5,8 @@ Where things are, by concern (each subpackage's docstring lists its modules)::
     config/         what the pillar may say and what it means: schema.py (pillar ->
                     model.Config, every error with its pillar path; addressing.py,
                     bond_settings.py and checks.py its parts), model.py, options.py (the
-                    option table: data) with option_types.py, choices.py, modes.py,
-                    names.py, values.py, nm_versions.py
+                    option table: data) with option_types.py, ports.py (per-slave
+                    settings), choices.py, modes.py, names.py, values.py, nm_versions.py
     render/         one renderer per file format (ifcfg.py with shell.py quoting and
                     ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
                     the alias file every format writes

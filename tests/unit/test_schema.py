@@ -540,7 +540,7 @@ bonding:
                 "name": "bond0", "mode": "active-backup", "activate": None, "verify": None,
                 "rollback_after": None,
                 "options": {"miimon": "100", "primary": "eth0"},
-                "slaves": ["eth0", "eth1"], "macaddr": None, "onboot": True,
+                "slaves": ["eth0", "eth1"], "ports": {}, "macaddr": None, "onboot": True,
                 "bootproto": "none", "ipaddr": "192.0.2.10", "prefix": 24, "netmask": None,
                 "gateway": "192.0.2.1", "mtu": 9000, **NO_IPV6_OR_DNS,
                 "ifcfg": {"ETHTOOL_OPTS": "-K bond0 gro off"}, "ifcfg_site": {},

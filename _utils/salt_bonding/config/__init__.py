@@ -6,6 +6,8 @@
 - ``options.py``: the bonding option table (data: type, range, modes, live or not,
   the NetworkManager that keeps it), used by validation, rendering, activation and docs;
   ``option_types.py``: what an option is and how each kind of value parses;
+- ``ports.py``: the per-slave settings (queue_id, prio), a table beside the option table,
+  and the pillar's ``slaves`` (a list, or a mapping of slave to its settings);
 - ``choices.py``: the top-level choices (format, networkmanager, activate), one table;
 - ``modes.py``, ``names.py``, ``values.py``: the modes, interface names and value parsers;
 - ``nm_versions.py``: which NetworkManager a minion runs (installed, or what its release

@@ -8,13 +8,12 @@ bond alone (``bond.managed``). The rules across bonds are ``schema.py``'s.
 
 import re
 
-from . import addressing, checks, choices, modes
+from . import addressing, checks, choices, modes, ports
 from .model import Bond, Verify, Vlan
 from .names import (
     bond_name_problem,
     bond_name_warning,
     ifname_problem,
-    slave_name_problem,
     vlan_device,
 )
 from .options import OPTIONS, SAME_PARAMETER, TABLE, parse_mode
@@ -40,59 +39,10 @@ BOND_KEYS = ("slaves", "macaddr", "vlans", "activate", "verify", "rollback_after
 VLAN_ID_RANGE = (1, 4094)
 
 
-def _slaves(bond_value, name, path, findings):
-    """(the valid slaves in pillar order, whether the whole list was valid)."""
-    if "slaves" not in bond_value:
-        findings.error(path, "missing slaves: a list of interface names, e.g. [eth0, eth1]")
-        return [], False
-    path = f"{path}:slaves"
-    slaves = bond_value["slaves"]
-    if not isinstance(slaves, list):
-        findings.error(
-            path,
-            f"invalid slaves {describe(slaves)}: expected a list of interface names, "
-            "e.g. [eth0, eth1]",
-        )
-        return [], False
-    result = []
-    for index, slave in enumerate(slaves):
-        problem = slave_name_problem(slave, name)
-        if problem:
-            findings.error(f"{path}:{index}", problem)
-        elif slave in result:
-            findings.error(f"{path}:{index}", f"slave {slave} is listed twice")
-        else:
-            result.append(slave)
-    return result, len(result) == len(slaves)
-
-
 def _options(bond_value, mode, path, findings):
     """Parse every given option (TABLE order); return (canonical, failed names)."""
-    given, failed = {}, set()
-    for option in TABLE[1:]:  # TABLE[0] is mode, handled by the caller
-        if option.name not in bond_value:
-            continue
-        option_path = f"{path}:{option.name}"
-        try:
-            value = option.parse(bond_value[option.name])
-        except InvalidValue as exc:
-            findings.error(option_path, str(exc))
-            failed.add(option.name)
-            continue
-        if mode is not None and mode not in option.modes:
-            findings.error(
-                option_path,
-                f"{option.name} has effect only in {_modes_phrase(option.modes)}; "
-                f"this bond is {mode}",
-            )
-            failed.add(option.name)
-            continue
-        given[option.name] = value
-    return given, failed
-
-
-def _modes_phrase(modes):
-    return ("mode " if len(modes) == 1 else "modes ") + ", ".join(modes)
+    # TABLE[0] is mode, handled by the caller; bond_value holds no nulls (checks.present).
+    return checks.parse_rows(bond_value, TABLE[1:], mode, path, findings)
 
 
 def _monitor_rules(given, failed, mode, path, findings):
@@ -328,7 +278,7 @@ def parse_bond(name, bond_value, path, findings):
         except InvalidValue as exc:
             findings.error(f"{path}:mode", str(exc))
 
-    slaves, slaves_ok = _slaves(bond_value, name, path, findings)
+    slaves, port_settings, slaves_ok = ports.parse_slaves(bond_value, name, mode, path, findings)
     if slaves_ok and not slaves:
         findings.warn(path, "the bond has no slaves")
 
@@ -348,7 +298,8 @@ def parse_bond(name, bond_value, path, findings):
         devices = [name, *(vlan.device for vlan in vlans.values())]
         verify = _verify(bond_value["verify"], devices, f"{path}:verify", findings)
     rollback_after = parse_rollback_after(bond_value, path, findings)
-    return Bond(name=name, mode=mode, options=given, slaves=slaves, macaddr=macaddr, vlans=vlans,
+    return Bond(name=name, mode=mode, options=given, slaves=slaves, ports=port_settings,
+                macaddr=macaddr, vlans=vlans,
                 activate=activate, verify=verify, rollback_after=rollback_after, **interface)
 
 

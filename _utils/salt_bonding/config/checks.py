@@ -4,7 +4,7 @@ checks every part of the pillar shares (known keys, a mapping, a bounded integer
 
 from ..errors import UserError
 from .options import NOT_SUPPORTED
-from .values import describe, parse_decimal, parse_flag, suggest, type_name
+from .values import InvalidValue, describe, parse_decimal, parse_flag, suggest, type_name
 
 
 class Findings:
@@ -97,3 +97,31 @@ def list_path(path, key, settings, index):
 def listed(value):
     """A list from one value or a list (a single address is given as a string)."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def modes_phrase(modes):
+    return ("mode " if len(modes) == 1 else "modes ") + ", ".join(modes)
+
+
+def parse_rows(values, rows, mode, path, findings):
+    """``(given, failed names)``: each row of a table (bond options, slave settings) that
+    ``values`` gives (null: not given), parsed by its ``parse`` (InvalidValue: said) and
+    refused outside its ``modes`` (``mode`` None: not known, not checked)."""
+    given, failed = {}, set()
+    for row in rows:
+        if values.get(row.name) is None:
+            continue
+        where = f"{path}:{row.name}"
+        try:
+            value = row.parse(values[row.name])
+        except InvalidValue as exc:
+            findings.error(where, str(exc))
+            failed.add(row.name)
+            continue
+        if mode is not None and mode not in row.modes:
+            findings.error(where, f"{row.name} has effect only in {modes_phrase(row.modes)}; "
+                                  f"this bond is {mode}")
+            failed.add(row.name)
+            continue
+        given[row.name] = value
+    return given, failed

@@ -89,6 +89,9 @@ class Bond(Interface):
     mode: str
     options: dict = field(default_factory=dict)  # option name -> kernel text, without mode
     slaves: list = field(default_factory=list)
+    # Per-slave settings (config/ports.py), only for slaves given some: slave ->
+    # {setting: int}; a setting left out is the kernel's default (0).
+    ports: dict = field(default_factory=dict)
     # The bond's own MAC address (lowercase), kept across reboots; None: the kernel's
     # choice (the first slave's).
     macaddr: str | None = None

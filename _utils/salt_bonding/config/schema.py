@@ -32,7 +32,7 @@ for ``bond.managed``); ``addressing.py`` an interface's IP settings; ``checks.py
 findings and the checks they all share.
 """
 
-from . import bond_settings, checks, choices
+from . import bond_settings, checks, choices, ports
 from .bond_settings import validate_bond
 from .model import Config
 from .names import vlan_parent
@@ -54,9 +54,9 @@ def _cross_bond_rules(bonds, bonds_value, path, findings):
     }
     for name, bond in bonds.items():
         for slave in bond.slaves:
-            # The index in the pillar's list: invalid entries before it were dropped.
-            index = bonds_value[name]["slaves"].index(slave)
-            slave_path = f"{path}:{name}:slaves:{index}"
+            # Its index in the pillar's list (invalid entries before it were dropped), or
+            # its key in the pillar's mapping.
+            slave_path = ports.slave_path(f"{path}:{name}", bonds_value[name]["slaves"], slave)
             if slave in bonds:
                 findings.error(slave_path, f"slave {slave} is itself a bond in {path}")
             elif slave in vlan_devices:
@@ -79,10 +79,9 @@ def _cross_bond_rules(bonds, bonds_value, path, findings):
             if slave in vlan_devices or slave in bonds:
                 continue  # said above
             if parent in owner or parent in bonds:
-                index = bonds_value[name]["slaves"].index(slave)
                 whose = f"a slave of bond {owner[parent]}" if parent in owner else "a bond"
                 findings.error(
-                    f"{path}:{name}:slaves:{index}",
+                    ports.slave_path(f"{path}:{name}", bonds_value[name]["slaves"], slave),
                     f"slave {slave} is a VLAN on {parent}, which is {whose} here; a VLAN "
                     "on an enslaved card carries no traffic (put the VLAN on the bond: vlans)",
                 )
