@@ -1,9 +1,9 @@
 """Rewrite the generated parts of README.md from the code that owns the facts.
 
 The bonding option table comes from ``_utils/salt_bonding/config/options.py`` (the table that
-validation and rendering use), the NetworkManager each release ships from
-``_utils/salt_bonding/config/nm_versions.py`` (the table validation assumes from), so the docs
-cannot drift from the code.
+validation and rendering use), the slave settings from ``config/ports.py``, the
+NetworkManager each release ships from ``_utils/salt_bonding/config/nm_versions.py`` (the
+table validation assumes from), so the docs cannot drift from the code.
 Usage: .venv/bin/python scripts/update_docs.py [--check]
 """
 
@@ -14,11 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "_utils"))  # the salt_bonding package
 
-from salt_bonding.config import nm_versions, options  # noqa: E402
+from salt_bonding.config import nm_versions, options, ports  # noqa: E402
 
 README = REPO / "README.md"
 # The generated blocks: their name in the markers, and what writes them.
 BLOCKS = {"option table": options.markdown_table,
+          "slave settings table": ports.markdown_table,
           "NetworkManager releases": nm_versions.markdown_table}
 
 

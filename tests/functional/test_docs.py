@@ -41,6 +41,7 @@ def test_readme_option_table_is_generated_from_the_option_table():
     text = (REPO / "README.md").read_text()
     assert update_docs.rendered(text) == text, "run .venv/bin/python scripts/update_docs.py"
     assert "| `lacp_rate` |" in text
+    assert "| `prio` | an integer -2147483648-2147483647 | `0` |" in text  # config/ports.py
     assert "| RHEL 9 | 9.0: 1.36.0, " in text  # the NetworkManager each release ships
 
 
@@ -86,9 +87,10 @@ def test_the_pillar_reference_example_applies_on_the_generation_it_names(tmp_pat
     Its first line names the minion it is for (``RHEL <n>``); on a minion with those grains
     it applies as shown: ``test=True``, which plans everything a real run does, the kernel
     activation included, writing nothing (a real run would change this machine's kernel)."""
-    (section, example), = [(section, data) for section, data in readme_yaml_blocks()
-                           if section == "Pillar reference" and "bonding" in data
-                           and "bonds" in data["bonding"]]
+    # The first one (the section's later ones show single keys, such as slave settings).
+    (section, example), *_ = [(section, data) for section, data in readme_yaml_blocks()
+                              if section == "Pillar reference" and "bonding" in data
+                              and "bonds" in data["bonding"]]
     text = (REPO / "README.md").read_text()
     first = text[text.index("## Pillar reference"):].split("```yaml\n", 1)[1].split("\n")[0]
     generation = re.search(r"\bRHEL (\d+)\b", first)

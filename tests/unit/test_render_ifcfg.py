@@ -490,3 +490,66 @@ def test_the_lenient_reader_reads_a_value_as_bash_does(line, value, tmp_path):
     run_dir = tmp_path / "cwd"
     run_dir.mkdir()
     assert source_with_bash(path, run_dir)[line.split("=", 1)[0]] == value
+
+
+def test_slave_settings_are_the_ports_bond_port_keys_for_networkmanager_and_refused_for_initscripts(
+        tmp_path):
+    """NetworkManager's ifcfg-rh reads a port's BOND_PORT_QUEUE_ID (1.34) and BOND_PORT_PRIO
+    (1.42.8) from the port's own file (make_bond_port_setting, nms-ifcfg-rh-reader.c; not
+    its BONDING_OPTS); initscripts' ifup-eth has no per-slave setting (it writes only
+    primary after enslaving): refused there, saying why and the ways out."""
+    from salt_bonding import plan
+    from salt_bonding.host.platform import Stack
+    from salt_bonding.render import Locations
+
+    bond = {"mode": "active-backup", "miimon": 100,
+            "slaves": {"eth0": {"queue_id": 2, "prio": -3}, "eth1": {"prio": 0}, "eth2": None}}
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    rhel8 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 8, "osrelease": "8.10"}
+    written = plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                                   Stack("enabled", False, "1.46.0"))
+    read = {}
+    for name in ("bond0", "eth0", "eth1", "eth2"):
+        text = written.changes[str(tmp_path / "ifcfg" / f"ifcfg-{name}")].new
+        (tmp_path / f"ifcfg-{name}").write_text(text)
+        read[name] = source_with_bash(tmp_path / f"ifcfg-{name}", tmp_path)
+    assert (read["eth0"]["BOND_PORT_QUEUE_ID"], read["eth0"]["BOND_PORT_PRIO"]) == ("2", "-3")
+    assert read["eth0"]["MASTER"] == "bond0" and "queue_id" not in read["bond0"]["BONDING_OPTS"]
+    for name in ("bond0", "eth1", "eth2"):  # 0 is the default, left out as NM writes it
+        assert not {"BOND_PORT_QUEUE_ID", "BOND_PORT_PRIO"} & set(read[name]), name
+    # NetworkManager 1.40 (RHEL 8.7-8.10) reads queue_id but not prio.
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                             Stack("enabled", False, "1.40.16"))
+    assert [path for path, _ in caught.value.errors] == [
+        "bonding:bonds:bond0:slaves:eth0:prio", "bonding:bonds:bond0:slaves:eth1:prio"]
+    assert "NetworkManager before 1.42.8 drops slave setting prio from the ifcfg files" in (
+        caught.value.errors[0][1])
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": bond}}, "bonding", where, rhel8,
+                             Stack("installed", True, "1.46.0"))
+    assert [path for path, _ in caught.value.errors] == [
+        "bonding:bonds:bond0:slaves:eth0:queue_id", "bonding:bonds:bond0:slaves:eth0:prio",
+        "bonding:bonds:bond0:slaves:eth1:prio"]
+    assert caught.value.errors[0][1] == (
+        "initscripts' network-scripts have no per-slave setting (ifup-eth sets only primary "
+        "after enslaving): the slave would come up without queue_id at every boot; leave it "
+        "out, or let NetworkManager read the files (networkmanager: managed, ifcfg files it "
+        "reads as BOND_PORT_* keys, or keyfiles)")
+    assert not (tmp_path / "ifcfg").exists()
+    # The keys are ours: not an extra ifcfg key.
+    with pytest.raises(errors.UserError, match="BOND_PORT_PRIO is written by this module"):
+        schema.validate_bond("bond0", {**bond, "ifcfg": {"BOND_PORT_PRIO": "1"}})
+
+
+def test_initscripts_really_have_no_per_slave_setting():
+    """What the refusal above says, read off the vendored network-scripts (10.00.19)."""
+    from pathlib import Path
+
+    scripts = Path(__file__).parents[1] / "vendor" / "initscripts-10.00.19" / "network-scripts"
+    text = "".join(path.read_text(errors="replace") for path in scripts.iterdir())
+    assert "ifup-eth" in {path.name for path in scripts.iterdir()}
+    for word in ("queue_id", "BOND_PORT", "bonding_slave", "type bond_slave"):
+        assert word not in text, word
+    # (ifup-eth's one "priority" is a bridge's STP priority.)

@@ -13,7 +13,7 @@ import stat
 
 import pytest
 from salt_bonding import errors, plan
-from salt_bonding.config import nm_versions, schema
+from salt_bonding.config import nm_versions, ports, schema
 from salt_bonding.config.modes import MODES
 from salt_bonding.config.options import OPTIONS, TABLE
 from salt_bonding.host.platform import Stack
@@ -262,3 +262,65 @@ def test_the_bonds_mac_address_is_its_cloned_mac_address_and_kept(oracle):
     text = keyfile.render_bond(bond, STATE)["bond0.nmconnection"]
     assert "\n[ethernet]\nmtu=9000\ncloned-mac-address=02:AB:CD:00:00:01\n" in text
     assert_networkmanager_keeps_everything(oracle, text)
+
+
+# Per-slave settings (config/ports.py): [bond-port] of the port's profile.
+PORT_BOND = {"mode": "active-backup", "miimon": 100,
+             "slaves": {"eth0": {"queue_id": 3, "prio": -5}, "eth1": {"queue_id": 13},
+                        "eth2": None}}
+
+
+def test_the_table_says_which_slave_settings_each_version_drops():
+    """Measured below: 1.42.4 drops prio (NEWS: 1.42.8), 1.52.1 keeps both."""
+    for version, dropped in (("1.42.4", ["prio"]), ("1.52.1", [])):
+        known = nm_versions.decide({}, version)
+        assert [o.name for o in ports.TABLE if not known.keeps(o)] == dropped
+
+
+def test_slave_settings_are_the_ports_bond_port_section_kept_by_the_versions_that_keep_them(
+        oracle):
+    files = keyfile.render_bond(schema.validate_bond("bond0", PORT_BOND), STATE)
+    assert "[bond-port]\nqueue-id=3\nprio=-5\n" in files["eth0.nmconnection"]
+    assert "[bond-port]\nqueue-id=13\n" in files["eth1.nmconnection"]
+    assert "[bond-port]" not in files["eth2.nmconnection"]  # defaults: left out, as NM does
+    known = nm_versions.decide({}, oracle.version)
+    for name in ("eth0", "eth1", "eth2"):
+        rc, normalised, stderr = oracle.normalise(files[f"{name}.nmconnection"])
+        assert rc == 0, stderr
+        kept = nm.properties(normalised)
+        for option, value in (PORT_BOND["slaves"][name] or {}).items():
+            spec = ports.OPTIONS[option]
+            # What the version keeps comes back as written; what it drops does not.
+            assert kept.get(f"bond-port.{spec.keyfile_key}") == (
+                str(value) if known.keeps(spec) else None), (oracle, name, normalised)
+    if all(known.keeps(o) for o in ports.TABLE):
+        for text in files.values():
+            assert_networkmanager_keeps_everything(oracle, text)
+
+
+def test_a_slave_setting_the_minions_networkmanager_drops_is_refused_naming_it(tmp_path):
+    where = Locations({"ifcfg": str(tmp_path / "ifcfg"), "keyfile": str(tmp_path / "nm")},
+                      str(tmp_path / "bonding.conf"))
+    rhel9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9, "osrelease": "9.2"}
+    old = next(o for o in nm.ORACLES if o.version == "1.42.4")
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": PORT_BOND}}, "bonding", where, rhel9,
+                             old.stack)
+    assert caught.value.errors == [(
+        "bonding:bonds:bond0:slaves:eth0:prio",
+        "NetworkManager before 1.42.8 drops slave setting prio from the keyfile files it "
+        "reads, with a log line only, and this minion's is 1.42.4 (installed): leave it out, "
+        "upgrade NetworkManager to 1.42.8 or later")]
+    # Not known: RHEL 9.2 ships 1.42.2; syncing the grains may tell better.
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled({"bonds": {"bond0": PORT_BOND}}, "bonding", where, rhel9,
+                             Stack("enabled", False, None))
+    assert "1.42.2 (assumed" in caught.value.errors[0][1]
+    assert "saltutil.sync_grains" in caught.value.errors[0][1]
+    # queue_id alone is fine there (since 1.34), and the newer NetworkManager keeps both.
+    queue_only = {**PORT_BOND, "slaves": {"eth0": {"queue_id": 3}, "eth1": None}}
+    plan.plan_reconciled({"bonds": {"bond0": queue_only}}, "bonding", where, rhel9, old.stack)
+    newer = next(o for o in nm.ORACLES if o.version != "1.42.4")
+    written = plan.plan_reconciled({"bonds": {"bond0": PORT_BOND}}, "bonding", where, rhel9,
+                                   newer.stack)
+    assert "prio=-5" in written.changes[str(tmp_path / "nm" / "eth0.nmconnection")].new

@@ -19,7 +19,7 @@ and the modprobe file, chosen once per run by the state module.
 import os
 from dataclasses import dataclass
 
-from ..config import nm_versions
+from ..config import nm_versions, ports
 from ..config.options import OPTIONS
 from . import ifcfg, keyfile, modprobe
 
@@ -66,20 +66,24 @@ class Renderer:
             return []
         return [(f"{path}:{name}:{option}", self._dropped(option, known))
                 for name, bond in config.bonds.items() for option in bond.options
-                if not known.keeps(OPTIONS[option])]
+                if not known.keeps(OPTIONS[option])] + [
+            (f"{path}:{name}:slaves:{slave}:{setting}",
+             self._dropped(setting, known, what="slave setting", table=ports.OPTIONS))
+            for name, bond in config.bonds.items() for slave, given in bond.ports.items()
+            for setting in given if not known.keeps(ports.OPTIONS[setting])]
 
-    def _dropped(self, option, known):
-        """Why NetworkManager ``known`` (nm_versions.Known) loses bond option ``option``,
-        and the ways out."""
-        since = nm_versions.since_text(OPTIONS[option].networkmanager_since)
+    def _dropped(self, option, known, what="bond option", table=OPTIONS):
+        """Why NetworkManager ``known`` (nm_versions.Known) loses ``option`` (a bond option,
+        or ``what`` of ``table``), and the ways out."""
+        since = nm_versions.since_text(table[option].networkmanager_since)
         ways = [f"upgrade NetworkManager to {since} or later"]
         if not known.installed:
             ways.append("sync the grains (saltutil.sync_grains) so that the minion's "
                         "bonding_stack grain says which it has")
-        if not OPTIONS[option].netlink_only:  # network-scripts lose those too (below)
+        if not getattr(table[option], "netlink_only", True):  # network-scripts lose those
             ways.append("or write ifcfg files for network-scripts (networkmanager: "
                         "unmanaged, where they are installed)")
-        return (f"NetworkManager before {since} drops bond option {option} from the "
+        return (f"NetworkManager before {since} drops {what} {option} from the "
                 f"{self.format} files it reads, with a log line only, and this minion's is "
                 f"{known.describe()}: leave it out, {', '.join(ways)}")
 
@@ -130,7 +134,14 @@ class IfcfgRenderer(Renderer):
             "the bond would come up without it at every boot; leave it out, or let "
             "NetworkManager read the files (networkmanager: managed, or keyfiles)"))
             for name, bond in config.bonds.items() for option in bond.options
-            if OPTIONS[option].netlink_only]
+            if OPTIONS[option].netlink_only] + [
+            (f"{path}:{name}:slaves:{slave}:{setting}", (
+                f"initscripts' network-scripts have no per-slave setting (ifup-eth sets only "
+                f"primary after enslaving): the slave would come up without {setting} at every "
+                "boot; leave it out, or let NetworkManager read the files (networkmanager: "
+                "managed, ifcfg files it reads as BOND_PORT_* keys, or keyfiles)"))
+            for name, bond in config.bonds.items() for slave, given in bond.ports.items()
+            for setting in given]
 
 
 class KeyfileRenderer(Renderer):

@@ -15,6 +15,7 @@ import re
 
 from ..config.model import Mark
 from ..config.names import check_ifname, checked_vlan_device
+from ..config.ports import TABLE as PORT_TABLE
 from ..config.values import describe, suggest
 from ..host.networkmanager import AUTOCONNECT_PRIORITY
 from .ifcfg_keys import KNOWN_KEYS, SHELL_NAMES, is_known
@@ -36,6 +37,7 @@ RESERVED_KEYS = frozenset({
     "MTU", "NM_CONTROLLED", "MASTER", "SLAVE", "VLAN", "VLAN_ID", "PHYSDEV",
     "IPV6INIT", "IPV6ADDR", "IPV6ADDR_SECONDARIES", "IPV6_DEFAULTGW", "IPV6_AUTOCONF",
     "DHCPV6C", "DNS1", "DNS2", "DNS3", "DOMAIN", "AUTOCONNECT_PRIORITY", "MACADDR",
+    *(option.ifcfg_key for option in PORT_TABLE),
 })
 
 # Names that change how the sourcing shell (ifup) itself behaves: never ifcfg keys.
@@ -241,6 +243,18 @@ def option_words(bond, only=None):
     return checked
 
 
+def port_keys(bond, slave, for_networkmanager):
+    """``[(ifcfg-rh variable, value)]`` of a slave's own settings (config/ports.py), read
+    by NetworkManager's ifcfg-rh plugin from the port's file; initscripts have none (the
+    renderer refuses them for network-scripts first: ValueError here)."""
+    given = bond.ports.get(slave, {})
+    if given and not for_networkmanager:
+        raise ValueError(f"{bond.name}: slave {slave}'s settings cannot be written for "
+                         "network-scripts")
+    return [(option.ifcfg_key, given[option.name]) for option in PORT_TABLE
+            if given.get(option.name, option.default) != option.default]
+
+
 def check_state(state):
     """``state`` when it can stand in the one-line mark (no blanks, no ')'), else ValueError."""
     if not isinstance(state, str) or not STATE_ID.fullmatch(state):
@@ -285,6 +299,7 @@ def render_bond(bond, state, for_networkmanager=False):
             ("ONBOOT", bond.onboot),
             nm_controlled,
             priority,
+            *port_keys(bond, slave, for_networkmanager),
         ])
     for vid in sorted(bond.vlans):
         vlan = bond.vlans[vid]

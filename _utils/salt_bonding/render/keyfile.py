@@ -24,6 +24,7 @@ import re
 import uuid
 
 from ..config.names import check_ifname, checked_vlan_device
+from ..config.ports import TABLE as PORT_TABLE
 from ..host.networkmanager import AUTOCONNECT_PRIORITY
 
 # The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
@@ -129,9 +130,14 @@ def render_bond(bond, state):
     ])
     for slave in bond.slaves:
         check_ifname(slave)
+        given = bond.ports.get(slave, {})
         files[f"{slave}{FILE_SUFFIX}"] = _render(name, state, [
             _connection(slave, "ethernet", bond.onboot, ("master", name),
                         ("slave-type", "bond")),
+            # The port's own settings; NetworkManager gives every bond port a [bond-port]
+            # with the defaults (0) left out, as written here.
+            ("bond-port", [(option.keyfile_key, given[option.name]) for option in PORT_TABLE
+                           if given.get(option.name, option.default) != option.default]),
         ])
     for vid in sorted(bond.vlans):
         vlan = bond.vlans[vid]
