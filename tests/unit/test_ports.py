@@ -128,3 +128,56 @@ def test_the_readme_documents_every_setting():
     for option in ports.TABLE:
         assert f"`{option.name}`" in table and f"`{option.ifcfg_key}`" in table
         assert f"[bond-port] {option.keyfile_key}" in table
+
+
+# -- live: read over netlink, compared with pillar ---------------------------------------
+def _slave_linkinfo(**values):
+    """IFLA_LINKINFO's payload of a bond slave, as the kernel builds it (bond_netlink.c
+    bond_fill_slave_info: state u8, queue_id u16, prio s32, ...)."""
+    import struct
+
+    from salt_bonding.host import netlink
+
+    data = netlink._attr(1, b"\1")  # IFLA_BOND_SLAVE_STATE, not ours
+    for option in ports.TABLE:
+        if option.name in values:
+            data += netlink._attr(option.netlink, struct.pack(option.netlink_format,
+                                                              values[option.name]))
+    return (netlink._attr(netlink.IFLA_INFO_SLAVE_KIND, b"bond\0")
+            + netlink._attr(netlink.IFLA_INFO_SLAVE_DATA | netlink.NLA_F_NESTED, data))
+
+
+def test_netlink_reads_a_slaves_settings_as_ip_d_shows_them():
+    from salt_bonding.host import netlink
+
+    info = netlink._linkinfo(netlink.attributes(_slave_linkinfo(queue_id=65535, prio=-2**31)))
+    assert info == {"info_slave_kind": "bond",
+                    "info_slave_data": {"queue_id": 65535, "prio": -2**31}}
+    assert netlink._linkinfo(netlink.attributes(_slave_linkinfo(queue_id=3)))[
+        "info_slave_data"] == {"queue_id": 3}  # a kernel before 6.0: no prio
+
+
+def test_the_running_bond_carries_the_slaves_settings_that_are_not_the_default():
+    from salt_bonding.host import links
+
+    found = [{"ifname": "bond0", "linkinfo": {"info_kind": "bond"}},
+             {"ifname": "eth0", "master": "bond0", "linkinfo": {
+                 "info_slave_kind": "bond", "info_slave_data": {"queue_id": 2, "prio": 0}}},
+             {"ifname": "eth1", "master": "bond0", "linkinfo": {
+                 "info_slave_kind": "bond", "info_slave_data": {"queue_id": 0, "prio": 0}}}]
+    bond = links.current_bond("bond0", {"mode": "active-backup"}, found, [])
+    assert bond.slaves == ["eth0", "eth1"] and bond.ports == {"eth0": {"queue_id": 2}}
+
+
+def test_verify_compares_the_slave_settings_pillar_gives():
+    from salt_bonding.observe import compare
+
+    desired = validate_bond("bond0", bond(slaves={"eth0": {"queue_id": 2, "prio": 5},
+                                                  "eth1": None}))
+    slave = {"mii_status": "up", "queue_id": 2, "prio": 5}
+    live = {"mode": "active-backup", "mii_status": "up", "active_slave": "eth0",
+            "slaves": {"eth0": dict(slave), "eth1": dict(slave, queue_id=7, prio=9)}}
+    assert compare.differences(desired, live) == []  # eth1's are not pillar's to judge
+    live["slaves"]["eth0"].update(queue_id=0, prio=None)  # prio unknown: not compared
+    assert [str(d) for d in compare.differences(desired, live)] == [
+        "bond0 slave eth0 queue_id 0, desired 2"]

@@ -9,6 +9,22 @@ it. Pure Python: the caller reads the kernel.
 """
 
 from ..config import model
+from ..config.ports import TABLE as PORT_TABLE
+
+
+def slave_settings(links, slaves):
+    """``{slave: {setting: int}}`` of the slaves' own settings that are not the kernel's
+    default (config/ports.py), as netlink shows them (``info_slave_data``)."""
+    found = {}
+    for link in links:
+        if link.get("ifname") not in slaves:
+            continue
+        data = (link.get("linkinfo") or {}).get("info_slave_data") or {}
+        given = {option.name: data[option.name] for option in PORT_TABLE
+                 if data.get(option.name, option.default) != option.default}
+        if given:
+            found[link["ifname"]] = given
+    return found
 
 
 def _addressing(device, links, routes):
@@ -60,5 +76,6 @@ def current_bond(name, options, links, routes, macaddr=None):
         others["ns_ip6_target"] = ",".join((info.get("info_data") or {}).get(
             "ns_ip6_target", []))
     return model.Bond(name=name, mode=options["mode"], options=others, slaves=slaves,
-                      macaddr=macaddr, vlans=dict(sorted(vlans.items())),
+                      ports=slave_settings(links, slaves), macaddr=macaddr,
+                      vlans=dict(sorted(vlans.items())),
                       **_addressing(name, links, routes))

@@ -17,6 +17,8 @@ import os
 import socket
 import struct
 
+from ..config.ports import TABLE as PORT_TABLE
+
 # <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
@@ -31,6 +33,7 @@ IFF_UP = 0x1
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
 IFLA_LINKINFO, IFLA_LINK_NETNSID = 18, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 4, 5
 IFLA_VLAN_ID = 1
 IFLA_BOND_NS_IP6_TARGET = 31
 NLA_F_NESTED = 0x8000
@@ -171,6 +174,15 @@ def _links(sock):
 
 def _linkinfo(info):
     found = {}
+    if IFLA_INFO_SLAVE_KIND in info:
+        found["info_slave_kind"] = _text(info[IFLA_INFO_SLAVE_KIND])
+        if found["info_slave_kind"] == "bond":
+            # A bond slave's own settings (config/ports.py), under ip -d -j's names.
+            data = attributes(info.get(IFLA_INFO_SLAVE_DATA, b""))
+            found["info_slave_data"] = {
+                option.name: struct.unpack(option.netlink_format, data[option.netlink][
+                    :struct.calcsize(option.netlink_format)])[0]
+                for option in PORT_TABLE if option.netlink in data}
     if IFLA_INFO_KIND in info:
         found["info_kind"] = _text(info[IFLA_INFO_KIND])
         data = attributes(info.get(IFLA_INFO_DATA, b""))

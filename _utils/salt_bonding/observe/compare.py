@@ -6,15 +6,16 @@ desired side is a :class:`~salt_bonding.config.model.Bond`, the live side a stat
 mapping from ``status.read_status``.
 
 Compared: the mode; every option the configuration sets (options left to the
-kernel's default are not); the slave set; and, for a bond given slaves, that
-it carries traffic at all (MII up, an active slave in the modes that have
-one). The finer health rules (a slave down, LACP out of sync) stay in
+kernel's default are not); the slave set and the slave settings it gives; and,
+for a bond given slaves, that it carries traffic at all (MII up, an active slave in
+the modes that have one). The finer health rules (a slave down, LACP out of sync) stay in
 ``health``: a degraded bond can still be exactly what was asked for.
 """
 
 from dataclasses import dataclass
 
 from ..config.modes import ACTIVE_SLAVE_MODES
+from ..config.ports import TABLE as PORT_TABLE
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ def differences(bond, live):
             continue  # the reader could not see it here (non-root, old driver)
         differ(name, convert(text), actual)
     differ("slaves", sorted(bond.slaves), sorted(live["slaves"]))
+    for slave, given in bond.ports.items():  # the slave settings pillar gives
+        shown = live["slaves"].get(slave) or {}
+        for option in PORT_TABLE:
+            if option.name in given and shown.get(option.name) is not None:
+                differ(f"slave {slave} {option.name}", given[option.name], shown[option.name])
     if bond.macaddr is not None and live.get("macaddr") is not None:
         differ("macaddr", bond.macaddr, live["macaddr"])
     if bond.slaves:  # a bond configured without slaves has no carrier: that is as asked

@@ -213,6 +213,7 @@ def _slave_status(slave):
                                    f"slave {name} Link Failure Count"),
         "perm_hwaddr": fields.get("Permanent HW addr") or None,
         "queue_id": _int(fields.get("Slave queue ID"), f"slave {name} Slave queue ID"),
+        "prio": None,  # not in /proc (nor sysfs): netlink's, filled by status.read_status
         "aggregator_id": _optional_int(fields.get("Aggregator ID")),
         "actor_port_state": _int(actor.get("port state"), f"slave {name} actor port state"),
         "partner_port_state": _int(partner.get("port state"),

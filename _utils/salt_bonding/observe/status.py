@@ -17,8 +17,10 @@ import os
 
 from ..config.modes import ACTIVE_SLAVE_MODES
 from ..config.options import TABLE
+from ..config.ports import TABLE as PORT_TABLE
 from ..config.values import ON_OFF
 from ..errors import RootError, TreeError, UnknownBondError
+from ..host import netlink
 from ..host.regular import NotRegularFile, read_regular
 from .proc import BondStatusError, status_from_proc, word
 
@@ -296,4 +298,25 @@ def read_status(procfs_root=PROCFS_ROOT, sysfs_root=SYSFS_ROOT, names=None):
                 raise UnknownBondError(name, list_bonds(procfs_root, sysfs_root))
             continue
         result[name] = status
+    if (procfs_root, sysfs_root) == (PROCFS_ROOT, SYSFS_ROOT):
+        fill_from_netlink(result)
     return result
+
+
+def fill_from_netlink(statuses):
+    """Each slave's settings (config/ports.py) that /proc and sysfs left unknown (``prio``:
+    the kernel shows it over netlink only), from the running kernel's netlink; read only
+    for the host's own /proc and /sys (not a captured tree). Left None when netlink cannot
+    be read."""
+    try:
+        found, _ = netlink.read()
+    except OSError:
+        return
+    for status in statuses.values():
+        slaves = status.get("slaves") or {}
+        settings = {link["ifname"]: (link.get("linkinfo") or {}).get("info_slave_data")
+                    for link in found if link.get("ifname") in slaves}
+        for name, data in settings.items():
+            for option in PORT_TABLE:
+                if slaves[name].get(option.name) is None and option.name in (data or {}):
+                    slaves[name][option.name] = data[option.name]
