@@ -15,9 +15,11 @@ Where things are, by concern (each subpackage's docstring lists its modules)::
                     goes live and its rollback) over a small Host the state module
                     builds from Salt
     activate/       activators (bringing changes live) behind one interface (base.py):
-                    kernel.py, ifup.py, nmcli.py; kernel_plan.py and running.py the
-                    in-place plan and its run, verify.py, lifelines.py (what a plan would
-                    cut), timer.py (the rollback timer outside the minion)
+                    kernel.py, ifup.py, nmcli.py; operations.py (a dataclass per kind
+                    of step), kernel_plan.py and running.py the in-place plan and its
+                    run (one table of how each kind of step is made), verify.py,
+                    lifelines.py (what a plan would cut), timer.py (the rollback
+                    timer outside the minion)
     observe/        reading and judging running bonds: status.py (proc.py the
                     /proc/net/bonding text), health.py,
                     compare.py (desired against live), drift.py (bond.verify), watch.py

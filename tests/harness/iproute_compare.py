@@ -2,11 +2,11 @@
 
 Run where the kernel to compare is (inside the user-mode-linux kernel, or on
 the test machine): ``python iproute_compare.py [--change 'ip args' ...]
-[address ...]`` first makes each change with ``netlink.change`` (as ``ip
-<args>`` would), then prints one JSON object: ``netlink`` and ``ip`` (links
-with their addresses, default routes of both families: iproute2's JSON cut
-down to the fields ``netlink`` gives), and ``route_get``: per address, the
-device each says the kernel routes it through.
+[address ...]`` first makes each change as activation makes it (``Running.run`` of
+the typed operation ``ip_ops.operation`` gives for ``ip <args>``), then prints one
+JSON object: ``netlink`` and ``ip`` (links with their addresses, default routes of
+both families: iproute2's JSON cut down to the fields ``netlink`` gives), and
+``route_get``: per address, the device each says the kernel routes it through.
 """
 
 import argparse
@@ -17,7 +17,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_utils"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import ip_ops  # noqa: E402
+from salt_bonding.activate.running import Running  # noqa: E402
 from salt_bonding.host import netlink  # noqa: E402
 
 LINK_FIELDS = ("ifindex", "ifname", "mtu", "master", "link")
@@ -64,7 +67,7 @@ def main(argv):
     parser.add_argument("addresses", nargs="*")
     args = parser.parse_args(argv)
     for change in args.change:
-        netlink.change(shlex.split(change))
+        Running(run_command=None).run(ip_ops.operation(shlex.split(change)))
     addresses = args.addresses
     links, routes = netlink.read()
     ip_links, ip_routes = ip_read()

@@ -37,7 +37,7 @@ MIIMON = "/sys/class/net/bond0/bonding/miimon"
 IFCFG = "/run/bond-activate/network-scripts"  # bond.ifcfg_dir, a tmpfs inside the kernel
 IPROUTE_COMPARE = Path(__file__).resolve().parents[1] / "harness" / "iproute_compare.py"
 ROUTE_QUESTIONS = ["192.0.2.1", "198.51.100.1", "203.0.113.5", "2001:db8::1", "127.0.0.1"]
-# Made by netlink.change as ip would make them, then undone the same way.
+# Made as the kernel activator makes them (over netlink, as ip would), then undone the same way.
 NS_TARGETS = "2001:db8::1,fe80::2"
 NETLINK_CHANGES = ["link add bond7 type bond", "link set bond7 mtu 1400",
                    f"link set bond7 type bond ns_ip6_target {NS_TARGETS}", "link set bond7 up",
@@ -220,8 +220,8 @@ def test_netlink_reads_the_kernel_as_ip_does(result):
     without = json.loads(result.stdout_ok("netlink-no-routes"))
     lines = result.stdout_ok("netlink-routes").splitlines()
     with_routes, undone = json.loads(lines[0]), json.loads(lines[-1])
-    # NS targets set by netlink.change, as ip shows them (and netlink.read, compared with
-    # ip's in every line); then emptied.
+    # NS targets set over netlink (netlink.set_bond_option), as ip shows them (and
+    # netlink.read, compared with ip's in every line); then emptied.
     (bond7,) = json.loads(lines[1])
     assert bond7["linkinfo"]["info_data"]["ns_ip6_target"] == NS_TARGETS.split(","), bond7
     (emptied,) = json.loads(lines[2])
@@ -235,7 +235,7 @@ def test_netlink_reads_the_kernel_as_ip_does(result):
     assert (links["va"]["master"], links["vd"]["master"]) == ("bond0", "bond1")
     assert links["bond0.100"]["linkinfo"] == {"info_kind": "vlan", "info_data": {"id": 100}}
     assert links["bond0.100"]["link"] == "bond0"
-    # What netlink.change made, as ip sees it.
+    # What the activator made over netlink, as ip sees it.
     assert links["bond7"]["linkinfo"] == {"info_kind": "bond", "info_data": {
         "ns_ip6_target": NS_TARGETS.split(",")}}  # read by netlink.read as ip shows them
     assert links["bond7"]["mtu"] == 1400

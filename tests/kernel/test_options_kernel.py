@@ -18,7 +18,7 @@ Every case is generated from ``salt_bonding.config.options.TABLE``:
 - edges: each int option's minimum and maximum (schema and kernel accept and
   hold them) and maximum + 1 and minimum - 1 (both refuse).
 - netlink: what the kernel takes over netlink only (``BondOption.netlink_only``:
-  ns_ip6_target) is set by ``netlink.change`` (``ip link set <bond> type bond
+  ns_ip6_target) is set by ``netlink.set_bond_option`` (``ip link set <bond> type bond
   <option> <value>``, as activation makes it), in the cases above and in each of
   its modes, where ``ip -d`` must then show it (the 6.1 driver has no sysfs file
   for it); and written to sysfs as initscripts would, it must fail
@@ -43,7 +43,7 @@ from salt_bonding.render import RENDERERS, shell
 
 pytestmark = pytest.mark.kernel
 
-UTILS = str(Path(__file__).resolve().parents[2] / "_utils")  # netlink.change, for "ip" ops
+UTILS = str(Path(__file__).resolve().parents[2] / "_utils")  # netlink.set_bond_option, for "ip" ops
 
 BOND = "tb0"
 STATE = "bond.reconciled:bonding"
@@ -414,7 +414,7 @@ def main(packed):
                 result = write(f"{NET}/{bond}/bonding/{op[1]}", op[2])
             elif op[0] == "ip":  # ip link set <bond> type bond <option> <value>
                 try:
-                    netlink.change(["link", "set", bond, "type", "bond", *op[1:]])
+                    netlink.set_bond_option(bond, op[1], op[2])
                     result = {"ok": True}
                 except OSError as exc:
                     result = {"ok": False, "errno": errno.errorcode.get(exc.errno),

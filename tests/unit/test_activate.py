@@ -11,7 +11,7 @@ from salt_bonding import activate
 from salt_bonding.activate import bring_live, kernel, verify
 from salt_bonding.activate import plan as activate_plan
 from salt_bonding.activate.base import BondPlan
-from salt_bonding.activate.kernel_plan import Operation
+from salt_bonding.activate.operations import Command
 from salt_bonding.config import model, schema
 from salt_bonding.errors import SystemFailure, UserError
 
@@ -94,7 +94,7 @@ def test_an_address_that_answers_another_way_does_not_count(route, said):
 
 
 def op(says):
-    return Operation("bond", "ip", (), says)
+    return Command(bond="bond", says=says, argv=())
 
 
 def bond_plan(name, *says):
@@ -406,8 +406,8 @@ def test_a_removal_that_fails_because_the_device_went_first_is_done(tmp_path):
         return 10, "", "Error: not all devices found."
 
     running = Running(refuses, sysfs_root=str(tmp_path))
-    removal = Operation("bond0", "command", ("nmcli", "device", "delete", "bond0"),
-                        "bond0 removed", removes="bond0")
+    removal = Command(bond="bond0", says="bond0 removed",
+                      argv=("nmcli", "device", "delete", "bond0"), removes="bond0")
     running.run(removal)  # no bond0 under sysfs: gone already
     (tmp_path / "bond0").mkdir()
     with pytest.raises(SystemFailure, match="bond0 removed: nmcli device delete bond0: "

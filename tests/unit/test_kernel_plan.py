@@ -103,7 +103,7 @@ def test_ns_targets_are_set_all_at_once_over_netlink_before_the_interval():
     ops, _ = plan_bond(bond(arp_interval=1000, **arp), current)
     assert [op.args for op in ops] == [
         ("link", "set", "bond0", "type", "bond", "ns_ip6_target", "")]
-    assert said(ops) == ["bond0: NS targets 2001:db8::1 -> none"]
+    assert said(ops) == ["bond0: ns_ip6_target 2001:db8::1 -> none"]
 
 
 def test_a_new_bond_is_created_configured_raised_and_filled():
@@ -310,3 +310,30 @@ def test_a_mac_address_is_set_before_slaves_are_enslaved_and_only_when_it_differ
     # Left out of pillar: the MAC the bond holds stays.
     assert plan_bond(bond(), dataclasses.replace(running, macaddr="02:00:00:00:00:0b")) == (
         [], False)
+
+
+def test_each_step_shows_the_ip_command_that_makes_the_same_change():
+    """An operation's ``args`` is for people (``test=True``, comments): for each change ip
+    would make, ``ip <args>`` is that very change (the harness's reading of ip's shapes
+    gives back the same typed operation); sysfs writes show their path and value."""
+    from tests.harness import ip_ops
+
+    first = bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1", mtu=9000,
+                 ipv6addr="2001:db8::10/64", ipv6_defaultgw="2001:db8::1",
+                 macaddr="02:00:00:00:00:0a", vlans={100: {"ipaddr": "198.51.100.2",
+                                                           "prefix": 24}})
+    second = bond(mode="balance-alb", slaves=["eth1", "eth2"], ipaddr="192.0.2.11", prefix=24,
+                  gateway="192.0.2.2", vlans={200: {}})
+    arp = bond(mode="active-backup", miimon=0, arp_interval=100, arp_ip_target="192.0.2.1",
+               ns_ip6_target="2001:db8::1")
+    steps = (plan_bond(first, None)[0] + plan_bond(second, live(first))[0]
+             + plan_bond(arp, live(second))[0] + plan_bond(None, live(second))[0])
+    kinds = set()
+    for op in steps:
+        kinds.add(type(op).__name__)
+        if op.kind == "ip":
+            assert ip_ops.operation(op.args, op.bond, op.says) == op, op
+        else:
+            assert op.kind == "sysfs" and op.args == (op.path, op.value), op
+    assert kinds == {"SysfsWrite", "LinkState", "LinkAddress", "LinkMtu", "BondNetlinkOption",
+                     "BondAdd", "VlanAdd", "LinkDelete", "AddressChange", "DefaultRoute"}

@@ -3,7 +3,7 @@
 A back-end (a sibling module: ``kernel``, ``ifup``, ``nmcli``) only *plans*:
 from the bonds a run changed ({name: Bond, or None to remove it}) and a
 snapshot of how they run now, it makes one :class:`BondPlan` per bond, a list
-of :class:`~salt_bonding.activate.kernel_plan.Operation`. Running those,
+of operations (``operations.py``, a dataclass per kind of step). Running those,
 verifying the result against the kernel and putting things back on failure
 are the same for all of them (``activate.bring_live``); a back-end only says
 how its bonds go back (:meth:`Activator.restore_plan`) once their files have

@@ -29,14 +29,15 @@ import os
 
 from ..errors import SystemFailure
 from .base import Activator, where
-from .kernel_plan import Operation, plan_bond
+from .kernel_plan import plan_bond
+from .operations import Command, LinkDelete
 
 COMMANDS = ("ifup", "ifdown")
 INITSCRIPTS = "/etc/sysconfig/network-scripts"  # where initscripts' ifup and ifdown are
 
 
 def _command(bond, says, *argv):
-    return Operation(bond, "command", argv, says)
+    return Command(bond=bond, says=says, argv=argv)
 
 
 class Ifup(Activator):
@@ -77,7 +78,7 @@ class Ifup(Activator):
         ops = []
         if before is not None:
             ops += [_command(name, f"{name}: ifdown", "ifdown", name),
-                    Operation(name, "ip", ("link", "del", name), f"{name} deleted")]
+                    LinkDelete(bond=name, says=f"{name} deleted", device=name)]
         ops.append(_command(name, f"{name}: ifup", "ifup", name))
         ops += [_command(name, f"{vlan.device}: ifup", "ifup", vlan.device)
                 for vlan in desired.vlans.values()]

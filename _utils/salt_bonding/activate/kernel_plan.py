@@ -15,15 +15,26 @@ the bond is *bounced*, and the plan says so. Slaves are enslaved and
 released one by one without taking the bond down. ``primary`` is written
 after enslaving, as initscripts' ifup-eth does.
 
-Operations are data (:class:`Operation`); running them is the activator's
-job. Pure Python, no Salt.
+Operations are data (``operations.py``, a dataclass per kind of step); running them
+is the activator's job. Pure Python, no Salt.
 """
 
 import ipaddress
-from dataclasses import dataclass
 
 from ..config.modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
 from ..config.options import OPTIONS, TABLE
+from .operations import (
+    AddressChange,
+    BondAdd,
+    BondNetlinkOption,
+    DefaultRoute,
+    LinkAddress,
+    LinkDelete,
+    LinkMtu,
+    LinkState,
+    SysfsWrite,
+    VlanAdd,
+)
 
 # Written after the slaves are enslaved (the kernel accepts only a slave's name).
 AFTER_SLAVES = ("primary",)
@@ -35,32 +46,8 @@ _ORDER = {name: index for index, name in enumerate(_WRITE_ORDER)}
 UNSET_MAC = "00:00:00:00:00:00"
 
 
-@dataclass(frozen=True)
-class Operation:
-    """One step: ``kind`` "sysfs" (``args``: path under /sys/class/net, value) or "ip"
-    (``args``: the arguments of ``ip``); ``says``: what it does, in words."""
-
-    bond: str
-    kind: str
-    args: tuple
-    says: str
-    # A removal: the device whose absence is the goal. When the step fails because
-    # it is already gone (NetworkManager deletes a bond whose profile went), it is done.
-    removes: str | None = None
-    # A slave set free: every run releases these first, on every bond, before anything
-    # is enslaved anywhere (slaves trading places between bonds, see activate.in_run_order).
-    releases: str | None = None
-
-    def __str__(self):
-        return self.says
-
-
 def _sysfs(bond, device, name, value, says):
-    return Operation(bond, "sysfs", (f"{device}/bonding/{name}", value), says)
-
-
-def _ip(bond, says, *args):
-    return Operation(bond, "ip", tuple(str(a) for a in args), says)
+    return SysfsWrite(bond=bond, says=says, path=f"{device}/bonding/{name}", value=value)
 
 
 def default_text(option):
@@ -95,11 +82,12 @@ def addresses(interface):
 
 def _option_writes(name, device, old, new):
     """The sysfs writes that take option ``name`` from ``old`` to ``new`` (texts)."""
-    if name == "ns_ip6_target":
-        # The 6.1 driver takes NS targets over netlink only (it has no sysfs file for
-        # them); netlink replaces the whole list at once.
-        return [_ip(device, f"{device}: NS targets {old or 'none'} -> {new or 'none'}",
-                    "link", "set", device, "type", "bond", "ns_ip6_target", new)]
+    if OPTIONS[name].netlink_only:
+        # The 6.1 driver has no sysfs file for these (the NS targets); netlink replaces
+        # the whole list at once.
+        return [BondNetlinkOption(bond=device, says=f"{device}: {name} {old or 'none'} -> "
+                                                    f"{new or 'none'}",
+                                  device=device, option=name, value=new)]
     if name == "arp_ip_target":
         before, after = set(filter(None, old.split(","))), set(filter(None, new.split(",")))
         return ([_sysfs(device, device, name, f"-{t}", f"{device}: ARP target {t} removed")
@@ -148,42 +136,46 @@ def _mac(name, desired, current):
     if desired.macaddr is None or (current is not None and current.macaddr == desired.macaddr):
         return []
     old = current.macaddr if current is not None else "the kernel's"
-    return [_ip(name, f"{name}: MAC {old} -> {desired.macaddr}", "link", "set", name,
-                "address", desired.macaddr)]
+    return [LinkAddress(bond=name, says=f"{name}: MAC {old} -> {desired.macaddr}",
+                        device=name, mac=desired.macaddr)]
 
 
 def _enslave(bond, slave):
-    return [_ip(bond, f"{bond}: {slave} down to be enslaved", "link", "set", slave, "down"),
+    return [LinkState(bond=bond, says=f"{bond}: {slave} down to be enslaved", device=slave,
+                      up=False),
             _sysfs(bond, bond, "slaves", f"+{slave}", f"{bond}: {slave} enslaved")]
 
 
 def _release(bond, slave):
-    return [Operation(bond, "sysfs", (f"{bond}/bonding/slaves", f"-{slave}"),
-                      f"{bond}: {slave} released", releases=slave)]
+    return [SysfsWrite(bond=bond, says=f"{bond}: {slave} released",
+                       path=f"{bond}/bonding/slaves", value=f"-{slave}", releases=slave)]
 
 
 def _addressing(bond, device, desired, current):
     ops = []
     if desired.mtu is not None and (current is None or current.mtu != desired.mtu):
-        ops.append(_ip(bond, f"{device}: MTU {desired.mtu}", "link", "set", device, "mtu",
-                       desired.mtu))
+        ops.append(LinkMtu(bond=bond, says=f"{device}: MTU {desired.mtu}", device=device,
+                           mtu=desired.mtu))
     have = set(addresses(current)) if current is not None else set()
     want = addresses(desired)
-    ops += [_ip(bond, f"{device}: address {a} removed", "addr", "del", a, "dev", device)
+    ops += [AddressChange(bond=bond, says=f"{device}: address {a} removed", add=False,
+                          cidr=a, device=device)
             for a in sorted(have - set(want))]
-    ops += [_ip(bond, f"{device}: address {a} added", "addr", "add", a, "dev", device)
+    ops += [AddressChange(bond=bond, says=f"{device}: address {a} added", add=True, cidr=a,
+                          device=device)
             for a in want if a not in have]
-    for field, family in (("gateway", "-4"), ("ipv6_defaultgw", "-6")):
+    for field in ("gateway", "ipv6_defaultgw"):
         old_gw = getattr(current, field) if current is not None else None
         new_gw = getattr(desired, field)
         if new_gw == old_gw:
             continue
         if old_gw:
-            ops.append(_ip(bond, f"{device}: default route via {old_gw} removed", family,
-                           "route", "del", "default", "via", old_gw, "dev", device))
+            ops.append(DefaultRoute(bond=bond, says=f"{device}: default route via {old_gw} "
+                                                    "removed",
+                                    replace=False, gateway=old_gw, device=device))
         if new_gw:
-            ops.append(_ip(bond, f"{device}: default route via {new_gw}", family, "route",
-                           "replace", "default", "via", new_gw, "dev", device))
+            ops.append(DefaultRoute(bond=bond, says=f"{device}: default route via {new_gw}",
+                                    replace=True, gateway=new_gw, device=device))
     return ops
 
 
@@ -192,13 +184,14 @@ def _vlans(desired, current):
     have = current.vlans if current is not None else {}
     ops = []
     for vid in sorted(set(have) - set(desired.vlans)):
-        ops.append(_ip(name, f"{have[vid].device} removed", "link", "del", have[vid].device))
+        ops.append(LinkDelete(bond=name, says=f"{have[vid].device} removed",
+                              device=have[vid].device))
     for vid, vlan in sorted(desired.vlans.items()):
         old = have.get(vid)
         if old is None:
-            ops += [_ip(name, f"{vlan.device} created (VLAN {vid} on {name})", "link", "add",
-                        "link", name, "name", vlan.device, "type", "vlan", "id", vid),
-                    _ip(name, f"{vlan.device} up", "link", "set", vlan.device, "up")]
+            ops += [VlanAdd(bond=name, says=f"{vlan.device} created (VLAN {vid} on {name})",
+                            parent=name, name=vlan.device, vid=vid),
+                    LinkState(bond=name, says=f"{vlan.device} up", device=vlan.device, up=True)]
         ops += _addressing(name, vlan.device, vlan, old)
     return ops
 
@@ -210,19 +203,19 @@ def plan_bond(desired, current):
     if desired is None:
         if current is None:
             return [], False
-        ops = [_ip(current.name, f"{v.device} removed", "link", "del", v.device)
+        ops = [LinkDelete(bond=current.name, says=f"{v.device} removed", device=v.device)
                for _, v in sorted(current.vlans.items())]
-        return ops + [_ip(current.name, f"{current.name} removed", "link", "del",
-                          current.name)], False
+        return ops + [LinkDelete(bond=current.name, says=f"{current.name} removed",
+                                 device=current.name)], False
     name = desired.name
     changed = changed_options(desired, current)
     ops, bounced = [], False
     if current is None:
-        ops.append(_ip(name, f"{name} created", "link", "add", name, "type", "bond"))
+        ops.append(BondAdd(bond=name, says=f"{name} created", name=name))
         ops += [op for option, old, new in changed if option not in AFTER_SLAVES
                 for op in _option_writes(option, name, old, new)]
         ops += _mac(name, desired, None)
-        ops.append(_ip(name, f"{name} up", "link", "set", name, "up"))
+        ops.append(LinkState(bond=name, says=f"{name} up", device=name, up=True))
         for slave in desired.slaves:
             ops += _enslave(name, slave)
     else:
@@ -234,11 +227,11 @@ def plan_bond(desired, current):
             if slave not in desired.slaves or bounced:
                 ops += _release(name, slave)
         if down:
-            ops.append(_ip(name, f"{name} down", "link", "set", name, "down"))
+            ops.append(LinkState(bond=name, says=f"{name} down", device=name, up=False))
         ops += [op for option, old, new in changed if option not in AFTER_SLAVES
                 for op in _option_writes(option, name, old, new)]
         if down:
-            ops.append(_ip(name, f"{name} up", "link", "set", name, "up"))
+            ops.append(LinkState(bond=name, says=f"{name} up", device=name, up=True))
         ops += _mac(name, desired, current)
         for slave in desired.slaves:
             if slave not in kept or bounced:

@@ -31,14 +31,15 @@ from ..errors import SystemFailure
 from ..host.networkmanager import NMCLI, RUNNING_ARGV, is_running
 from ..render.keyfile import profile_uuid
 from .base import Activator, where
-from .kernel_plan import Operation, changed_options
+from .kernel_plan import changed_options
+from .operations import Command
 
 WAIT_SECONDS = 30  # nmcli's own wait for an activation (its default is 90)
 
 
 def _nmcli(bond, says, *args, removes=None):
-    return Operation(bond, "command", (NMCLI, "-w", str(WAIT_SECONDS), *args), says,
-                     removes=removes)
+    return Command(bond=bond, says=says, argv=(NMCLI, "-w", str(WAIT_SECONDS), *args),
+                   removes=removes)
 
 
 def _up(bond, interface, what):

@@ -3,10 +3,11 @@
 Reading: :meth:`Running.snapshot` (sysfs options, and links, addresses and
 routes over rtnetlink in-process, as ``links.current_bond``) and
 :meth:`Running.status` (the same reading of procfs and sysfs as
-``bond.status``). Changing: :meth:`Running.run` takes an ``Operation`` of any
-back-end: a sysfs write, an ``ip`` command (made in-process over rtnetlink,
-``netlink.change``) or another command (``ifup``, ``nmcli``). Reaching an
-address: :meth:`Running.route_device` and :meth:`Running.answers`.
+``bond.status``). Changing: :meth:`Running.run` makes an operation of any
+back-end (``operations.py``) through one table, by its type: a sysfs write, a change
+``ip`` would make (made in-process over rtnetlink, ``host/netlink.py``) or another
+command (``ifup``, ``nmcli``). Reaching an address: :meth:`Running.route_device` and
+:meth:`Running.answers`.
 
 Commands go through ``run_command(argv) -> (returncode, stdout, stderr)``,
 given by the caller (the state passes Salt's ``cmd.run_all``); sysfs is
@@ -19,6 +20,19 @@ import shutil
 from ..errors import SystemFailure, UnknownBondError
 from ..host import links, netlink
 from ..observe import status
+from .operations import (
+    AddressChange,
+    BondAdd,
+    BondNetlinkOption,
+    Command,
+    DefaultRoute,
+    LinkAddress,
+    LinkDelete,
+    LinkMtu,
+    LinkState,
+    SysfsWrite,
+    VlanAdd,
+)
 
 PING_ARGV = ("ping", "-n", "-c", "1", "-W", "1")
 # Where commands are looked for, beside PATH: Salt's minion may run with a PATH
@@ -92,28 +106,33 @@ class Running:
     # -- changing ------------------------------------------------------------------
     def run(self, op):
         """Run one operation; SystemFailure, saying which and why, when it fails."""
-        if op.kind == "sysfs":
-            path, value = op.args
-            try:
-                with open(os.path.join(self.sysfs_root, path), "w") as handle:
-                    # An empty write never reaches the driver: a newline unsets (primary).
-                    handle.write(value or "\n")
-            except OSError as exc:
-                raise SystemFailure(f"{op.says}: {exc.strerror or exc}") from exc
-            return
-        failure = self._ip(op.args) if op.kind == "ip" else self._command(op.args)
+        failure = _MAKE[type(op)](self, op)
         if failure is None or (op.removes and not self.exists(op.removes)):
             return  # done, or someone else removed it first: the goal is met
         raise SystemFailure(f"{op.says}: {failure}")
 
-    @staticmethod
-    def _ip(args):
-        """Make ``ip *args``'s change in-process (no process per step); None, or why not."""
+    def _write(self, op):
+        """A sysfs write; None, or why it failed."""
         try:
-            netlink.change(args)
+            with open(os.path.join(self.sysfs_root, op.path), "w") as handle:
+                # An empty write never reaches the driver: a newline unsets (primary).
+                handle.write(op.value or "\n")
         except OSError as exc:
-            return f"ip {' '.join(args)}: {exc.strerror or exc}"
+            return exc.strerror or str(exc)
         return None
+
+    @staticmethod
+    def _netlink(op):
+        """What ``ip *op.args`` would do, made in-process (no process per step); None, or
+        why not."""
+        try:
+            _NETLINK[type(op)](op)
+        except OSError as exc:
+            return f"ip {' '.join(op.args)}: {exc.strerror or exc}"
+        return None
+
+    def _run_command(self, op):
+        return self._command(op.argv)
 
     def _command(self, argv):
         """Run ``argv``; None, or why it failed (its last line of output)."""
@@ -122,3 +141,23 @@ class Running:
             return None
         said = (stderr.strip() or stdout.strip()).splitlines()
         return f"{' '.join(argv)}: {said[-1] if said else f'exit {returncode}'}"
+
+
+# Each change ip would make, as host/netlink.py makes it.
+_NETLINK = {
+    LinkState: lambda op: netlink.set_link_up(op.device, op.up),
+    LinkAddress: lambda op: netlink.set_link_address(op.device, op.mac),
+    LinkMtu: lambda op: netlink.set_link_mtu(op.device, op.mtu),
+    BondNetlinkOption: lambda op: netlink.set_bond_option(op.device, op.option, op.value),
+    BondAdd: lambda op: netlink.add_bond(op.name),
+    VlanAdd: lambda op: netlink.add_vlan(op.parent, op.name, op.vid),
+    LinkDelete: lambda op: netlink.delete_link(op.device),
+    AddressChange: lambda op: netlink.change_address(op.add, op.cidr, op.device),
+    DefaultRoute: lambda op: netlink.change_default_route(op.replace, op.gateway, op.device),
+}
+# One table: how each kind of operation is made (None, or why it failed).
+_MAKE = {
+    SysfsWrite: Running._write,
+    Command: Running._run_command,
+    **{kind: lambda running, op: Running._netlink(op) for kind in _NETLINK},
+}

@@ -32,7 +32,6 @@ initscripts' network-scripts have no per-slave setting (``ifup-eth`` writes only
 
 from dataclasses import dataclass
 
-from . import checks, nm_versions
 from .modes import ACTIVE_SLAVE_MODES
 from .names import slave_name_problem
 from .values import InvalidValue, describe, parse_decimal
@@ -118,6 +117,8 @@ def slave_path(path, slaves_value, slave):
 def parse_slaves(bond_value, name, mode, path, findings):
     """``(slaves in pillar order, {slave: {setting: int}}, whether every slave was valid)``
     of a bond's ``slaves`` (a list, or a mapping of name to settings)."""
+    from . import checks  # validation only: bond.status reads the table, not the pillar
+
     if "slaves" not in bond_value:
         findings.error(path, "missing slaves: a list of interface names, e.g. [eth0, eth1]"
                              ", or a mapping of them to their settings (queue_id, prio)")
@@ -153,6 +154,8 @@ def parse_slaves(bond_value, name, mode, path, findings):
 
 def _settings(settings, mode, path, findings):
     """``{setting: int}`` of one slave (None: invalid, said)."""
+    from . import checks
+
     if settings is None:
         return {}
     what = "a mapping of slave settings (" + ", ".join(OPTIONS) + "), or nothing"
@@ -188,6 +191,8 @@ def _unique(ports, bond_path, slaves_value, findings):
 
 def markdown_table():
     """The per-slave settings as Markdown, for the README."""
+    from . import nm_versions
+
     lines = [
         "| Slave setting | Values | Default | Modes | Kernel | NetworkManager since | "
         "keyfile | ifcfg (NetworkManager) | Description |",

@@ -4,8 +4,9 @@ Reading (:func:`read`, :func:`route_device`): what ``ip -j -d addr show``,
 ``ip -j route show default`` (both families) and ``ip -j route get`` print,
 in the same shapes (the fields ``links`` reads: ``ifname``, ``mtu``,
 ``master``, ``link``, ``linkinfo``, ``addr_info``; ``dst``, ``gateway``,
-``dev``). Changing (:func:`change`): the ``ip`` commands activation plans,
-made as ``ip`` makes them. No ``ip`` process: activation reads the kernel
+``dev``). Changing (:func:`set_link_up` ... :func:`change_default_route`, one
+function per change activation makes): what the ``ip`` commands activation would run
+do, made as ``ip`` makes them. No ``ip`` process: activation reads the kernel
 before and after every change, and a process costs more than a one-slave
 change itself. The kernel tier checks this against the real ``ip`` on the
 same kernel. Pure Python (``socket``, ``struct``); Linux only.
@@ -320,71 +321,91 @@ def _add_link(sock, name, kind, parent=None, data=b""):
                  IFINFOMSG.pack(0, 0, 0, 0, 0) + attrs)
 
 
-def _bond_ns_targets(sock, device, targets):
-    """The bond's NS targets set to ``targets`` (comma-separated; "" clears them): the
+def _ns_targets(targets):
+    """IFLA_BOND_NS_IP6_TARGET for ``targets`` (comma-separated; "" clears them): the
     kernel clears the list and adds each, as ``ip link set <bond> type bond
     ns_ip6_target`` does."""
     listed = b"".join(_attr(index, ipaddress.IPv6Address(target).packed)
                       for index, target in enumerate(filter(None, targets.split(","))))
-    data = _attr(IFLA_BOND_NS_IP6_TARGET | NLA_F_NESTED, listed)
-    info = _attr(IFLA_INFO_KIND, _name("bond")) + _attr(IFLA_INFO_DATA, data)
-    _set_link(sock, device, attrs=_attr(IFLA_LINKINFO, info))
+    return _attr(IFLA_BOND_NS_IP6_TARGET | NLA_F_NESTED, listed)
 
 
-def _address_change(sock, verb, cidr, device):
+# The bond options set over netlink (those the option table marks netlink_only): how
+# each value goes in IFLA_INFO_DATA.
+BOND_OPTION_DATA = {"ns_ip6_target": _ns_targets}
+
+
+def set_link_up(device, up):
+    """``ip link set <device> up|down``."""
+    with Socket() as sock:
+        _set_link(sock, device, IFF_UP if up else 0, IFF_UP)
+
+
+def set_link_address(device, mac):
+    """``ip link set <device> address <mac>``."""
+    with Socket() as sock:
+        _set_link(sock, device, attrs=_attr(IFLA_ADDRESS, bytes.fromhex(mac.replace(":", ""))))
+
+
+def set_link_mtu(device, mtu):
+    """``ip link set <device> mtu <mtu>``."""
+    with Socket() as sock:
+        _set_link(sock, device, attrs=_attr(IFLA_MTU, struct.pack("=I", int(mtu))))
+
+
+def set_bond_option(device, option, value):
+    """``ip link set <device> type bond <option> <value>``, for the options of
+    :data:`BOND_OPTION_DATA`."""
+    info = _attr(IFLA_INFO_KIND, _name("bond")) + _attr(IFLA_INFO_DATA,
+                                                        BOND_OPTION_DATA[option](value))
+    with Socket() as sock:
+        _set_link(sock, device, attrs=_attr(IFLA_LINKINFO, info))
+
+
+def add_bond(name):
+    """``ip link add <name> type bond``."""
+    with Socket() as sock:
+        _add_link(sock, name, "bond")
+
+
+def add_vlan(parent, name, vid):
+    """``ip link add link <parent> name <name> type vlan id <vid>``."""
+    with Socket() as sock:
+        _add_link(sock, name, "vlan", parent, _attr(IFLA_VLAN_ID, struct.pack("=H", int(vid))))
+
+
+def delete_link(device):
+    """``ip link del <device>``."""
+    with Socket() as sock:
+        sock.request(RTM_DELLINK, NLM_F_ACK, IFINFOMSG.pack(0, 0, _index(device), 0, 0))
+
+
+def change_address(add, cidr, device):
+    """``ip addr add|del <cidr> dev <device>`` (either family)."""
     network = ipaddress.ip_interface(cidr)
     family = socket.AF_INET if network.version == 4 else socket.AF_INET6
     packed = network.ip.packed
     body = (IFADDRMSG.pack(family, network.network.prefixlen, 0, RT_SCOPE_UNIVERSE,
                            _index(device))
             + _attr(IFA_LOCAL, packed) + _attr(IFA_ADDRESS, packed))
-    if verb == "add":
-        sock.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
-    else:
-        sock.request(RTM_DELADDR, NLM_F_ACK, body)
+    with Socket() as sock:
+        if add:
+            sock.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
+        else:
+            sock.request(RTM_DELADDR, NLM_F_ACK, body)
 
 
-def _default_route_change(sock, verb, gateway, device):
+def change_default_route(replace, gateway, device):
+    """``ip -4|-6 route replace|del default via <gateway> dev <device>``."""
     via = ipaddress.ip_address(gateway)
     family = socket.AF_INET if via.version == 4 else socket.AF_INET6
     attrs = _attr(RTA_GATEWAY, via.packed) + _attr(RTA_OIF, struct.pack("=I", _index(device)))
-    if verb == "replace":
-        body = RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE,
-                          RTN_UNICAST, 0)
-        sock.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, body + attrs)
-    else:
-        body = RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, RTN_UNSPEC, 0)
-        sock.request(RTM_DELROUTE, NLM_F_ACK, body + attrs)
-
-
-def change(args):
-    """Make the change ``ip *args`` makes, for the shapes activation plans (``kernel_plan``
-    and the ``ifup`` back-end): a link up, down, its MTU, its MAC address, a bond or a
-    VLAN created, a link deleted, an address added or removed, a default route replaced or
-    removed, a bond's NS targets set (all at once; an empty list clears them). OSError
-    (with the kernel's reason) when the kernel refuses; ValueError for any other shape."""
     with Socket() as sock:
-        match tuple(str(arg) for arg in args):
-            case ("link", "set", device, ("up" | "down") as state):
-                _set_link(sock, device, IFF_UP if state == "up" else 0, IFF_UP)
-            case ("link", "set", device, "address", mac):
-                _set_link(sock, device, attrs=_attr(IFLA_ADDRESS, bytes.fromhex(
-                    mac.replace(":", ""))))
-            case ("link", "set", device, "mtu", mtu):
-                _set_link(sock, device, attrs=_attr(IFLA_MTU, struct.pack("=I", int(mtu))))
-            case ("link", "set", device, "type", "bond", "ns_ip6_target", targets):
-                _bond_ns_targets(sock, device, targets)
-            case ("link", "add", name, "type", "bond"):
-                _add_link(sock, name, "bond")
-            case ("link", "add", "link", parent, "name", name, "type", "vlan", "id", vid):
-                _add_link(sock, name, "vlan", parent,
-                          _attr(IFLA_VLAN_ID, struct.pack("=H", int(vid))))
-            case ("link", "del", device):
-                sock.request(RTM_DELLINK, NLM_F_ACK, IFINFOMSG.pack(0, 0, _index(device), 0, 0))
-            case ("addr", ("add" | "del") as verb, cidr, "dev", device):
-                _address_change(sock, verb, cidr, device)
-            case (("-4" | "-6"), "route", ("replace" | "del") as verb, "default", "via",
-                  gateway, "dev", device):
-                _default_route_change(sock, verb, gateway, device)
-            case _:
-                raise ValueError(f"not an ip command activation makes: ip {' '.join(args)}")
+        if replace:
+            body = RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE,
+                              RTN_UNICAST, 0)
+            sock.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, body + attrs)
+        else:
+            body = RTMSG.pack(family, 0, 0, 0, RT_TABLE_MAIN, 0, RT_SCOPE_NOWHERE, RTN_UNSPEC,
+                              0)
+            sock.request(RTM_DELROUTE, NLM_F_ACK, body + attrs)

@@ -16,7 +16,6 @@ import errno
 import os
 
 from ..config.modes import ACTIVE_SLAVE_MODES
-from ..config.options import TABLE
 from ..config.ports import TABLE as PORT_TABLE
 from ..config.values import ON_OFF
 from ..errors import RootError, TreeError, UnknownBondError
@@ -136,6 +135,10 @@ def read_options(name, sysfs_root=SYSFS_ROOT):
     """``{option: canonical text}`` of every option of the option table that sysfs shows
     for bond ``name`` (outside its mode too); the current side of activation's plan.
     Options this kernel does not have are left out."""
+    # Here, not at the top: bond.status never reads options, and the table with the
+    # NetworkManager versions behind it is most of this package's import time.
+    from ..config.options import TABLE
+
     sysfs = _Sysfs(sysfs_root)
     found = {}
     for option in TABLE:
