@@ -21,6 +21,8 @@ def operation(args, bond="test", says="a test's change"):
             return ops.LinkMtu(**common, device=device, mtu=int(mtu))
         case ("link", "set", device, "type", "bond", option, value):
             return ops.BondNetlinkOption(**common, device=device, option=option, value=value)
+        case ("link", "set", device, "type", "bond_slave", setting, value):
+            return ops.SlaveSetting(**common, device=device, setting=setting, value=int(value))
         case ("link", "add", name, "type", "bond"):
             return ops.BondAdd(**common, name=name)
         case ("link", "add", "link", parent, "name", name, "type", "vlan", "id", vid):

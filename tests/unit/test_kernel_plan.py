@@ -318,7 +318,8 @@ def test_each_step_shows_the_ip_command_that_makes_the_same_change():
     gives back the same typed operation); sysfs writes show their path and value."""
     from tests.harness import ip_ops
 
-    first = bond(ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1", mtu=9000,
+    first = bond(slaves={"eth0": {"prio": -3, "queue_id": 1}, "eth1": None},
+                 ipaddr="192.0.2.10", prefix=24, gateway="192.0.2.1", mtu=9000,
                  ipv6addr="2001:db8::10/64", ipv6_defaultgw="2001:db8::1",
                  macaddr="02:00:00:00:00:0a", vlans={100: {"ipaddr": "198.51.100.2",
                                                            "prefix": 24}})
@@ -336,4 +337,41 @@ def test_each_step_shows_the_ip_command_that_makes_the_same_change():
         else:
             assert op.kind == "sysfs" and op.args == (op.path, op.value), op
     assert kinds == {"SysfsWrite", "LinkState", "LinkAddress", "LinkMtu", "BondNetlinkOption",
-                     "BondAdd", "VlanAdd", "LinkDelete", "AddressChange", "DefaultRoute"}
+                     "BondAdd", "VlanAdd", "LinkDelete", "AddressChange", "DefaultRoute",
+                     "SlaveSetting"}
+
+
+# -- per-slave settings (config/ports.py) ------------------------------------------------
+def test_slave_settings_are_set_after_enslaving_and_only_where_they_differ():
+    desired = bond(slaves={"eth0": {"queue_id": 2, "prio": 7}, "eth1": None})
+    ops, bounced = plan_bond(desired, None)
+    assert said(ops)[-2:] == ["bond0: eth0 queue_id 0 -> 2", "bond0: eth0 prio 0 -> 7"]
+    assert said(ops).index("bond0: eth0 enslaved") < len(ops) - 2
+    assert ops[-1].args == ("link", "set", "eth0", "type", "bond_slave", "prio", "7")
+    assert plan_bond(desired, live(desired)) == ([], False)
+
+
+def test_slave_settings_change_in_place_and_go_back_to_0_when_left_out():
+    running = live(bond(slaves={"eth0": {"queue_id": 2, "prio": 7}, "eth1": {"prio": 1}}))
+    ops, bounced = plan_bond(bond(slaves={"eth0": {"prio": -1}, "eth1": None}), running)
+    assert not bounced
+    assert said(ops) == ["bond0: eth0 queue_id 2 -> 0", "bond0: eth0 prio 7 -> -1",
+                         "bond0: eth1 prio 1 -> 0"]
+
+
+def test_two_slaves_trade_queue_ids_through_0():
+    """The kernel refuses a non-zero queue_id another slave of the bond holds."""
+    running = live(bond(slaves={"eth0": {"queue_id": 1}, "eth1": {"queue_id": 2}}))
+    ops, _ = plan_bond(bond(slaves={"eth0": {"queue_id": 2}, "eth1": {"queue_id": 1}}),
+                       running)
+    assert said(ops) == ["bond0: eth0 queue_id 1 -> 0", "bond0: eth1 queue_id 2 -> 0",
+                         "bond0: eth0 queue_id 0 -> 2", "bond0: eth1 queue_id 0 -> 1"]
+
+
+def test_a_slave_enslaved_again_starts_from_the_kernels_defaults():
+    running = live(bond(slaves={"eth0": {"prio": 5}, "eth1": None}))
+    ops, bounced = plan_bond(bond(mode="balance-tlb", slaves={"eth0": {"prio": 5}}), running)
+    assert bounced and said(ops)[-1] == "bond0: eth0 prio 0 -> 5"
+    # A slave moved to another bond: its settings went with its release.
+    ops, _ = plan_bond(bond(name="bond1", slaves={"eth0": {"prio": 5}}), None)
+    assert "bond1: eth0 prio 0 -> 5" in said(ops)

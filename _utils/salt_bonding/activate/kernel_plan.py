@@ -23,6 +23,7 @@ import ipaddress
 
 from ..config.modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
 from ..config.options import OPTIONS, TABLE
+from ..config.ports import TABLE as PORT_TABLE
 from .operations import (
     AddressChange,
     BondAdd,
@@ -32,6 +33,7 @@ from .operations import (
     LinkDelete,
     LinkMtu,
     LinkState,
+    SlaveSetting,
     SysfsWrite,
     VlanAdd,
 )
@@ -151,6 +153,37 @@ def _release(bond, slave):
                        path=f"{bond}/bonding/slaves", value=f"-{slave}", releases=slave)]
 
 
+def _slave_settings(desired, current, bounced):
+    """The slaves' own settings (config/ports.py) set where they differ from what the
+    kernel holds, after enslaving: a slave enslaved now starts at the kernel's defaults
+    (its settings went with its release), one removed from pillar goes back to them. A
+    setting one slave of a bond only may hold (a non-zero queue_id) is first taken from
+    every slave that gives it up, so that two slaves can trade theirs."""
+    name = desired.name
+    kept = [] if current is None or bounced else [
+        slave for slave in current.slaves if slave in desired.slaves]
+    changes = []
+    for slave in desired.slaves:
+        have = current.ports.get(slave, {}) if slave in kept else {}
+        want = desired.ports.get(slave, {})
+        for option in PORT_TABLE:
+            old = have.get(option.name, option.default)
+            new = want.get(option.name, option.default)
+            if old != new:
+                changes.append((slave, option, old, new))
+    def step(slave, option, old, new):
+        return SlaveSetting(bond=name, says=f"{name}: {slave} {option.name} {old} -> {new}",
+                            device=slave, setting=option.name, value=new)
+
+    freed, steps = [], []
+    for slave, option, old, new in changes:
+        if option.unique and option.default not in (old, new):
+            freed.append(step(slave, option, old, option.default))
+            old = option.default
+        steps.append(step(slave, option, old, new))
+    return freed + steps
+
+
 def _addressing(bond, device, desired, current):
     ops = []
     if desired.mtu is not None and (current is None or current.mtu != desired.mtu):
@@ -238,6 +271,7 @@ def plan_bond(desired, current):
                 ops += _enslave(name, slave)
     ops += [op for option, old, new in changed if option in AFTER_SLAVES
             for op in _option_writes(option, name, old, new)]
+    ops += _slave_settings(desired, current, bounced)
     ops += _addressing(name, name, desired, current)
     ops += _vlans(desired, current)
     return ops, bounced

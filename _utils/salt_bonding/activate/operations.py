@@ -106,6 +106,21 @@ class BondNetlinkOption(Operation):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SlaveSetting(Operation):
+    """A bond slave's own setting (config/ports.py: queue_id, prio) set to ``value``, as
+    ``ip link set <slave> type bond_slave <setting> <value>`` sets it over netlink."""
+
+    device: str
+    setting: str
+    value: int
+
+    @property
+    def args(self):
+        return ("link", "set", self.device, "type", "bond_slave", self.setting,
+                str(self.value))
+
+
+@dataclass(frozen=True, kw_only=True)
 class BondAdd(Operation):
     name: str
 

@@ -30,6 +30,7 @@ from .operations import (
     LinkDelete,
     LinkMtu,
     LinkState,
+    SlaveSetting,
     SysfsWrite,
     VlanAdd,
 )
@@ -149,6 +150,7 @@ _NETLINK = {
     LinkAddress: lambda op: netlink.set_link_address(op.device, op.mac),
     LinkMtu: lambda op: netlink.set_link_mtu(op.device, op.mtu),
     BondNetlinkOption: lambda op: netlink.set_bond_option(op.device, op.option, op.value),
+    SlaveSetting: lambda op: netlink.set_bond_slave_option(op.device, op.setting, op.value),
     BondAdd: lambda op: netlink.add_bond(op.name),
     VlanAdd: lambda op: netlink.add_vlan(op.parent, op.name, op.vid),
     LinkDelete: lambda op: netlink.delete_link(op.device),

@@ -362,6 +362,16 @@ def set_bond_option(device, option, value):
         _set_link(sock, device, attrs=_attr(IFLA_LINKINFO, info))
 
 
+def set_bond_slave_option(device, setting, value):
+    """``ip link set <device> type bond_slave <setting> <value>``: a bond slave's own
+    setting (config/ports.py), in IFLA_INFO_SLAVE_DATA under its attribute."""
+    option = next(option for option in PORT_TABLE if option.name == setting)
+    data = _attr(option.netlink, struct.pack(option.netlink_format, int(value)))
+    info = _attr(IFLA_INFO_SLAVE_KIND, _name("bond")) + _attr(IFLA_INFO_SLAVE_DATA, data)
+    with Socket() as sock:
+        _set_link(sock, device, attrs=_attr(IFLA_LINKINFO, info))
+
+
 def add_bond(name):
     """``ip link add <name> type bond``."""
     with Socket() as sock:
