@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ip_ops  # noqa: E402
 from salt_bonding.activate.running import Running  # noqa: E402
+from salt_bonding.config import ports  # noqa: E402
 from salt_bonding.host import netlink  # noqa: E402
 
 LINK_FIELDS = ("ifindex", "ifname", "mtu", "master", "link")
 ADDR_FIELDS = ("family", "local", "prefixlen", "scope", "dynamic")
+SLAVE_SETTINGS = tuple(option.name for option in ports.TABLE)
 
 
 def _ip(*argv):
@@ -37,9 +39,15 @@ def ip_read():
     links = []
     for entry in _ip("-d", "addr", "show"):
         link = {key: entry[key] for key in LINK_FIELDS if key in entry}
-        info = entry.get("linkinfo")
-        if info and "info_kind" in info:
-            link["linkinfo"] = {"info_kind": info["info_kind"]}
+        info = entry.get("linkinfo") or {}
+        if "info_slave_kind" in info:  # a bond slave: its own settings (config/ports.py)
+            link["linkinfo"] = {"info_slave_kind": info["info_slave_kind"]}
+            if info["info_slave_kind"] == "bond":
+                link["linkinfo"]["info_slave_data"] = {
+                    key: value for key, value in info.get("info_slave_data", {}).items()
+                    if key in SLAVE_SETTINGS}
+        if "info_kind" in info:
+            link["linkinfo"] = {**link.get("linkinfo", {}), "info_kind": info["info_kind"]}
             if info["info_kind"] == "vlan":
                 link["linkinfo"]["info_data"] = {"id": info["info_data"]["id"]}
             if info["info_kind"] == "bond" and info.get("info_data", {}).get("ns_ip6_target"):

@@ -78,6 +78,16 @@ WITH_MAC = {"bond0": {**AFTER_MODE["bond0"], "macaddr": MACADDR}}
 # bond0 after the hand-over, taking ve from bond1 and giving it vd.
 TRADED = {**AFTER_MODE["bond0"], "slaves": ["va", "vc", "ve"]}
 BOND1_VD = {"mode": "active-backup", "slaves": ["vd"], "miimon": 100}
+# Per-slave settings on bond1 (active-backup: both apply), set live, changed, removed by
+# the kernel activator's plan and run (kernel_apply.py: the files activate: kernel goes
+# with, for network-scripts, refuse them), compared with the pillar as its verify does.
+KERNEL_APPLY = Path(__file__).resolve().parents[1] / "harness" / "kernel_apply.py"
+PORTS = {**BOND1_VD, "slaves": {"vd": {"queue_id": 3, "prio": 10}, "vb": {"prio": -5}}}
+PORTS_CHANGED = {**BOND1_VD, "slaves": {"vd": {"queue_id": 4, "prio": 20},
+                                        "vb": {"prio": 7}}}
+# Read independently of the module: ip's info_slave_data, and /proc's "Slave queue ID".
+PORTS_READ = ["bash", "-c", "ip -d -j link show vd && ip -d -j link show vb; "
+                            "cat /proc/net/bonding/bond1"]
 
 
 def apply(step_id, bonds, *extra, **top):
@@ -199,6 +209,17 @@ SCENARIO = {
         read("bond9-kept", "/sys/class/net/bond9/bonding/slaves"),
         read("bond0-kept", "/sys/class/net/bond0/bonding/slaves"),
         {"id": "by-hand-bond-gone", "run": ["ip", "link", "del", "bond9"]},
+        # Per-slave settings: set after enslaving (vb) and on a kept slave (vd), read back
+        # by ip and /proc, reported by bond.status; changed in place; removed: back to 0.
+        {"id": "ports", "run": [sys.executable, str(KERNEL_APPLY), json.dumps({"bond1": PORTS})]},
+        {"id": "ports-read", "run": PORTS_READ},
+        {"id": "ports-status", "salt": ["bond.status", "bond1"]},
+        {"id": "ports-changed", "run": [sys.executable, str(KERNEL_APPLY),
+                                        json.dumps({"bond1": PORTS_CHANGED})]},
+        {"id": "ports-changed-read", "run": PORTS_READ},
+        {"id": "ports-removed", "run": [sys.executable, str(KERNEL_APPLY),
+                                        json.dumps({"bond1": BOND1_VD})]},
+        {"id": "ports-removed-read", "run": PORTS_READ},
         # The bond carrying the default route: its removal refused until it is meant.
         apply("gateway", {"bond0": {**TRADED, "gateway": "192.0.2.1"},
                           "bond1": BOND1_VD}),
@@ -450,6 +471,49 @@ def test_a_slave_of_a_bond_outside_the_run_is_refused_and_nothing_changes(result
                                          "slave of bond9, which this run does not change")
     assert result.stdout("bond9-kept").split() == ["vb"]
     assert result.stdout("bond0-kept").split() == ["va", "vc", "ve"]
+
+
+def slave_settings(text):
+    """``({slave: info_slave_data}, {slave: /proc's Slave queue ID})`` of a PORTS_READ."""
+    decoder, seen, offset = json.JSONDecoder(), {}, 0
+    while text[offset:].lstrip().startswith("["):
+        offset += len(text[offset:]) - len(text[offset:].lstrip())
+        (link,), offset = decoder.raw_decode(text, offset)
+        seen[link["ifname"]] = link["linkinfo"].get("info_slave_data")
+    proc = dict(re.findall(r"Slave Interface: (\S+)\n(?:.*\n)*?Slave queue ID: (\d+)",
+                           text[offset:]))
+    return seen, {name: int(queue) for name, queue in proc.items()}
+
+
+def test_slave_settings_are_set_changed_and_removed_live(result):
+    applied = json.loads(result.stdout_ok("ports"))
+    done = applied["done"]
+    assert [step for step in done if "queue_id" in step or "prio" in step] == [
+        "bond1: vd queue_id 0 -> 3", "bond1: vd prio 0 -> 10", "bond1: vb prio 0 -> -5"], done
+    assert done.index("bond1: vb enslaved") < done.index("bond1: vb prio 0 -> -5")
+    assert applied["differences"] == []  # activation's verify: as pillar says
+    seen, proc = slave_settings(result.stdout_ok("ports-read"))
+    assert (seen["vd"]["queue_id"], seen["vd"]["prio"]) == (3, 10), seen
+    assert (seen["vb"]["queue_id"], seen["vb"]["prio"]) == (0, -5), seen
+    assert proc == {"vd": 3, "vb": 0}
+    status, _ = result.salt("ports-status")
+    assert {name: (slave["queue_id"], slave["prio"])
+            for name, slave in status["bond1"]["slaves"].items()} == {"vd": (3, 10),
+                                                                      "vb": (0, -5)}, status
+    # Changed in place: nothing but the settings that differ.
+    changed = json.loads(result.stdout_ok("ports-changed"))
+    assert changed == {"done": ["bond1: vd queue_id 3 -> 4", "bond1: vd prio 10 -> 20",
+                                "bond1: vb prio -5 -> 7"], "differences": []}
+    seen, proc = slave_settings(result.stdout_ok("ports-changed-read"))
+    assert ((seen["vd"]["queue_id"], seen["vd"]["prio"]), seen["vb"]["prio"]) == ((4, 20), 7)
+    assert proc == {"vd": 4, "vb": 0}
+    # Left out of pillar: back to the kernel's 0 (and vb, released, has none).
+    removed = json.loads(result.stdout_ok("ports-removed"))
+    assert removed == {"done": ["bond1: vb released", "bond1: vd queue_id 4 -> 0",
+                                "bond1: vd prio 20 -> 0"], "differences": []}
+    seen, proc = slave_settings(result.stdout_ok("ports-removed-read"))
+    assert (seen["vd"]["queue_id"], seen["vd"]["prio"]) == (0, 0) and seen["vb"] is None
+    assert proc == {"vd": 0}
 
 
 def test_removing_the_bond_of_the_default_route_is_refused_until_it_is_meant(result):
