@@ -938,3 +938,41 @@ def test_a_run_first_puts_back_what_a_dead_run_left_and_says_so(db):
     assert timer.pending(str(cachedir / timer.DIRECTORY)) == []
     _, again = apply(db)  # said once
     assert "warnings" not in again, again
+
+
+def test_slave_settings_through_salt_where_networkmanager_keeps_them_and_refused_elsewhere(
+        salt_call, tmp_path):
+    """``slaves`` as a mapping (issue #27), through Salt's loader: a RHEL 9 minion whose
+    NetworkManager is 1.52 gets them in the ports' keyfiles; one with 1.42.4 is refused prio
+    naming its version; RHEL 7's network-scripts are refused them; nothing written when
+    refused."""
+    keyfiles = tmp_path / "system-connections"
+    keyfiles.mkdir()
+    pillar = {"bonding": {"bonds": {"bond0": {
+        "mode": "active-backup", "miimon": 100,
+        "slaves": {"eth0": {"queue_id": 2, "prio": 9}, "eth1": None}}}}}
+    rhel9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9}
+    for version, refused in (("1.42.4", "bonding:bonds:bond0:slaves:eth0:prio: NetworkManager "
+                                        "before 1.42.8 drops slave setting prio"),
+                             ("1.52.1", None)):
+        salt_call.configure(grains={**rhel9, "bonding_stack": {
+            "networkmanager": "enabled", "network_scripts": False,
+            "networkmanager_version": version}}, **{"bond.keyfile_dir": str(keyfiles)})
+        salt_call.set_pillar(pillar)
+        rc, state = apply(salt_call)
+        if refused:
+            assert rc != 0 and state["result"] is False and refused in state["comment"], state
+            assert list(keyfiles.iterdir()) == []
+            continue
+        assert rc == 0 and state["result"] is True, state
+        assert "[bond-port]\nqueue-id=2\nprio=9\n" in (keyfiles / "eth0.nmconnection").read_text()
+        assert "[bond-port]" not in (keyfiles / "eth1.nmconnection").read_text()
+    salt_call.configure(grains={**rhel9, "osmajorrelease": 7, "bonding_stack": {
+        "networkmanager": "installed", "network_scripts": True}})
+    salt_call.set_pillar({"bonding": {"bonds": {"bond1": {
+        "mode": "active-backup", "miimon": 100, "slaves": {"eth2": {"prio": 1}}}}}})
+    rc, state = apply(salt_call)
+    assert rc != 0 and state["result"] is False
+    assert ("bonding:bonds:bond1:slaves:eth2:prio: initscripts' network-scripts have no "
+            "per-slave setting") in state["comment"], state["comment"]
+    assert not any(path.name.endswith("bond1") for path in salt_call.ifcfg_dir.iterdir())
