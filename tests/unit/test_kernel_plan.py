@@ -368,6 +368,15 @@ def test_two_slaves_trade_queue_ids_through_0():
                          "bond0: eth0 queue_id 0 -> 2", "bond0: eth1 queue_id 0 -> 1"]
 
 
+def test_a_queue_id_given_up_is_freed_before_another_slave_takes_it():
+    running = live(bond(slaves={"eth0": {"queue_id": 1}, "eth1": {"queue_id": 3}}))
+    ops, _ = plan_bond(bond(slaves={"eth1": {"queue_id": 1}, "eth0": None}), running)
+    assert said(ops) == ["bond0: eth0 queue_id 1 -> 0", "bond0: eth1 queue_id 3 -> 1"]
+    # Not taken by another: changed in one step.
+    ops, _ = plan_bond(bond(slaves={"eth0": {"queue_id": 2}, "eth1": {"queue_id": 3}}), running)
+    assert said(ops) == ["bond0: eth0 queue_id 1 -> 2"]
+
+
 def test_a_slave_enslaved_again_starts_from_the_kernels_defaults():
     running = live(bond(slaves={"eth0": {"prio": 5}, "eth1": None}))
     ops, bounced = plan_bond(bond(mode="balance-tlb", slaves={"eth0": {"prio": 5}}), running)

@@ -157,8 +157,8 @@ def _slave_settings(desired, current, bounced):
     """The slaves' own settings (config/ports.py) set where they differ from what the
     kernel holds, after enslaving: a slave enslaved now starts at the kernel's defaults
     (its settings went with its release), one removed from pillar goes back to them. A
-    setting one slave of a bond only may hold (a non-zero queue_id) is first taken from
-    every slave that gives it up, so that two slaves can trade theirs."""
+    setting one slave of a bond only may hold (a non-zero queue_id) is first taken from a
+    slave that gives it to another, so that two slaves can trade theirs."""
     name = desired.name
     kept = [] if current is None or bounced else [
         slave for slave in current.slaves if slave in desired.slaves]
@@ -171,16 +171,23 @@ def _slave_settings(desired, current, bounced):
             new = want.get(option.name, option.default)
             if old != new:
                 changes.append((slave, option, old, new))
+
     def step(slave, option, old, new):
         return SlaveSetting(bond=name, says=f"{name}: {slave} {option.name} {old} -> {new}",
                             device=slave, setting=option.name, value=new)
 
+    # Who holds each value of a setting only one slave may hold, before the changes.
+    holders = {(option.name, old): slave for slave, option, old, _ in changes
+               if option.unique and old != option.default}
+    freeing = {(holders[(option.name, new)], option.name) for slave, option, _, new in changes
+               if holders.get((option.name, new), slave) != slave}
     freed, steps = [], []
     for slave, option, old, new in changes:
-        if option.unique and option.default not in (old, new):
+        if (slave, option.name) in freeing:
             freed.append(step(slave, option, old, option.default))
             old = option.default
-        steps.append(step(slave, option, old, new))
+        if old != new:
+            steps.append(step(slave, option, old, new))
     return freed + steps
 
 
