@@ -11,7 +11,8 @@ operations; a change that fails half way (a slave that does not exist), one
 that fails verification (an ARP monitor whose target never answers) and one
 that cuts the host off (an address in another subnet, caught by ``verify:
 ping``) all rolled back, kernel and files, with the neighbour answering again;
-and the bond removed with its pillar. bond1, in every step's pillar but never
+slave settings (queue_id, prio) set, changed and removed live on bond1 by the kernel
+activator's plan and run; and the bond removed with its pillar. bond1, in every step's pillar but never
 changed, is touched by none of them: same active slave, same link failure
 counts.
 """
