@@ -12,9 +12,9 @@ that fails verification (an ARP monitor whose target never answers) and one
 that cuts the host off (an address in another subnet, caught by ``verify:
 ping``) all rolled back, kernel and files, with the neighbour answering again;
 slave settings (queue_id, prio) set, changed and removed live on bond1 by the kernel
-activator's plan and run; and the bond removed with its pillar. bond1, in every step's pillar but never
-changed, is touched by none of them: same active slave, same link failure
-counts.
+activator's plan and run; and the bond removed with its pillar. bond1, in every step's
+pillar and not changed until the hand-over, is touched by none of the steps before it:
+same active slave, same link failure counts.
 """
 
 import json

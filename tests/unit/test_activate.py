@@ -271,6 +271,18 @@ def test_nmcli_reactivates_for_what_networkmanager_cannot_reapply(change):
                                f"connection up uuid {uuid('eth0')}"]
 
 
+def test_nmcli_attaches_again_the_ports_whose_own_settings_changed():
+    """NetworkManager sets a port's queue_id and prio when it attaches the port
+    (commit_port_options, nm-device-bond.c), not on the bond's reapply."""
+    before = bond(slaves={"eth0": {"prio": 5}, "eth1": None, "eth2": {"prio": 1}})
+    desired = bond(slaves={"eth0": {"prio": 6}, "eth1": {"prio": 0}, "eth2": None})
+    kernel = dataclasses.replace(running(before), ports=before.ports)
+    assert nmcli_plan(desired, kernel) == ([
+        "device reapply bond0", f"connection up uuid {uuid('eth0')}",
+        f"connection up uuid {uuid('eth2')}"], False)
+    assert nmcli_plan(before, kernel) == (["device reapply bond0"], False)
+
+
 def test_nmcli_deletes_a_removed_bond_only_when_it_runs():
     assert nmcli_plan(None, running(bond())) == (["device delete bond0"], False)
     assert nmcli_plan(None, None) == ([], False)

@@ -10,7 +10,8 @@ changed:
 - changed, every option change one NetworkManager reapplies on an active bond
   (the option table's ``nm_reapply``): ``nmcli device reapply`` of the bond
   and of each VLAN kept (addresses, routes, DNS and MTU are reapplied too),
-  ``connection up`` of new ports and VLANs; not bounced;
+  ``connection up`` of new ports and VLANs, and of ports whose own settings
+  (queue_id, prio) changed: that port alone is attached again; not bounced;
 - changed otherwise (the mode, ``lacp_rate``, ...): ``nmcli device delete`` of
   the bond, then ``connection up`` of it and of every port and VLAN: bounced. Not
   ``connection up`` alone: re-activating a running bond keeps the device, and every
@@ -26,6 +27,7 @@ every run). After a failure, once the old files are back and loaded, a bond
 that ran before is brought up from its old profiles the same way (deleted first).
 """
 
+from ..config import ports
 from ..config.options import OPTIONS
 from ..errors import SystemFailure
 from ..host.networkmanager import NMCLI, RUNNING_ARGV, is_running
@@ -101,8 +103,11 @@ class Nmcli(Activator):
         if any(not OPTIONS[option].nm_reapply for option, _, _ in changed):
             return _anew(desired), True
         ops = [_reapply(name, name)]
+        # New ports, and ports whose own settings changed: NetworkManager sets those when it
+        # attaches a port (commit_port_options in nm-device-bond.c), not on the bond's reapply.
         ops += [_up(name, slave, "port") for slave in desired.slaves
-                if slave not in before.slaves]
+                if slave not in before.slaves
+                or ports.settings_of(desired, slave) != ports.settings_of(before, slave)]
         for vid, vlan in desired.vlans.items():
             ops.append(_reapply(name, vlan.device) if vid in before.vlans
                        else _up(name, vlan.device, "VLAN"))

@@ -106,6 +106,13 @@ TABLE = (
 OPTIONS = {option.name: option for option in TABLE}
 
 
+def settings_of(bond, slave):
+    """``{setting: int}`` of every setting of ``slave`` in ``bond`` (a model.Bond, from pillar
+    or read from the kernel), the kernel's default where it gives none."""
+    given = bond.ports.get(slave, {})
+    return {option.name: given.get(option.name, option.default) for option in TABLE}
+
+
 def slave_path(path, slaves_value, slave):
     """The pillar path of ``slave`` in ``slaves_value`` (a list: its index; a mapping: its
     name); ``path`` is the bond's."""
