@@ -60,7 +60,8 @@ def synced(tmp_path, salt_line):
 def test_sync_all_ships_the_package_and_the_modules(synced):
     line, salt, got = synced
     assert "modules.bond" in got["modules"] and "states.bond" in got["states"], (line, got)
-    for name in ("__init__", "plan", "schema", "render.__init__", "render.ifcfg", "status"):
+    for name in ("__init__", "plan", "config.schema", "render.__init__", "render.ifcfg",
+                 "observe.status", "host.netlink"):
         assert f"utils.salt_bonding.{name}" in got["utils"], (line, got)
     rc, version = salt.run("test.version")
     assert rc == 0 and version.startswith(f"{line}."), version

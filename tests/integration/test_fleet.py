@@ -15,9 +15,7 @@ import re
 
 import pytest
 from salt_bonding.config.modes import MODES
-from salt_bonding.config.modes import (
-    PROCFS_MODE_NAMES as PROC_MODE_TEXT,  # "Bonding Mode:" text -> name
-)
+from salt_bonding.config.modes import PROCFS_MODE_NAMES as PROC_MODE_TEXT  # "Bonding Mode:" text
 from salt_bonding.config.options import parse_mode
 
 pytestmark = pytest.mark.integration
@@ -203,7 +201,8 @@ def test_sync_all_ships_the_modules_from_the_master(synced, fleet):
         assert "modules.bond" in got["modules"], (minion_id, got)
         assert "states.bond" in got["states"], (minion_id, got)
         utils = set(got["utils"])
-        for name in ("__init__", "schema", "render.ifcfg", "status", "health"):
+        for name in ("__init__", "config.schema", "render.ifcfg", "observe.status",
+                     "observe.health"):
             assert f"utils.salt_bonding.{name}" in utils, (minion_id, got)
 
 

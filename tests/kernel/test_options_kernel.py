@@ -400,7 +400,7 @@ def main(packed):
     global netlink
     plan = json.loads(zlib.decompress(base64.b64decode(packed)))
     sys.path.insert(0, plan["utils"])
-    from salt_bonding import netlink
+    from salt_bonding.host import netlink
     bond = plan["bond"]
     for slave in plan["slaves"]:
         subprocess.run(["ip", "link", "add", slave, "type", "dummy"], check=True)
