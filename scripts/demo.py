@@ -130,6 +130,42 @@ def same_pillar_on_rhel9(host, sandbox):
     return rc == 0 and not any(salt.ifcfg_dir.iterdir())
 
 
+# One bond with a MAC of its own and per-slave settings (issue #27): what the minion's
+# NetworkManager keeps decides, by its version (installed, or what the release ships).
+SLAVE_SETTINGS = {"slave_settings": {"format": "keyfile", "bonds": {"bond0": {
+    "mode": "active-backup", "miimon": 100, "macaddr": "02:00:00:00:00:10",
+    "slaves": {"eth0": {"prio": 100, "queue_id": 1}, "eth1": {"prio": 50}}}}}}
+
+
+def slave_settings_by_networkmanager(sandbox):
+    """One bond with slave settings on RHEL 9.4 (NetworkManager 1.46 assumed: written) and
+    RHEL 9.0 (1.36: prio refused, naming the version, nothing written)."""
+    results = {}
+    for release in ("9.4", "9.0"):
+        root = sandbox / f"slave-settings-rhel{release}"
+        salt = SaltCall(root, minion_id="slave-settings",
+                        # a bonding_stack grain that does not give the version
+                        grains={**RHEL9, "osrelease": release, "bonding_stack": {
+                            "networkmanager": "enabled", "network_scripts": False}},
+                        **{"bond.keyfile_dir": str(root / "etc/NetworkManager/system-connections"),
+                           "bond.modprobe_conf": str(root / "etc/modprobe.d/bonding.conf")})
+        keyfiles = Path(salt.config["bond.keyfile_dir"])
+        keyfiles.mkdir(parents=True)
+        heading(f"slave settings (prio, queue_id) and the bond's MAC on a RHEL {release} minion "
+                "(its NetworkManager unknown to the grains: what the release ships)")
+        show_yaml(SLAVE_SETTINGS)
+        rc, text = salt.run("state.high", json.dumps({"slave_settings": {"bond": ["reconciled"]}}),
+                            f"pillar={json.dumps(SLAVE_SETTINGS)}", out="highstate")
+        print(text.rstrip())
+        written = sorted(keyfiles.iterdir())
+        for path in written:
+            print(f"--- {path}")
+            print(path.read_text().rstrip())
+        print(f"exit code {rc}; {len(written)} keyfile(s) written")
+        results[release] = (rc, len(written))
+    return results == {"9.4": (0, 3), "9.0": (1, 0)}
+
+
 def host_pillar(salt):
     """The host's ``bonding`` pillar, and its bonds validated as the state saw them."""
     from salt_bonding.config import schema
@@ -375,6 +411,8 @@ def main():
     if not nothing_lost_when_renamed(salt, args.host):
         return 1
     if not same_pillar_on_rhel9(args.host, args.sandbox.resolve()):
+        return 1
+    if not slave_settings_by_networkmanager(args.sandbox.resolve()):
         return 1
     if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):
         status_from(salt, HOST_PROCFS, "/sys/class/net", "this machine's own bonds")

@@ -7,7 +7,9 @@ pillar ``live`` (given on the command line) step by step, with ``format: keyfile
 ``activate: nmcli``: bond0 over va/vb created from nothing and pinging the neighbour
 (192.0.2.1, a bridge in another namespace); an unchanged run touching nothing;
 ``test=True`` listing the nmcli commands and running none; a live option brought in by
-``nmcli device reapply`` (no bounce); a port added and removed; a VLAN added and
+``nmcli device reapply`` (no bounce); a slave's queue_id set and changed (the port
+attached again), read from /proc; a port added (every slave's setting back to none)
+and removed; a VLAN added and
 removed; the mode changed (the bond re-activated: bounced, and said so); a change
 that breaks reachability (an address in another subnet, caught by ``verify: ping``) and
 one that fails half way (a port whose device does not exist) both rolled back, files
@@ -71,8 +73,16 @@ SCENARIO = {
         apply("miimon", {**BOND0, "miimon": 200}),
         read("miimon-live", "/sys/class/net/bond0/bonding/miimon"),
         read("ifindex-after-miimon", "/sys/class/net/bond0/ifindex"),
+        # A slave setting NetworkManager 1.42 keeps (queue-id, since 1.34), set and changed
+        # on a kept port: NetworkManager commits it when it attaches the port.
+        apply("queue-id", {**BOND0, "miimon": 200, "slaves": {"va": {"queue_id": 2}, "vb": None}}),
+        read("queue-id-live", "/proc/net/bonding/bond0"),
+        apply("queue-id-changed", {**BOND0, "miimon": 200, "slaves": {"va": {"queue_id": 3},
+                                                                      "vb": None}}),
+        read("queue-id-changed-live", "/proc/net/bonding/bond0"),
         apply("add-port", {**BOND0, "miimon": 200, "slaves": ["va", "vb", "vc"]}),
         read("slaves-added", "/sys/class/net/bond0/bonding/slaves"),
+        read("queue-id-after-list", "/proc/net/bonding/bond0"),
         apply("remove-port", {**BOND0, "miimon": 200}),
         read("slaves-removed", "/sys/class/net/bond0/bonding/slaves"),
         ping("ping-ports"),
@@ -202,3 +212,24 @@ def test_an_unchanged_neighbour_bond_keeps_its_slave_and_counts(result):
     before, after = result.stdout("bond1-before"), result.stdout("bond1-after")
     assert "Currently Active Slave: vd" in before and "Currently Active Slave: vd" in after
     assert link_failures(after) == link_failures(before) == {"vd": "0", "ve": "0"}
+
+
+def queue_ids(proc_text):
+    """{slave: its queue id} from /proc/net/bonding/<bond>."""
+    found, slave = {}, None
+    for line in proc_text.splitlines():
+        key, _, value = line.partition(":")
+        if key == "Slave Interface":
+            slave = value.strip()
+        elif key == "Slave queue ID" and slave:
+            found[slave] = int(value)
+    return found
+
+
+def test_a_slave_setting_is_set_and_changed_by_networkmanager(result):
+    for step_id, queue_id in (("queue-id", 2), ("queue-id-changed", 3)):
+        changed = result.state(step_id)
+        assert changed["result"] is True, changed
+        assert queue_ids(result.stdout(f"{step_id}-live")) == {"va": queue_id, "vb": 0}
+    # slaves as a list again: no settings, so the kernel's default
+    assert queue_ids(result.stdout("queue-id-after-list")) == {"va": 0, "vb": 0, "vc": 0}

@@ -45,6 +45,15 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(demo):
         f"{name}.nmconnection" for name in ("bond0", "bond0.100", "bond0.200", "ens1f0",
                                              "ens1f1", "ens2f0", "ens2f1"))
     assert f"--- {keyfiles}/bond0.nmconnection" in rhel9 and "[bond]\nmode=802.3ad" in rhel9
+    settings = "=== slave settings (prio, queue_id) and the bond's MAC on a RHEL"
+    newer, older = out.split(f"{settings} 9.4")[1].split(f"{settings} 9.0")
+    older = older.split("=== live status")[0]
+    assert "cloned-mac-address=02:00:00:00:00:10" in newer
+    assert "[bond-port]\nqueue-id=1\nprio=100" in newer and "[bond-port]\nprio=50" in newer
+    assert "exit code 0; 3 keyfile(s) written" in newer
+    assert ("drops slave setting prio from the keyfile files it reads, with a log line only, "
+            "and this minion's is 1.36.0 (assumed: RHEL 9.0 ships it)") in older
+    assert "exit code 1; 0 keyfile(s) written" in older
     assert "Files: ifcfg files for network-scripts (NM_CONTROLLED=no); why: CentOS 7" in \
         out.split("=== files written")[0]
     assert "user-mode-linux kernel" in out  # says which bonds it shows
