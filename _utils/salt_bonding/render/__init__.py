@@ -1,7 +1,7 @@
 """Renderers: a validated bond -> the files of one configuration format.
 
 Each format is one sibling module with one :class:`Renderer` subclass
-(``ifcfg``, ``keyfile``); adding a format is adding a file and a line in
+(``ifcfg``, ``keyfile``, ``ifupdown``); adding a format is adding a file and a line in
 :data:`RENDERERS`, never an ``if format == ...`` elsewhere. The modprobe
 alias file is written in every format (``modprobe.py``).
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .. import nm_versions
 from ..options import OPTIONS
-from . import ifcfg, keyfile, modprobe
+from . import ifcfg, ifupdown, keyfile, modprobe
 
 
 class Renderer:
@@ -145,7 +145,47 @@ class KeyfileRenderer(Renderer):
         return keyfile.warnings(config, path)
 
 
-RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), KeyfileRenderer())}
+class DebianRenderer(Renderer):
+    """A format of Debian's and Ubuntu's own stacks (ifupdown, netplan): ``module`` renders,
+    reads and refuses; NetworkManager never reads these files."""
+
+    module = None  # the sibling module: render_bond, is_candidate, read_mark, read_lenient,
+    # keys_of, refusals
+    words = None  # what the files are, for the warnings
+
+    def render(self, bond, state, for_networkmanager):
+        return self.module.render_bond(bond, state)
+
+    def is_candidate(self, file_name):
+        return self.module.is_candidate(file_name)
+
+    def read_mark(self, text):
+        return self.module.read_mark(text)
+
+    def read(self, text):
+        return self.module.read_lenient(text)
+
+    def keys(self, text):
+        return self.module.keys_of(text)
+
+    def refusals(self, config, choice, path):
+        return super().refusals(config, choice, path) + self.module.refusals(config, path)
+
+    def warnings(self, config, path):
+        return ifcfg.unwritten_ifcfg_keys(config, path, self.words)
+
+
+class IfupdownRenderer(DebianRenderer):
+    """Debian's ifupdown stanza files (``interfaces.d/<bond>``), with ifenslave's keys."""
+
+    format = "ifupdown"
+    file_mode = 0o644
+    module = ifupdown
+    words = "ifupdown files"
+
+
+RENDERERS = {renderer.format: renderer
+             for renderer in (IfcfgRenderer(), KeyfileRenderer(), IfupdownRenderer())}
 
 
 @dataclass(frozen=True)
@@ -161,7 +201,8 @@ class Locations:
 
     # The minion options, with their defaults: format -> (option, default directory).
     OPTIONS = {"ifcfg": ("bond.ifcfg_dir", "/etc/sysconfig/network-scripts"),
-               "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections")}
+               "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections"),
+               "ifupdown": ("bond.interfaces_dir", "/etc/network/interfaces.d")}
     MODPROBE_OPTION = ("bond.modprobe_conf", "/etc/modprobe.d/bonding.conf")
 
     @classmethod
