@@ -39,3 +39,13 @@ ADDRESSING = [
     {"ipv6init": True},
     {"ipaddr": "192.0.2.10", "netmask": "255.255.255.0", "onboot": False, "mtu": 9000},
 ]
+
+
+def addressed(addressing):
+    """An active-backup bond0 with ``addressing`` and VLAN 100, which has its own IPv4
+    address and DNS, and the bond's MTU and onboot."""
+    vlan = {key: value for key, value in addressing.items() if key in ("onboot", "mtu")}
+    vlan.update(ipaddr="198.51.100.10", prefix=26, dns=["198.51.100.53"],
+                domain="vlan.example.com")
+    return {"mode": "active-backup", "miimon": 100, "slaves": ["eth0"], **addressing,
+            "vlans": {100: vlan}}

@@ -19,7 +19,7 @@ from salt_bonding.render import RENDERERS, Destination, ifupdown
 
 from tests.harness import debian
 from tests.harness.golden import HOSTS, host_pillar
-from tests.harness.samples import ADDRESSING, given_for, sample
+from tests.harness.samples import ADDRESSING, addressed, given_for, sample
 
 pytestmark = pytest.mark.unit
 STATE = "bond.reconciled:bonding"
@@ -140,12 +140,7 @@ ADDRESS_KEYS = {"address", "netmask", "broadcast", "gateway", "mtu", "dns-namese
 
 @pytest.mark.parametrize("addressing", [*ADDRESSING, {}])
 def test_addresses_dns_and_mtu_come_back_from_ifquery_on_bonds_and_vlans(tmp_path, addressing):
-    vlan = {key: value for key, value in addressing.items() if key in ("onboot", "mtu")}
-    vlan.update(ipaddr="198.51.100.10", prefix=26, dns=["198.51.100.53"],
-                domain="vlan.example.com")
-    bond = schema.validate_bond("bond0", {"mode": "active-backup", "miimon": 100,
-                                          "slaves": ["eth0"], **addressing,
-                                          "vlans": {100: vlan}})
+    bond = schema.validate_bond("bond0", addressed(addressing))
     read = read_back(tmp_path, {"bond0": bond})
     text = ifupdown.render_bond(bond, STATE)["bond0"]
     for device, interface in (("bond0", bond), ("bond0.100", bond.vlans[100])):

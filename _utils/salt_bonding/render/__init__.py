@@ -1,7 +1,7 @@
 """Renderers: a validated bond -> the files of one configuration format.
 
 Each format is one sibling module with one :class:`Renderer` subclass
-(``ifcfg``, ``keyfile``, ``ifupdown``); adding a format is adding a file and a line in
+(``ifcfg``, ``keyfile``, ``ifupdown``, ``netplan``); adding a format is adding a file and a line in
 :data:`RENDERERS`, never an ``if format == ...`` elsewhere. The modprobe
 alias file is written in every format (``modprobe.py``).
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .. import nm_versions
 from ..options import OPTIONS
-from . import ifcfg, ifupdown, keyfile, modprobe
+from . import ifcfg, ifupdown, keyfile, modprobe, netplan
 
 
 class Renderer:
@@ -184,8 +184,18 @@ class IfupdownRenderer(DebianRenderer):
     words = "ifupdown files"
 
 
+class NetplanRenderer(DebianRenderer):
+    """netplan YAML (``/etc/netplan/90-salt-bond-<bond>.yaml``), for systemd-networkd."""
+
+    format = "netplan"
+    file_mode = 0o600  # netplan calls group- or world-readable files too open
+    module = netplan
+    words = "netplan files"
+
+
 RENDERERS = {renderer.format: renderer
-             for renderer in (IfcfgRenderer(), KeyfileRenderer(), IfupdownRenderer())}
+             for renderer in (IfcfgRenderer(), KeyfileRenderer(), IfupdownRenderer(),
+                              NetplanRenderer())}
 
 
 @dataclass(frozen=True)
@@ -202,7 +212,8 @@ class Locations:
     # The minion options, with their defaults: format -> (option, default directory).
     OPTIONS = {"ifcfg": ("bond.ifcfg_dir", "/etc/sysconfig/network-scripts"),
                "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections"),
-               "ifupdown": ("bond.interfaces_dir", "/etc/network/interfaces.d")}
+               "ifupdown": ("bond.interfaces_dir", "/etc/network/interfaces.d"),
+               "netplan": ("bond.netplan_dir", "/etc/netplan")}
     MODPROBE_OPTION = ("bond.modprobe_conf", "/etc/modprobe.d/bonding.conf")
 
     @classmethod
