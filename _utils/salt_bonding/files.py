@@ -161,6 +161,12 @@ def desired_files(config, destination, state, scope=None, take_any=False):
         modes[conf] = FILE_MODE
     elif existing is not None:
         ours.append(conf)
+    if destination.shared:  # a host file the format needs lines in (its own lines kept)
+        shared_text = renderer.render_shared(read_current(destination.shared)["text"],
+                                             destination)
+        if shared_text is not None:
+            write[destination.shared] = shared_text
+            modes[destination.shared] = FILE_MODE
     return Wanted(write=write, remove=sorted(ours), modes=modes, foreign=foreign,
                   warnings=modprobe.defeating_lines(existing, set(config.bonds), conf))
 

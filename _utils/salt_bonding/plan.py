@@ -123,7 +123,7 @@ def _replaces_theirs(path, change, destination):
     """Whether ``change`` writes over a regular file Salt did not write (not the modprobe file,
     whose administrator's lines are kept)."""
     return (change.new is not None and change.old_kind == "file"
-            and path != destination.modprobe_conf and not destination.owns(path, change.old))
+            and path not in destination.host_files and not destination.owns(path, change.old))
 
 
 def _taken_over(changes, destination):
@@ -310,7 +310,7 @@ def summary(plan, test):
     destination = plan.destination
     replaced = [os.path.basename(p) for p, c in changes.items()
                 if _replaces_theirs(p, c, destination)
-                or (c.old_kind == "symlink" and p != destination.modprobe_conf)]
+                or (c.old_kind == "symlink" and p not in destination.host_files)]
     verb = ("would be " if test else "")
     parts = []
     if written:

@@ -15,7 +15,7 @@ import pytest
 from salt_bonding import errors, plan, schema
 from salt_bonding.options import OPTIONS, TABLE
 from salt_bonding.platform import Stack
-from salt_bonding.render import RENDERERS, Destination, ifupdown
+from salt_bonding.render import RENDERERS, Destination, Locations, ifupdown
 
 from tests.harness import debian
 from tests.harness.golden import HOSTS, host_pillar
@@ -233,3 +233,61 @@ def test_ifcfg_keys_are_named_not_written(tmp_path):
         "bonding:bonds:bond0:ifcfg: ETHTOOL_OPTS not written: ifcfg keys are for ifcfg "
         "files, and this minion gets ifupdown files"]
     assert "ETHTOOL" not in result.changes[str(tmp_path / "interfaces.d" / "bond0")].new
+
+
+def debian_locations(tmp_path):
+    """A Debian minion's locations under ``tmp_path``: interfaces.d, interfaces, modprobe."""
+    (tmp_path / "network").mkdir(exist_ok=True)
+    get = {"bond.interfaces_dir": str(tmp_path / "network" / "interfaces.d"),
+           "bond.interfaces_file": str(tmp_path / "network" / "interfaces"),
+           "bond.modprobe_conf": str(tmp_path / "bonding.conf")}
+    return Locations.from_options(lambda option, default: get.get(option, default))
+
+
+PILLAR = {"bonds": {"bond0": {"mode": "active-backup", "miimon": 100, "slaves": ["eth0"]}}}
+
+
+@pytest.mark.parametrize("theirs, block", [
+    ("auto lo\niface lo inet loopback\n", True),
+    (None, True),
+    ("source {dir}/*\nauto lo\n", False),
+    ("source interfaces.d/*\n", False),  # relative to /etc/network, as ifupdown reads it
+    ("source-directory {dir}\n", False),
+    ("source {dir}/bond0\n", True),  # one file is not the directory
+])
+def test_the_interfaces_file_gets_a_source_line_only_where_it_has_none(tmp_path, theirs, block):
+    where = debian_locations(tmp_path)
+    interfaces = tmp_path / "network" / "interfaces"
+    directory = tmp_path / "network" / "interfaces.d"
+    if theirs is not None:
+        interfaces.write_text(theirs.format(dir=directory))
+    planned = plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN, IFUPDOWN)
+    change = planned.changes.get(str(interfaces))
+    if not block:
+        assert change is None
+        return
+    ours = (f"{ifupdown.SOURCE_BEGIN}\nsource {directory}/*\n{ifupdown.SOURCE_END}\n")
+    assert change.new == (theirs or "").format(dir=directory) + ours
+    plan.apply(planned)
+    assert interfaces.read_text() == change.new
+    # ifupdown itself reads the bond through our line.
+    read = debian.ifquery(interfaces, ["bond0"])
+    assert ("bond-mode", "active-backup") in read["bond0"]
+    assert plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN, IFUPDOWN).changes == {}
+    # The administrator adds a line of their own: ours goes, theirs stays.
+    interfaces.write_text(interfaces.read_text() + f"source {directory}/*\n")
+    again = plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN, IFUPDOWN)
+    assert again.changes[str(interfaces)].new == (theirs or "").format(dir=directory) + \
+        f"source {directory}/*\n"
+
+
+def test_a_damaged_block_in_the_interfaces_file_is_refused_untouched(tmp_path):
+    where = debian_locations(tmp_path)
+    interfaces = tmp_path / "network" / "interfaces"
+    interfaces.write_text(f"auto lo\n{ifupdown.SOURCE_BEGIN}\nsource /x/*\n")
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN, IFUPDOWN)
+    assert caught.value.errors == [(str(interfaces), (
+        f"{ifupdown.SOURCE_BEGIN!r} without its END line; not touching the file: mend or "
+        "remove the block"))]
+    assert not (tmp_path / "network" / "interfaces.d").exists()

@@ -85,6 +85,16 @@ class Renderer:
         """Warnings about ``config`` in this format (what it writes differently, or not)."""
         return []
 
+    def render_shared(self, existing, destination):
+        """The text of ``destination.shared`` (a host file this format needs lines in, such
+        as ifupdown's /etc/network/interfaces) after this run, given ``existing`` (None:
+        absent); None: leave it absent. Formats without such a file are never asked."""
+        raise NotImplementedError
+
+    def owns_shared(self, text):
+        """Whether the shared file holding ``text`` carries lines of ours."""
+        return False
+
     def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
         files = {}
@@ -176,12 +186,19 @@ class DebianRenderer(Renderer):
 
 
 class IfupdownRenderer(DebianRenderer):
-    """Debian's ifupdown stanza files (``interfaces.d/<bond>``), with ifenslave's keys."""
+    """Debian's ifupdown stanza files (``interfaces.d/<bond>``), with ifenslave's keys; the
+    ``source`` line /etc/network/interfaces needs for them, where it has none."""
 
     format = "ifupdown"
     file_mode = 0o644
     module = ifupdown
     words = "ifupdown files"
+
+    def render_shared(self, existing, destination):
+        return ifupdown.render_source(existing, destination.directory, destination.shared)
+
+    def owns_shared(self, text):
+        return ifupdown.has_source_block(text)
 
 
 class NetplanRenderer(DebianRenderer):
@@ -207,6 +224,7 @@ class Locations:
     # Directories the minion config names: made with their parents when missing (the
     # defaults only under an existing parent: see files.py).
     made: tuple = ()
+    shared: dict = None  # format -> the host file it needs lines in (SHARED_OPTIONS)
     fixed_format = None  # the format follows pillar and platform
 
     # The minion options, with their defaults: format -> (option, default directory).
@@ -215,6 +233,8 @@ class Locations:
                "ifupdown": ("bond.interfaces_dir", "/etc/network/interfaces.d"),
                "netplan": ("bond.netplan_dir", "/etc/netplan")}
     MODPROBE_OPTION = ("bond.modprobe_conf", "/etc/modprobe.d/bonding.conf")
+    # A host file a format needs lines in: format -> (option, default path).
+    SHARED_OPTIONS = {"ifupdown": ("bond.interfaces_file", "/etc/network/interfaces")}
 
     @classmethod
     def from_options(cls, get):
@@ -226,13 +246,16 @@ class Locations:
         made = [directories[fmt] for fmt in cls.OPTIONS if given[fmt]]
         if modprobe_conf:
             made.append(os.path.dirname(modprobe_conf))
-        return cls(directories, modprobe_conf or cls.MODPROBE_OPTION[1], tuple(made))
+        shared = {fmt: get(option, "") or default
+                  for fmt, (option, default) in cls.SHARED_OPTIONS.items()}
+        return cls(directories, modprobe_conf or cls.MODPROBE_OPTION[1], tuple(made), shared)
 
     def choose(self, file_format):
         others = tuple((other, directory) for other, directory in self.directories.items()
                        if other != file_format)
         return Destination(file_format, self.directories[file_format], self.modprobe_conf,
-                           sweep=others, made=self.made)
+                           sweep=others, made=self.made,
+                           shared=(self.shared or {}).get(file_format))
 
 
 @dataclass(frozen=True)
@@ -249,6 +272,12 @@ class Destination:
     modprobe_conf: str
     sweep: tuple = ()
     made: tuple = ()  # directories the minion config names (Locations.made)
+    shared: str | None = None  # the host file this format needs lines in (Renderer.render_shared)
+
+    @property
+    def host_files(self):
+        """The files shared with the administrator (our lines only): modprobe, ``shared``."""
+        return (self.modprobe_conf, self.shared) if self.shared else (self.modprobe_conf,)
 
     @property
     def renderer(self):
@@ -285,10 +314,12 @@ class Destination:
         """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
         if path == self.modprobe_conf:
             return modprobe.is_managed(text)
+        if path == self.shared:
+            return self.renderer.owns_shared(text)
         return self.renderer_for(path).read_mark(text) is not None
 
     def mark(self, path, text):
         """The Mark of a file of ours (None: not ours, absent, or the shared modprobe file)."""
-        if path == self.modprobe_conf or text is None:
+        if path in self.host_files or text is None:
             return None
         return self.renderer_for(path).read_mark(text)

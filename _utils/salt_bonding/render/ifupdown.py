@@ -20,8 +20,10 @@ other, and a value outside it raises ValueError.
 The file starts with the same mark as the other formats (a ``#`` comment).
 """
 
+import os
 import re
 
+from ..errors import UserError
 from ..names import check_ifname, checked_vlan_device
 from ..options import OPTIONS, TABLE
 from .ifcfg import MARK_FORMAT, check_state, option_words, read_mark  # noqa: F401 (read_mark)
@@ -193,3 +195,59 @@ def refusals(config, path):
                     f"{option} (ifenslave sets {settable}); leave it out, or use format: "
                     "netplan or keyfile where those are what the minion reads")))
     return found
+
+
+# /etc/network/interfaces must source the directory of our files: Debian's own file says
+# `source /etc/network/interfaces.d/*`, but an older or edited one may not. Where no line
+# of its own does, we add one in a marked block (the administrator's lines are kept, as
+# in the modprobe file); where one does, nothing is added.
+SOURCE_BEGIN = "# BEGIN bond state (managed by Salt): ifupdown reads the bonds' files there"
+SOURCE_END = "# END bond state (managed by Salt)"
+_SOURCE = re.compile(r"(source|source-directory)\s+(\S+)\s*")
+
+
+def _sourced(word, keyword, interfaces_file):
+    """The directory a ``source``/``source-directory`` line reads, normalised; None when it
+    reads something else (one file, another glob)."""
+    path = os.path.join(os.path.dirname(interfaces_file), word)  # relative: to that file
+    if keyword == "source":
+        if not path.endswith("/*"):
+            return None
+        path = path[:-2]
+    return os.path.normpath(path)
+
+
+def render_source(existing, directory, interfaces_file):
+    """The interfaces file after this run (None: none there, none needed): our block with
+    ``source <directory>/*`` where none of its own lines sources ``directory``, and
+    without our block where one does. A BEGIN without its END (or the reverse) is
+    refused: the administrator mends it."""
+    lines = (existing or "").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    theirs, inside = [], False
+    for number, line in enumerate(lines, 1):
+        if line == SOURCE_BEGIN and not inside:
+            inside = True
+        elif line == SOURCE_END and inside:
+            inside = False
+        elif line in (SOURCE_BEGIN, SOURCE_END):
+            raise UserError([(interfaces_file, f"line {number}: {line!r} out of place; not "
+                                               "touching the file: mend or remove the block")])
+        elif not inside:  # the block's own lines are ours: written again below
+            theirs.append(line)
+    if inside:
+        raise UserError([(interfaces_file, f"{SOURCE_BEGIN!r} without its END line; not "
+                                           "touching the file: mend or remove the block")])
+    target = os.path.normpath(directory)
+    sourced = any(_sourced(match[2], match[1], interfaces_file) == target
+                  for line in theirs if (match := _SOURCE.fullmatch(line.strip())))
+    block = [] if sourced else [SOURCE_BEGIN, f"source {target}/*", SOURCE_END]
+    if existing is None and not block:
+        return None
+    return "\n".join(theirs + block) + "\n"
+
+
+def has_source_block(text):
+    """Whether an interfaces file holds our block (so it is partly ours)."""
+    return SOURCE_BEGIN in (text or "").split("\n")
