@@ -264,7 +264,7 @@ def to_converge(plan):
     for name, bond in config.bonds.items():
         backend = bond.activate or config.activate
         if backend != "none" and name not in changed:
-            found.setdefault(backend, {})[name] = bond
+            found.setdefault(activate.backend(backend, plan.destination.format), {})[name] = bond
     return found
 
 
@@ -284,7 +284,8 @@ def to_activate(plan):
         bond = config.bonds.get(name)
         backend = config.activate if bond is None else (bond.activate or config.activate)
         if backend != "none":
-            wanted.setdefault(backend, {})[name] = bond
+            wanted.setdefault(activate.backend(backend, plan.destination.format),
+                              {})[name] = bond
     return wanted
 
 
