@@ -494,18 +494,25 @@ def ifupdown_plan(desired, before):
     return [(op.says, op.args) for op in operations], bounced
 
 
-def test_ifupdown_brings_a_new_bond_and_its_vlans_up_forced():
-    """``--force``: ifupdown's own record (/run/network) may say up what the kernel lost."""
+def test_ifupdown_brings_a_new_bond_and_its_vlans_up():
     assert ifupdown_plan(bond(vlans={100: {}}), None) == (
-        [("bond0: ifup", ("ifup", "--force", "bond0")),
-         ("bond0.100: ifup", ("ifup", "--force", "bond0.100"))], False)
+        [("bond0: ifup", ("ifup", "bond0")), ("bond0.100: ifup", ("ifup", "bond0.100"))], False)
 
 
-def test_ifupdown_deletes_a_running_bond_first_and_leaves_a_removed_one_to_the_kernel():
-    assert ifupdown_plan(bond(miimon=200), running(bond())) == (
-        [("bond0 deleted", ("link", "del", "bond0")),
-         ("bond0: ifup", ("ifup", "--force", "bond0"))], True)
-    assert [says for says, _ in ifupdown_plan(None, running(bond()))[0]] == ["bond0 removed"]
+def test_ifupdown_takes_a_running_bond_down_deletes_it_and_forgets_what_pillar_dropped():
+    """``ifdown`` first: ifupdown skips what it remembers bringing up (``--force`` only for a
+    VLAN whose stanza is gone: it forgets it), then the bond deleted (ifenslave's hook
+    deletes it on ifdown; the kernel's, or someone's, would stay)."""
+    before = running(bond(vlans={100: {}, 200: {}}))
+    assert ifupdown_plan(bond(miimon=200, vlans={100: {}}), before) == (
+        [("bond0.100: ifdown", ("ifdown", "bond0.100")),
+         ("bond0.200: ifdown", ("ifdown", "--force", "bond0.200")),
+         ("bond0: ifdown", ("ifdown", "bond0")),
+         ("bond0 deleted", ("link", "del", "bond0")),
+         ("bond0: ifup", ("ifup", "bond0")), ("bond0.100: ifup", ("ifup", "bond0.100"))], True)
+    removed, bounced = ifupdown_plan(None, running(bond()))
+    assert (removed, bounced) == ([("bond0: ifdown", ("ifdown", "--force", "bond0")),
+                                   ("bond0 removed", removed[-1][1])], False)
 
 
 @pytest.mark.parametrize("layout, said", [

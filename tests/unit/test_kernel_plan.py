@@ -275,3 +275,18 @@ def test_verification_waits_for_the_link_monitors_to_judge(settings, seconds):
     from salt_bonding.activate.verify import settle_seconds
 
     assert settle_seconds(bond(**settings)) == seconds
+
+
+@pytest.mark.parametrize("given, other", [("num_grat_arp", "num_unsol_na"),
+                                          ("num_unsol_na", "num_grat_arp")])
+def test_one_parameter_under_two_names_is_one_desired_value(given, other):
+    """num_grat_arp and num_unsol_na are one kernel parameter: given one, the kernel shows
+    both at its value, and that is no drift (the other's default was wanted before, so a
+    bond with num_grat_arp alone never verified: found by Debian's ifup, issue #28)."""
+    desired = bond(**{given: 3})
+    assert option_values(desired)[other] == "3"
+    kernel = dataclasses.replace(desired, options={**KERNEL_DEFAULTS, **desired.options,
+                                                   other: "3"})
+    assert plan_bond(desired, kernel) == ([], False)
+    ops, _ = plan_bond(desired, None)  # a new bond: written 3, under either name
+    assert {op.args[1] for op in ops if given in op.args[0] or other in op.args[0]} == {"3"}

@@ -2,15 +2,15 @@
 new stanza files (``format: ifupdown``).
 
 What ``ifup -a`` would do at boot, for the changed bonds only: a bond that runs is
-deleted (its VLANs with it), so that ``ifup`` creates it afresh and ifenslave's
-``if-pre-up.d`` hook writes every ``bond-*`` key to a bond without slaves (ifenslave
-never resets an option a stanza no longer gives, and writes some only to a bond that is
-down); ``ifup --force <bond>`` then has the hook enslave the ``bond-slaves`` and
-ifupdown set the addresses, routes and MTU, and ``ifup --force <bond>.<vid>`` brings
-each VLAN up. ``--force``: ifupdown remembers what it brought up (``/run/network``) and
-would otherwise skip an interface it thinks is up, though the kernel deleted it. A bond
-that ran is therefore always bounced. A bond removed from pillar has no stanza left:
-the kernel planner deletes it.
+taken down (``ifdown`` of its VLANs and of the bond: ifupdown remembers what it brought
+up, in ``/run/network``, and skips an interface it thinks is up) and deleted, so that
+``ifup`` creates it afresh and ifenslave's ``if-pre-up.d`` hook writes every ``bond-*``
+key to a bond without slaves (ifenslave never resets an option a stanza no longer
+gives, and writes some only to a bond that is down); ``ifup <bond>`` then has the hook
+enslave the ``bond-slaves`` and ifupdown set the addresses, routes and MTU, and ``ifup
+<bond>.<vid>`` brings each VLAN up. A bond that ran is therefore always bounced. A bond
+removed from pillar has no stanza left: ifupdown forgets it (``ifdown --force``) and the
+kernel planner deletes it.
 
 Not initscripts' ``ifup`` (``activate/ifup.py``, for ifcfg files): the ``ifup`` found
 must be ifupdown's (``ifquery`` is the same program), with Debian's ifenslave hook
@@ -48,12 +48,37 @@ class IfupdownIfup(Activator):
                                 f"({IFENSLAVE_HOOK}): ifupdown would create no bond ({_WAY_OUT})")
 
     def plan_one(self, name, desired, before):
+        ops = _forget(name, desired, before)
         if desired is None:
-            return plan_bond(None, before)
-        ops = []
+            removed, _ = plan_bond(None, before)
+            return ops + removed, False
         if before is not None:
-            ops.append(Operation(name, "ip", ("link", "del", name), f"{name} deleted"))
-        ops.append(Operation(name, "command", ("ifup", "--force", name), f"{name}: ifup"))
-        ops += [Operation(name, "command", ("ifup", "--force", vlan.device),
-                          f"{vlan.device}: ifup") for vlan in desired.vlans.values()]
+            ops.append(Operation(name, "ip", ("link", "del", name), f"{name} deleted",
+                                 removes=name))
+        ops.append(_ifup(name, name))
+        ops += [_ifup(name, vlan.device) for vlan in desired.vlans.values()]
         return ops, before is not None
+
+
+def _ifup(bond, device):
+    return Operation(bond, "command", ("ifup", device), f"{device}: ifup")
+
+
+def _forget(name, desired, before):
+    """``ifdown`` of a running bond and its VLANs, so that ifupdown brings them up again: it
+    skips (exit 0) an interface it remembers bringing up, and ``ifup --force`` of a VLAN
+    would configure its bond again, taking the slaves down (seen in the kernel). Plain
+    ``ifdown`` where the stanza is there (a no-op, exit 0, for an interface ifupdown did
+    not bring up; for a bond, ifenslave's hook releases the slaves and deletes it);
+    ``--force`` where it is gone, which only forgets it."""
+    if before is None:
+        return []
+    kept = {vlan.device for vlan in desired.vlans.values()} if desired is not None else set()
+    ops = [_ifdown(name, vlan.device, vlan.device not in kept)
+           for vlan in before.vlans.values()]
+    return ops + [_ifdown(name, name, desired is None)]
+
+
+def _ifdown(bond, device, gone):
+    argv = ("ifdown", "--force", device) if gone else ("ifdown", device)
+    return Operation(bond, "command", argv, f"{device}: ifdown")

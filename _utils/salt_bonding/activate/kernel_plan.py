@@ -23,7 +23,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
-from ..options import OPTIONS, TABLE
+from ..options import OPTIONS, SAME_PARAMETER, TABLE
 
 # Written after the slaves are enslaved (the kernel accepts only a slave's name).
 AFTER_SLAVES = ("primary",)
@@ -76,6 +76,10 @@ def option_values(bond):
     ``modes.effective_miimon``)."""
     values = {option.name: bond.options.get(option.name, default_text(option))
               for option in TABLE[1:] if bond.mode in option.modes}
+    for given, other in (*SAME_PARAMETER, *(pair[::-1] for pair in SAME_PARAMETER)):
+        # One kernel parameter under two names: the one given is the other's value too.
+        if given in bond.options and other not in bond.options and other in values:
+            values[other] = bond.options[given]
     if "miimon" not in bond.options:
         values["miimon"] = str(effective_miimon(bond.mode, None))
     return values
