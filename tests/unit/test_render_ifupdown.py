@@ -18,7 +18,7 @@ from salt_bonding.platform import Stack
 from salt_bonding.render import RENDERERS, Destination, Locations, ifupdown
 
 from tests.harness import debian
-from tests.harness.golden import HOSTS, host_pillar
+from tests.harness.golden import DEBIAN_HOSTS, HOSTS, host_pillar
 from tests.harness.samples import ADDRESSING, addressed, given_for, sample
 
 pytestmark = pytest.mark.unit
@@ -186,7 +186,7 @@ def test_a_value_ifupdown_or_sh_would_read_specially_is_never_written(value, whe
     assert sample(OPTIONS["primary"]) == "eth0"
 
 
-@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("host", HOSTS + DEBIAN_HOSTS)
 def test_the_example_hosts_read_back_whole(tmp_path, host):
     config = schema.validate(host_pillar(host))
     config = dataclasses.replace(config, bonds={

@@ -19,7 +19,7 @@ from salt_bonding.platform import Stack
 from salt_bonding.render import RENDERERS, Destination, netplan
 
 from tests.harness import debian
-from tests.harness.golden import HOSTS, host_pillar
+from tests.harness.golden import DEBIAN_HOSTS, HOSTS, host_pillar
 from tests.harness.samples import ADDRESSING, addressed, given_for
 
 pytestmark = pytest.mark.unit
@@ -200,7 +200,7 @@ def test_any_string_reads_back_as_that_string(tmp_path, value):
                                                        "mii-monitor-interval": 100}
 
 
-@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("host", HOSTS + DEBIAN_HOSTS)
 def test_the_example_hosts_are_read_whole(tmp_path, host):
     config = schema.validate(host_pillar(host))
     bonds = {name: dataclasses.replace(bond, options={k: v for k, v in bond.options.items()
