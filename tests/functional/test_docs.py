@@ -85,9 +85,9 @@ def test_the_pillar_reference_example_applies_on_the_generation_it_names(tmp_pat
     Its first line names the minion it is for (``RHEL <n>``); on a minion with those grains
     it applies as shown: ``test=True``, which plans everything a real run does, the kernel
     activation included, writing nothing (a real run would change this machine's kernel)."""
-    (section, example), = [(section, data) for section, data in readme_yaml_blocks()
-                           if section == "Pillar reference" and "bonding" in data
-                           and "bonds" in data["bonding"]]
+    (section, example), *_ = [(section, data) for section, data in readme_yaml_blocks()
+                              if section == "Pillar reference" and "bonding" in data
+                              and "bonds" in data["bonding"]]  # the first: the full one
     text = (REPO / "README.md").read_text()
     first = text[text.index("## Pillar reference"):].split("```yaml\n", 1)[1].split("\n")[0]
     generation = re.search(r"\bRHEL (\d+)\b", first)
