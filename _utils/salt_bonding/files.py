@@ -161,7 +161,8 @@ def desired_files(config, destination, state, scope=None, take_any=False):
         modes[conf] = FILE_MODE
     elif existing is not None:
         ours.append(conf)
-    if destination.shared:  # a host file the format needs lines in (its own lines kept)
+    if destination.shared and config.bonds:  # a host file the format needs lines in
+        # (its own lines kept; with no bonds to write, left as it is)
         shared_text = renderer.render_shared(read_current(destination.shared)["text"],
                                              destination)
         if shared_text is not None:

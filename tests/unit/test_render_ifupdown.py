@@ -291,3 +291,13 @@ def test_a_damaged_block_in_the_interfaces_file_is_refused_untouched(tmp_path):
         f"{ifupdown.SOURCE_BEGIN!r} without its END line; not touching the file: mend or "
         "remove the block"))]
     assert not (tmp_path / "network" / "interfaces.d").exists()
+
+
+def test_a_run_without_bonds_leaves_the_interfaces_file_as_it_is(tmp_path):
+    where = debian_locations(tmp_path)
+    interfaces = tmp_path / "network" / "interfaces"
+    interfaces.write_text("auto lo\n")
+    planned = plan.plan_reconciled({"bonds": {}}, "bonding", where, DEBIAN, IFUPDOWN)
+    assert str(interfaces) not in planned.changes
+    assert str(interfaces) in plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN,
+                                                   IFUPDOWN).changes
