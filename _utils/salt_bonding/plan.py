@@ -71,7 +71,9 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
         changes = files.plan_wanted(wanted, destination)
         rivals, refusals = competing.find(
             config, _read_at_boot(choice, destination),
-            lambda file_path, text: file_path in changes or destination.owns(file_path, text),
+            # (a host file we keep lines in, such as /etc/network/interfaces, is read whole)
+            lambda file_path, text: file_path not in destination.host_files and (
+                file_path in changes or destination.owns(file_path, text)),
             path)
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
@@ -109,6 +111,9 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
 def _read_at_boot(choice, destination):
     """``[(format, directory, reader)]``: where other profiles for our devices would be read
     at boot, and by what (see ``competing.find``)."""
+    own = destination.renderer.read_at_boot(destination)
+    if own is not None:
+        return own
     if not choice.read_by_networkmanager:
         formats, reader = ["ifcfg"], "network-scripts"
     else:

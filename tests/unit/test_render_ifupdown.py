@@ -301,3 +301,25 @@ def test_a_run_without_bonds_leaves_the_interfaces_file_as_it_is(tmp_path):
     assert str(interfaces) not in planned.changes
     assert str(interfaces) in plan.plan_reconciled(PILLAR, "bonding", where, DEBIAN,
                                                    IFUPDOWN).changes
+
+
+INSTALLER = "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\niface eth0 inet dhcp\n"
+
+
+@pytest.mark.parametrize("where", ["interfaces", "interfaces.d/50-installer"])
+def test_a_stanza_ifupdown_brings_up_for_one_of_our_devices_is_refused(tmp_path, where):
+    """Debian's installer leaves ``allow-hotplug eth0`` / ``iface eth0 inet dhcp`` in
+    /etc/network/interfaces: with eth0 in a bond, ifupdown would run DHCP on the slave at
+    boot. Refused with the way out, nothing written; without the auto line it is inert."""
+    locations = debian_locations(tmp_path)
+    path = tmp_path / "network" / where
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(INSTALLER)
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled(PILLAR, "bonding", locations, DEBIAN, IFUPDOWN)
+    assert caught.value.errors == [("bonding:bonds:bond0", (
+        f"{path} also has a stanza for eth0 that ifupdown brings up at boot (auto or "
+        "allow-hotplug) beside ours: remove that stanza, or its auto/allow-hotplug line"))]
+    assert not (tmp_path / "bonding.conf").exists()
+    path.write_text(INSTALLER.replace("allow-hotplug eth0\n", ""))
+    assert plan.plan_reconciled(PILLAR, "bonding", locations, DEBIAN, IFUPDOWN).changes

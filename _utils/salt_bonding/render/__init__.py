@@ -95,6 +95,12 @@ class Renderer:
         """Whether the shared file holding ``text`` carries lines of ours."""
         return False
 
+    def read_at_boot(self, destination):
+        """``[(format, directory or file, reader)]`` where other profiles for our devices are
+        read at boot (``competing.find``); None: as NetworkManager or network-scripts read
+        them (``plan._read_at_boot``)."""
+        return None
+
     def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
         files = {}
@@ -184,6 +190,9 @@ class DebianRenderer(Renderer):
     def warnings(self, config, path):
         return ifcfg.unwritten_ifcfg_keys(config, path, self.words)
 
+    def read_at_boot(self, destination):
+        return []  # (other netplan files naming our devices: not looked for yet)
+
 
 class IfupdownRenderer(DebianRenderer):
     """Debian's ifupdown stanza files (``interfaces.d/<bond>``), with ifenslave's keys; the
@@ -199,6 +208,11 @@ class IfupdownRenderer(DebianRenderer):
 
     def owns_shared(self, text):
         return ifupdown.has_source_block(text)
+
+    def read_at_boot(self, destination):
+        # ifupdown reads /etc/network/interfaces and the files it sources (ours among them).
+        return [("ifupdown", path, "ifupdown")
+                for path in (destination.shared, destination.directory) if path]
 
 
 class NetplanRenderer(DebianRenderer):
