@@ -158,22 +158,24 @@ def find(config, read, skip, path):
     return warnings, refusals
 
 
+# Readers that bring up every profile marked for boot, ours and the other alike.
+BOTH_AT_BOOT = {
+    "network-scripts": ("{path} also configures {device} with ONBOOT=yes, and network-scripts "
+                        "bring up every such file at boot: remove it, or set ONBOOT=no in it"),
+    "ifupdown": ("{path} also has a stanza for {device} that ifupdown brings up at boot (auto "
+                 "or allow-hotplug) beside ours: remove that stanza, or its auto/allow-hotplug "
+                 "line"),
+}
+
+
 def _judge(profile, bond, reader, path, refusals, beaten):
     """Refuse (into ``refusals``) or note (into ``beaten``) one other profile for one of
     our devices, by what reads it at boot."""
     file_path, where = profile.path, f"{path}:{bond}"
-    if reader == "ifupdown":
+    if reader in BOTH_AT_BOOT:  # every profile brought up at boot is: refused
         if profile.autoconnect:
-            refusals.append((where, (
-                f"{file_path} also has a stanza for {profile.device} that ifupdown brings "
-                "up at boot (auto or allow-hotplug) beside ours: remove that stanza, or its "
-                "auto/allow-hotplug line")))
-    elif reader == "network-scripts":
-        if profile.autoconnect:
-            refusals.append((where, (
-                f"{file_path} also configures {profile.device} with ONBOOT=yes, and "
-                "network-scripts bring up every such file at boot: remove it, or set "
-                "ONBOOT=no in it")))
+            refusals.append((where, BOTH_AT_BOOT[reader].format(path=file_path,
+                                                                device=profile.device)))
     elif profile.unmanaged:
         refusals.append((where, (
             f"{file_path} says NM_CONTROLLED=no for {profile.device}: NetworkManager "
