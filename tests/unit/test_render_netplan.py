@@ -238,3 +238,20 @@ def test_one_file_per_bond_0600_marked_ours_and_removed_alone(tmp_path):
         str(tmp_path / "bonding.conf"): "updated"}
     assert RENDERER.keys((directory / "90-salt-bond-bond0.yaml").read_text()) >= {
         "bonds.bond0.parameters", "ethernets.eth0.dhcp4", "vlans.bond0.100.addresses"}
+
+
+@pytest.mark.parametrize("file_format, stack, grains, removed", [
+    ("netplan", NETPLAN, UBUNTU, "90-salt-bond-bond1.yaml"),
+    ("ifupdown", Stack(ifupdown=True, ifenslave=True),
+     {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}, "bond1")])
+def test_bond_absent_removes_one_bonds_file_in_debians_formats(tmp_path, file_format, stack,
+                                                               grains, removed):
+    destination = Destination(file_format, str(tmp_path / "d"), str(tmp_path / "b.conf"))
+    bonds = {name: {"mode": "active-backup", "miimon": 100, "slaves": [f"e{name[-1]}"]}
+             for name in ("bond0", "bond1")}
+    plan.apply(plan.plan_reconciled({"bonds": bonds}, "bonding", destination, grains, stack))
+    with pytest.raises(errors.UserError):  # bond.reconciled's: force, or that state, first
+        plan.plan_absent("bond1", destination, grains=grains, stack=stack)
+    absent = plan.plan_absent("bond1", destination, force=True, grains=grains, stack=stack)
+    assert {p: c.action for p, c in absent.changes.items()} == {
+        str(tmp_path / "d" / removed): "removed", str(tmp_path / "b.conf"): "updated"}
