@@ -8,6 +8,9 @@ the files ``bond.reconciled`` writes when pillar leaves ``format`` and
       networkmanager: enabled      # enabled | installed | absent
       network_scripts: false       # initscripts' ifup for bonds installed
       networkmanager_version: 1.46.0   # NetworkManager --version; null: not installed
+      ifupdown: false              # Debian's ifupdown installed (its ifquery)
+      ifenslave: false             # with ifenslave's hook, which brings its bonds up
+      netplan: false               # netplan installed (Ubuntu's default)
 
 The version decides which bond options NetworkManager keeps in the files it
 reads (``salt_bonding.config.nm_versions``); grains are read when the minion starts,
@@ -32,6 +35,7 @@ CLI Example:
 
     salt '*' grains.get bonding_stack
     salt -G 'bonding_stack:networkmanager:enabled' state.apply bonding
+    salt -G 'bonding_stack:netplan:True' grains.get bonding_stack
     salt -G 'bonding_stack:networkmanager_version:1.4[0-2]*' grains.get osrelease
     salt -G 'bonds:bond0:mode:802.3ad' bond.health
     salt -G 'bonds_error:*' grains.get bonds_error

@@ -21,13 +21,17 @@ alias, from pillar.
 
 Which files, and who reads them, follows the minion (RHEL 6/7: ifcfg files for
 network-scripts; RHEL 8: ifcfg files NetworkManager reads, unless it runs
-network-scripts; RHEL 9 and later, Fedora: keyfiles) unless pillar ``format``
-(``auto``, ``ifcfg``, ``keyfile``) and ``networkmanager`` (``managed``,
-``unmanaged``, ``disabled``) say otherwise; the comment says which and why.
-Files go to the minion options ``bond.ifcfg_dir`` (default
-``/etc/sysconfig/network-scripts``), ``bond.keyfile_dir`` (default
-``/etc/NetworkManager/system-connections``) and ``bond.modprobe_conf`` (default
-``/etc/modprobe.d/bonding.conf``). A running NetworkManager is made to load
+network-scripts; RHEL 9 and later, Fedora: keyfiles; Debian and Ubuntu:
+netplan where it is installed, else ifupdown with ifenslave) unless pillar
+``format`` (``auto``, ``ifcfg``, ``keyfile``, ``ifupdown``, ``netplan``) and
+``networkmanager`` (``managed``, ``unmanaged``, ``disabled``) say otherwise; the
+comment says which and why. Files go to the minion options ``bond.ifcfg_dir``
+(default ``/etc/sysconfig/network-scripts``), ``bond.keyfile_dir`` (default
+``/etc/NetworkManager/system-connections``), ``bond.interfaces_dir`` (default
+``/etc/network/interfaces.d``; ``bond.interfaces_file``, default
+``/etc/network/interfaces``, gets a ``source`` line for it where it has none),
+``bond.netplan_dir`` (default ``/etc/netplan``) and ``bond.modprobe_conf``
+(default ``/etc/modprobe.d/bonding.conf``). A running NetworkManager is made to load
 the files it reads (``nmcli connection load``, nothing activated) and checked;
 other profiles for the same devices are named, and beaten by our
 ``autoconnect-priority`` or refused. The whole input is validated before

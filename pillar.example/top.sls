@@ -13,3 +13,7 @@ base:
     - bonding.hosts.db1
   'app1':
     - bonding.hosts.app1
+  'deb1':                     # Debian 12: ifupdown files (or netplan's, if installed)
+    - bonding.hosts.deb1
+  'ubu1':                     # Ubuntu 24.04: netplan files
+    - bonding.hosts.ubu1

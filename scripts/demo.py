@@ -101,30 +101,48 @@ def nothing_lost_when_renamed(salt, host):
 
 
 RHEL9 = {"os": "RedHat", "os_family": "RedHat", "osmajorrelease": 9}
+# The same pillar on three more minions (issue #28): (label, grains, the option of the
+# directory its files go to, that directory in the sandbox, what the files are).
+ELSEWHERE = (
+    ("RHEL 9", "as-rhel9", RHEL9, "bond.keyfile_dir", "etc/NetworkManager/system-connections",
+     "keyfiles written for RHEL 9 (ifcfg files: none)"),
+    ("Debian 12", "as-debian12",
+     {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12, "osrelease": "12",
+      "bonding_stack": {"networkmanager": "absent", "network_scripts": False,
+                        "ifupdown": True, "ifenslave": True, "netplan": False}},
+     "bond.interfaces_dir", "etc/network/interfaces.d",
+     "ifupdown files written for Debian 12 (ifupdown and ifenslave installed)"),
+    ("Ubuntu 24.04", "as-ubuntu24",
+     {"os": "Ubuntu", "os_family": "Debian", "osmajorrelease": 24, "osrelease": "24.04",
+      "bonding_stack": {"networkmanager": "absent", "network_scripts": False,
+                        "ifupdown": False, "ifenslave": False, "netplan": True}},
+     "bond.netplan_dir", "etc/netplan", "netplan files written for Ubuntu 24.04"),
+)
 
 
-def same_pillar_on_rhel9(host, sandbox):
-    """The same host's pillar on a RHEL 9 minion: NetworkManager keyfiles, not ifcfg files."""
-    rhel9 = sandbox / "as-rhel9"
+def same_pillar_elsewhere(host, sandbox, label, name, grains, option, directory, written):
+    """The same host's pillar on another minion: the files that one reads, not ifcfg files."""
+    root = sandbox / name
     salt = SaltCall(
-        rhel9,
+        root,
         minion_id=host,
         pillar_roots={"base": [str(REPO / "pillar.example")]},
-        grains=RHEL9,
+        grains=grains,
         **{
-            "bond.ifcfg_dir": str(rhel9 / "etc/sysconfig/network-scripts"),
-            "bond.keyfile_dir": str(rhel9 / "etc/NetworkManager/system-connections"),
-            "bond.modprobe_conf": str(rhel9 / "etc/modprobe.d/bonding.conf"),
+            "bond.ifcfg_dir": str(root / "etc/sysconfig/network-scripts"),
+            option: str(root / directory),
+            "bond.interfaces_file": str(root / "etc/network/interfaces"),
+            "bond.modprobe_conf": str(root / "etc/modprobe.d/bonding.conf"),
         },
     )
-    keyfiles = Path(salt.config["bond.keyfile_dir"])
-    keyfiles.mkdir(parents=True)
-    heading(f"the same pillar on a RHEL 9 minion (grains os RedHat, osmajorrelease 9): "
-            f"state.apply bonding   (into {rhel9})")
+    files = Path(salt.config[option])
+    files.mkdir(parents=True)
+    heading(f"the same pillar on a {label} minion (grains os {grains['os']}, osmajorrelease "
+            f"{grains['osmajorrelease']}): state.apply bonding   (into {root})")
     rc, text = salt.run("state.apply", "bonding", out="highstate")
     print(text.rstrip())
-    heading("keyfiles written for RHEL 9 (ifcfg files: none)")
-    for path in sorted(keyfiles.iterdir()):
+    heading(written)
+    for path in sorted(files.iterdir()):
         print(f"--- {path}")
         print(path.read_text().rstrip())
     return rc == 0 and not any(salt.ifcfg_dir.iterdir())
@@ -410,8 +428,10 @@ def main():
         return rc
     if not nothing_lost_when_renamed(salt, args.host):
         return 1
-    if not same_pillar_on_rhel9(args.host, args.sandbox.resolve()):
-        return 1
+    for label, name, grains, option, directory, written in ELSEWHERE:
+        if not same_pillar_elsewhere(args.host, args.sandbox.resolve(), label, name, grains,
+                                     option, directory, written):
+            return 1
     if not slave_settings_by_networkmanager(args.sandbox.resolve()):
         return 1
     if HOST_PROCFS.is_dir() and any(HOST_PROCFS.iterdir()):

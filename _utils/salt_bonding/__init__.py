@@ -8,14 +8,16 @@ Where things are, by concern (each subpackage's docstring lists its modules)::
                     option table: data) with option_types.py, ports.py (per-slave
                     settings), choices.py, modes.py, names.py, values.py, nm_versions.py
     render/         one renderer per file format (ifcfg.py with shell.py quoting and
-                    ifcfg_keys.py; keyfile.py for NetworkManager), and modprobe.py,
-                    the alias file every format writes
+                    ifcfg_keys.py; keyfile.py for NetworkManager; ifupdown.py and
+                    netplan.py for Debian and Ubuntu), and modprobe.py, the alias file
+                    every format writes
     plan.py         one state run's files: validate, render, plan against the disk
     transaction/    one state run start to end (files, NetworkManager, live.py: what
                     goes live and its rollback) over a small Host the state module
                     builds from Salt
     activate/       activators (bringing changes live) behind one interface (base.py):
-                    kernel.py, ifup.py, nmcli.py; operations.py (a dataclass per kind
+                    kernel.py, ifup.py, ifupdown.py (Debian's ifup), netplan.py (the
+                    refusal), nmcli.py; operations.py (a dataclass per kind
                     of step), kernel_plan.py and running.py the in-place plan and its
                     run (one table of how each kind of step is made), verify.py,
                     lifelines.py (what a plan would cut), timer.py (the rollback
@@ -25,7 +27,8 @@ Where things are, by concern (each subpackage's docstring lists its modules)::
                     compare.py (desired against live), drift.py (bond.verify), watch.py
                     (the beacon), grains.py, metrics.py
     host/           the minion: platform.py (which files it reads), competing.py,
-                    networkmanager.py, netlink.py, links.py, files.py, regular.py,
+                    networkmanager.py, netlink.py, links.py, files.py (atomic.py its
+                    writes), regular.py,
                     lock.py, copies.py
     fleet/          the bond runner's decisions on the master: report.py (the rows and
                     verdicts), rollout.py (the waves and the stop), arguments.py,

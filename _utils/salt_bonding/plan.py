@@ -73,7 +73,9 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
         changes = files.plan_wanted(wanted, destination)
         rivals, refusals = competing.find(
             config, _read_at_boot(choice, destination),
-            lambda file_path, text: file_path in changes or destination.owns(file_path, text),
+            # (a host file we keep lines in, such as /etc/network/interfaces, is read whole)
+            lambda file_path, text: file_path not in destination.host_files and (
+                file_path in changes or destination.owns(file_path, text)),
             path)
     except OSError as exc:  # a current file or directory that cannot be read
         where = f" {exc.filename}" if exc.filename else ""
@@ -111,6 +113,9 @@ def _plan(config, destination, choice, state, scope, path, take_any=False):
 def _read_at_boot(choice, destination):
     """``[(format, directory, reader)]``: where other profiles for our devices would be read
     at boot, and by what (see ``competing.find``)."""
+    own = destination.renderer.read_at_boot(destination)
+    if own is not None:
+        return own
     if not choice.read_by_networkmanager:
         formats, reader = ["ifcfg"], "network-scripts"
     else:
@@ -125,7 +130,7 @@ def _replaces_theirs(path, change, destination):
     """Whether ``change`` writes over a regular file Salt did not write (not the modprobe file,
     whose administrator's lines are kept)."""
     return (change.new is not None and change.old_kind == "file"
-            and path != destination.modprobe_conf and not destination.owns(path, change.old))
+            and path not in destination.host_files and not destination.owns(path, change.old))
 
 
 def _taken_over(changes, destination):
@@ -266,7 +271,7 @@ def to_converge(plan):
     for name, bond in config.bonds.items():
         backend = bond.activate or config.activate
         if backend != "none" and name not in changed:
-            found.setdefault(backend, {})[name] = bond
+            found.setdefault(activate.backend(backend, plan.destination.format), {})[name] = bond
     return found
 
 
@@ -286,7 +291,8 @@ def to_activate(plan):
         bond = config.bonds.get(name)
         backend = config.activate if bond is None else (bond.activate or config.activate)
         if backend != "none":
-            wanted.setdefault(backend, {})[name] = bond
+            wanted.setdefault(activate.backend(backend, plan.destination.format),
+                              {})[name] = bond
     return wanted
 
 
@@ -312,7 +318,7 @@ def summary(plan, test):
     destination = plan.destination
     replaced = [os.path.basename(p) for p, c in changes.items()
                 if _replaces_theirs(p, c, destination)
-                or (c.old_kind == "symlink" and p != destination.modprobe_conf)]
+                or (c.old_kind == "symlink" and p not in destination.host_files)]
     verb = ("would be " if test else "")
     parts = []
     if written:

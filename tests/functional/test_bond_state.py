@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.harness import nm
-from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall, formula_root
+from tests.harness.saltcall import REPO, RHEL7_GRAINS, SaltCall, apply, formula_root
 from tests.harness.shell import source_with_bash
 
 pytestmark = pytest.mark.functional
@@ -44,13 +44,6 @@ DB_PILLAR = {
         }
     }
 }
-
-
-def apply(salt, *extra):
-    rc, ret = salt.run("state.apply", "bonding", *extra)
-    assert isinstance(ret, dict), ret
-    (state,) = ret.values()
-    return rc, state
 
 
 def sourced(salt):
@@ -302,14 +295,15 @@ def test_managed_names_its_arguments_once_and_takes_yes_for_true(salt_call):
 
 
 def test_a_misspelt_format_fails_the_run_and_any_case_is_taken_alike(salt_call):
-    """``format: ifupdown`` was accepted and ignored (issue 26): refused now, with the pillar
-    path and the allowed values, nothing written; the state arguments read the same table,
-    in any case, as pillar does."""
-    salt_call.set_pillar({"bonding": {"format": "ifupdown", **BOND0}})
+    """``format: ifupdown`` was accepted and ignored (issue 26): a misspelt format is
+    refused now, with the pillar path and the allowed values, nothing written; the state
+    arguments read the same table, in any case, as pillar does."""
+    salt_call.set_pillar({"bonding": {"format": "interfaces", **BOND0}})
     rc, state = apply(salt_call)
     assert rc != 0 and state["result"] is False and state["changes"] == {}, state
-    assert state["comment"] == ("No files changed. bonding:format: invalid value 'ifupdown': "
-                                "expected one of auto, ifcfg, keyfile"), state["comment"]
+    assert state["comment"] == ("No files changed. bonding:format: invalid value 'interfaces': "
+                                "expected one of auto, ifcfg, keyfile, ifupdown, netplan"), \
+        state["comment"]
     assert "Traceback" not in state["comment"]
     assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
     _, ret = salt_call.run("state.single", "bond.managed", "name=bond0", "mode=1",
@@ -322,7 +316,7 @@ def test_a_misspelt_format_fails_the_run_and_any_case_is_taken_alike(salt_call):
     (state,) = ret.values()
     assert state["result"] is False and state["comment"] == (
         "No files changed. bond0:bond.managed:format: invalid value 'ifcfgg': expected one of "
-        "auto, ifcfg, keyfile; did you mean 'ifcfg'?"), state
+        "auto, ifcfg, keyfile, ifupdown, netplan; did you mean 'ifcfg'?"), state
 
 
 def test_networkmanager_disabled_is_reported_where_there_is_none(salt_call):
@@ -691,15 +685,18 @@ def test_outside_rhel_files_nothing_reads_are_refused_with_the_way_out(salt_call
                                 "bonding_stack": {"networkmanager": "enabled",
                                                   "network_scripts": False}},
                         **{"bond.keyfile_dir": str(keyfiles)})
-    for pillar in (BOND0, {"format": "ifcfg", **BOND0}):
+    for pillar, start in (
+            (BOND0, "Debian 12 has neither netplan nor ifupdown with ifenslave to bring bonds "
+                    "up"),  # (issue #28: Debian's own stacks first)
+            ({"format": "ifcfg", **BOND0}, "Debian 12 reads no ifcfg files: Red Hat's "
+                                           "network-scripts are not installed")):
         salt_call.set_pillar({"bonding": pillar})
         rc, state = apply(salt_call)
         assert rc != 0 and state["result"] is False, state
-        assert state["comment"].startswith(
-            "No files changed. bonding:format: Debian 12 reads no ifcfg files: Red Hat's "
-            "network-scripts are not installed"), state["comment"]
-        assert state["comment"].endswith("use format: keyfile (NetworkManager is installed "
-                                         "here and reads keyfiles)"), state["comment"]
+        assert state["comment"].startswith(f"No files changed. bonding:format: {start}"), \
+            state["comment"]
+        assert "format: keyfile (NetworkManager is installed here and reads keyfiles)" in \
+            state["comment"], state["comment"]
         assert list(salt_call.ifcfg_dir.iterdir()) == [] and not salt_call.modprobe_conf.exists()
     salt_call.set_pillar({"bonding": {"format": "keyfile", **BOND0}})
     rc, state = apply(salt_call)

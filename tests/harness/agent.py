@@ -13,7 +13,8 @@ own mount namespace, never on the host's filesystem.
 Red Hat's real network-scripts can run inside too (scenario option
 ``"initscripts": true``, see :class:`Initscripts`): the vendored initscripts
 at the paths RHEL has them, on overlays of /etc and /usr whose writable layers
-live under /run.
+live under /run; and Debian's own ifupdown and ifenslave, installed on the host
+(``"ifupdown": true``, :class:`Ifupdown`), with /etc on an overlay.
 
 Only the standard library: this runs with the host's Python, but before any
 assumption about the virtualenv holds.
@@ -133,12 +134,15 @@ class Scenario:
         self.links_before = set(os.listdir(SYS_NET))
         self.nm = NetworkManager()
         self.initscripts = Initscripts(self.name)
+        self.ifupdown = Ifupdown(self.name)
         self.result = {"name": self.name, "steps": {}, "error": None}
 
     # -- building -----------------------------------------------------------
     def build(self):
         if self.spec.get("initscripts"):
             self.initscripts.start()
+        elif self.spec.get("ifupdown"):
+            self.ifupdown.start()
         for name, peer in self.spec.get("veths", []):  # pairs for steps (or NetworkManager)
             ip("link", "add", name, "type", "veth", "peer", "name", peer)
             self.created += [name, peer]
@@ -237,11 +241,12 @@ class Scenario:
         for name in reversed(self.created):
             if os.path.exists(os.path.join(SYS_NET, name)):
                 ip("link", "del", name, check=False)
-        if self.nm.used or self.initscripts.used:  # the bonds and VLANs they made
+        if self.nm.used or self.initscripts.used or self.ifupdown.used:  # the links they made
             for name in sorted(set(os.listdir(SYS_NET)) - self.links_before, reverse=True):
                 if os.path.exists(os.path.join(SYS_NET, name)):
                     ip("link", "del", name, check=False)
         self.initscripts.stop()
+        self.ifupdown.stop()
 
     # -- steps --------------------------------------------------------------
     def run_steps(self):
@@ -535,18 +540,12 @@ class NetworkManager:
         return self.log()
 
 
-class Initscripts:
-    """Red Hat's network-scripts (``tests/vendor/initscripts-10.00.19``) for one scenario.
+class Overlays:
+    """Overlays of host directories for one scenario, in this kernel only: their writable
+    layers are under /run (a tmpfs of this kernel), so whatever is written there never
+    reaches the host. The scenario's teardown unmounts them."""
 
-    The host's /etc and /usr get an overlay each, in this kernel only, whose writable
-    layer is under /run (a tmpfs of this kernel): whatever is written there, by this
-    class or by the scripts (``ifup-post`` may rewrite /etc/resolv.conf), never
-    reaches the host. On them: the scripts in /etc/sysconfig/network-scripts (where
-    the state writes its ifcfg files, minion option ``bond.ifcfg_dir``; initscripts
-    read no other directory), /etc/sysconfig/network (``NETWORKING=yes``),
-    /etc/init.d/functions, and :data:`INITSCRIPTS_LINKS`. The scenario's teardown
-    deletes the links they made, then unmounts the overlays.
-    """
+    lowers = ("/etc",)
 
     def __init__(self, scenario):
         self.run = os.path.join(INITSCRIPTS_RUN, scenario)
@@ -557,7 +556,7 @@ class Initscripts:
         return bool(self.mounted)
 
     def start(self):
-        for lower in ("/etc", "/usr"):
+        for lower in self.lowers:
             upper = os.path.join(self.run, lower.strip("/"), "upper")
             work = os.path.join(self.run, lower.strip("/"), "work")
             os.makedirs(upper)
@@ -565,6 +564,43 @@ class Initscripts:
             sh(["mount", "-t", "overlay", "overlay", "-o",
                 f"lowerdir={lower},upperdir={upper},workdir={work}", lower])
             self.mounted.append(lower)
+
+    def stop(self):
+        # Lazily: a process started from /usr (a ping left running) keeps it busy.
+        for mountpoint in reversed(self.mounted):
+            sh(["umount", "-l", mountpoint], check=False)
+        self.mounted = []
+
+
+class Ifupdown(Overlays):
+    """Debian's own ifupdown and ifenslave, as installed on the host, for one scenario
+    (option ``"ifupdown": true``): /etc on an overlay, so the stanza files the state
+    writes to /etc/network/interfaces.d (and the source line in /etc/network/interfaces)
+    stay in this kernel; /run/network, where ifupdown records what it brought up, as a
+    booted Debian has it."""
+
+    def start(self):
+        super().start()
+        os.makedirs("/run/network", exist_ok=True)
+
+
+class Initscripts(Overlays):
+    """Red Hat's network-scripts (``tests/vendor/initscripts-10.00.19``) for one scenario.
+
+    The host's /etc and /usr get an overlay each (:class:`Overlays`): whatever is
+    written there, by this class or by the scripts (``ifup-post`` may rewrite
+    /etc/resolv.conf), never reaches the host. On them: the scripts in
+    /etc/sysconfig/network-scripts (where the state writes its ifcfg files, minion
+    option ``bond.ifcfg_dir``; initscripts read no other directory),
+    /etc/sysconfig/network (``NETWORKING=yes``), /etc/init.d/functions, and
+    :data:`INITSCRIPTS_LINKS`. The scenario's teardown deletes the links they made,
+    then unmounts the overlays.
+    """
+
+    lowers = ("/etc", "/usr")
+
+    def start(self):
+        super().start()
         shutil.copytree(os.path.join(INITSCRIPTS_SOURCE, "network-scripts"), NETWORK_SCRIPTS,
                         dirs_exist_ok=True)  # with their modes: the scripts executable
         with open("/etc/sysconfig/network", "w") as f:
@@ -577,12 +613,6 @@ class Initscripts:
             if os.path.lexists(path):  # a host's own (Debian's ifupdown): hidden, not changed
                 os.unlink(path)
             os.symlink(target, path)
-
-    def stop(self):
-        # Lazily: a process started from /usr (a ping left running) keeps it busy.
-        for mountpoint in reversed(self.mounted):
-            sh(["umount", "-l", mountpoint], check=False)
-        self.mounted = []
 
 
 def _read(path):

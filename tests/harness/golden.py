@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden"
 EXAMPLE = REPO / "pillar.example" / "bonding"
 HOSTS = ("web1", "db1", "app1")
+# The Debian and Ubuntu hosts (issue #28): their ifupdown and netplan files are read back
+# by Debian's own readers (tests/unit/test_render_ifupdown.py, test_render_netplan.py).
+DEBIAN_HOSTS = ("deb1", "ubu1")
 
 
 def host_pillar(host, **top):

@@ -43,6 +43,8 @@ to a bonding sysfs file does to the others.
 """
 
 import ipaddress
+import json
+import os
 import re
 from dataclasses import dataclass
 
@@ -51,6 +53,7 @@ from salt_bonding.activate.kernel_plan import default_text, plan_bond
 from salt_bonding.config.modes import ARP_MODES, MODES, NON_ARP_MIIMON_DEFAULT
 from salt_bonding.config.options import OPTIONS, TABLE
 from salt_bonding.config.values import InvalidValue
+from salt_bonding.observe import status
 
 from tests.harness import nm
 
@@ -905,3 +908,24 @@ def cases(draw, max_bonds=2, mistakes=(None, *MISTAKES), slaves=SLAVE_POOL):
         meaning.update(devices)
         bonds[name] = pillar
     return Case({"bonds": bonds}, meaning, odd)
+
+
+def reading_steps(key, name):
+    """The steps that read the kernel on its own after a step (scenario ``name``): links,
+    default routes of both families, the bonds' sysfs (:func:`running_after` reads them)."""
+    return [{"id": f"links-{key}", "run": ["ip", "-j", "-d", "addr", "show"]},
+            {"id": f"routes-{key}", "run": ["ip", "-j", "route", "show", "default"]},
+            {"id": f"routes6-{key}", "run": ["ip", "-6", "-j", "route", "show", "default"]},
+            {"id": f"sysfs-{key}", "capture": f"{name}-{key}"}]
+
+
+def running_after(result, key):
+    """What the kernel held at :func:`reading_steps` ``key`` of ``result`` (a scenario's),
+    in the shape of :func:`kernel_view`."""
+    links = json.loads(result.stdout_ok(f"links-{key}"))
+    routes = (json.loads(result.stdout_ok(f"routes-{key}"))
+              + json.loads(result.stdout_ok(f"routes6-{key}")))
+    captured = result.capture(f"{result.name}-{key}")
+    sysfs = str(captured / "sys" / "class" / "net")
+    bonds = sorted(os.listdir(captured / "proc" / "net" / "bonding"))
+    return from_ip(links, routes, {name: status.read_options(name, sysfs) for name in bonds})

@@ -69,6 +69,10 @@ def minion_config(root, minion_id="sandbox", **overrides):
         "pillar_roots": {"base": [str(root / "pillar")]},
         "bond.ifcfg_dir": str(root / "network-scripts"),
         "bond.modprobe_conf": str(root / "modprobe.d" / "bonding.conf"),
+        # Debian's and Ubuntu's formats in the sandbox too (issue #28): made on first use.
+        "bond.interfaces_dir": str(root / "network" / "interfaces.d"),
+        "bond.interfaces_file": str(root / "network" / "interfaces"),
+        "bond.netplan_dir": str(root / "netplan"),
         "grains": dict(RHEL7_GRAINS),
         "grains_cache": False,
         "enable_fqdns_grains": False,
@@ -168,3 +172,12 @@ class SaltCall:
             raise AssertionError(
                 f"salt-call printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
             ) from None
+
+
+def apply(salt, *extra):
+    """``(exit code, the one state's return)`` of ``state.apply bonding`` through ``salt``
+    (a :class:`SaltCall`)."""
+    rc, ret = salt.run("state.apply", "bonding", *extra)
+    assert isinstance(ret, dict), ret
+    (state,) = ret.values()
+    return rc, state

@@ -20,6 +20,13 @@ cuts the host off (an address in another subnet, caught by ``verify: ping``) rol
 back, files and kernel, with the neighbour answering again; and the bond removed with
 its pillar. bond1, in every step's pillar but never changed after its creation, keeps
 its active slave and link failure counts throughout. Nothing of it reaches the host.
+
+In the same boot, Debian's own ``ifup`` (issue #28: ifupdown 0.8.41 and ifenslave 2.13,
+installed on the host by ``scripts/setup``, /etc on an overlay): ``format: ifupdown``,
+``activate: ifup`` brings bond0 and its VLAN up from our stanza file (pinging through
+both), a change bounces it (ifdown, deleted, ifup), and the kernel it leaves, read on its
+own, is exactly what ``activate: kernel`` leaves for the same pillar. The minion's grains
+say Debian 12 with both stacks' tools, for both scenarios.
 """
 
 import json
@@ -27,6 +34,7 @@ import os
 
 import pytest
 
+from tests.harness import meaning
 from tests.harness import uml as uml_harness
 from tests.harness.uml import link_failures
 
@@ -123,12 +131,78 @@ SCENARIO = {
 }
 
 
+# Debian's own ifup (issue #28), in the same boot: ifupdown 0.8.41 and ifenslave 2.13 as
+# installed on the host, /etc on an overlay (scenario option "ifupdown"), our stanza file
+# in /etc/network/interfaces.d, which the host's /etc/network/interfaces sources. The same
+# pillar brought up by ifup, then (the bond removed) by activate: kernel: the kernel must
+# hold the same, read on its own.
+DEB_BOND = {"mode": "active-backup", "slaves": ["va", "vb"], "miimon": 100, "updelay": 200,
+            "downdelay": 100, "primary": "vb", "primary_reselect": "better",
+            "fail_over_mac": "active", "num_grat_arp": 3, "ipaddr": "192.0.2.10",
+            "prefix": 24, "gateway": "192.0.2.1", "mtu": 1400, "verify": VERIFY,
+            "vlans": {100: {"ipaddr": "198.51.100.10", "prefix": 24}}}
+DEB_CHANGED = {**DEB_BOND, "miimon": 200, "updelay": 400, "downdelay": 0}
+
+
+def deb(step_id, bond0, activate="ifup"):
+    # allow_cutoff: removing the bond takes the default route with it, on purpose
+    pillar = {"deb": {"format": "ifupdown", "activate": activate, "allow_cutoff": True,
+                      "bonds": {"bond0": bond0} if bond0 else {}}}
+    return {"id": step_id, "salt": ["state.high", json.dumps({"deb": {"bond": ["reconciled"]}}),
+                                    f"pillar={json.dumps(pillar)}"]}
+
+
+DEBIAN = {
+    "name": "ifupdown",
+    "ifupdown": True,
+    "veths": [["va", "pa"], ["vb", "pb"]],
+    "neighbour": {"peers": ["pa", "pb"], "addresses": ["192.0.2.1/24"],
+                  "vlans": [{"id": 100, "addresses": ["198.51.100.1/24"]}]},
+    "steps": [
+        sh("deb-ifup", "readlink -f $(command -v ifup); ls /etc/network/if-pre-up.d"),
+        deb("deb-create", DEB_BOND),
+        sh("deb-file", "cat /etc/network/interfaces.d/bond0"),
+        ping("deb-ping"),
+        ping("deb-ping-vlan", "198.51.100.1"),
+        *meaning.reading_steps("ifup", "ifupdown"),
+        deb("deb-same", DEB_BOND),
+        deb("deb-changed", DEB_CHANGED),
+        read("deb-miimon", "bond0/bonding/miimon"),
+        ping("deb-ping-changed"),
+        deb("deb-remove", None),
+        {"id": "deb-gone", "run": ["ip", "link", "show", "bond0"]},
+        deb("deb-kernel", DEB_BOND, activate="kernel"),
+        ping("deb-ping-kernel"),
+        *meaning.reading_steps("kernel", "ifupdown"),
+        deb("deb-end", None, activate="kernel"),
+    ],
+}
+# What the minion is: Debian 12 with both stacks' tools, as the bonding_stack grain says
+# (the initscripts scenario's ifcfg files are for the network-scripts it puts in place).
+MINION = {"bond.ifcfg_dir": SCRIPTS, "bond.interfaces_dir": "/etc/network/interfaces.d",
+          "bond.interfaces_file": "/etc/network/interfaces",
+          "grains": {"os": "Debian", "os_family": "Debian", "osmajorrelease": 12,
+                     "osrelease": "12",
+                     "bonding_stack": {"networkmanager": "absent", "network_scripts": True,
+                                       "ifupdown": True, "ifenslave": True, "netplan": False}}}
+
+
 @pytest.fixture(scope="module")
-def result(uml):
+def results(uml):
     reason = uml_harness.initscripts_unavailable_reason()
     if reason:
         pytest.fail(f"initscripts harness unavailable: {reason}")
-    return uml.run([SCENARIO], minion_opts={"bond.ifcfg_dir": SCRIPTS})["ifup"]
+    return uml.run([SCENARIO, DEBIAN], minion_opts=MINION)
+
+
+@pytest.fixture(scope="module")
+def result(results):
+    return results["ifup"]
+
+
+@pytest.fixture(scope="module")
+def debian(results):
+    return results["ifupdown"]
 
 
 def live(result, step_id):
@@ -249,3 +323,52 @@ def test_nothing_reaches_the_host(result):
     assert result.stdout_ok("files-after-remove")
     assert not os.path.lexists(f"{SCRIPTS}/ifcfg-bond1")
     assert os.path.realpath("/usr/bin/ipcalc") != "/usr/bin/ipcalc-ng"
+
+
+# -- Debian's ifup --------------------------------------------------------------------
+DEB_BOUNCE = ["bond0.100: ifdown", "bond0: ifdown", "bond0 deleted", "bond0: ifup",
+              "bond0.100: ifup"]
+
+
+def test_debians_own_ifup_and_ifenslave_run(debian):
+    ifup, hooks = debian.stdout_ok("deb-ifup").split("\n", 1)
+    assert ifup == "/usr/sbin/ifup" and "ifenslave" in hooks.split()
+
+
+def test_debians_ifup_brings_our_stanza_file_up(debian):
+    created = debian.state("deb-create")
+    assert created["result"] is True, created
+    assert created["changes"]["live"] == {"bond0": {"done": ["bond0: ifup", "bond0.100: ifup"],
+                                                    "bounced": False}}
+    assert "bond0 is live and verified." in created["comment"]
+    assert "    bond-primary vb\n" in debian.stdout_ok("deb-file")
+    assert " 0% packet loss" in debian.stdout_ok("deb-ping")
+    assert " 0% packet loss" in debian.stdout_ok("deb-ping-vlan")
+    assert debian.state("deb-same")["changes"] == {}
+
+
+def test_a_change_is_brought_up_by_ifup_afresh(debian):
+    changed = debian.state("deb-changed")
+    assert changed["changes"]["live"] == {"bond0": {"done": DEB_BOUNCE, "bounced": True}}
+    assert debian.stdout("deb-miimon") == "200\n"
+    assert " 0% packet loss" in debian.stdout_ok("deb-ping-changed")
+    removed = debian.state("deb-remove")["changes"]["live"]["bond0"]
+    assert removed["done"][:2] == ["bond0.100: ifdown", "bond0: ifdown"], removed
+    assert removed["done"][-1] == "bond0 removed" and removed["bounced"] is False
+    assert debian.step("deb-gone")["rc"] != 0
+
+
+def test_ifup_leaves_the_kernel_as_activate_kernel_does(debian):
+    kernel = debian.state("deb-kernel")
+    assert kernel["result"] is True, kernel
+    assert " 0% packet loss" in debian.stdout_ok("deb-ping-kernel")
+    by_ifup = meaning.running_after(debian, "ifup")
+    assert by_ifup == meaning.running_after(debian, "kernel")
+    # ...and both are the pillar's: every option it gives, the MTU, address, VLAN, route.
+    bond0 = by_ifup["bond0"]
+    assert {k: bond0["options"][k] for k in ("miimon", "updelay", "downdelay", "primary",
+                                             "primary_reselect", "fail_over_mac",
+                                             "num_grat_arp")} == {
+        "miimon": "100", "updelay": "200", "downdelay": "100", "primary": "vb",
+        "primary_reselect": "better", "fail_over_mac": "active", "num_grat_arp": "3"}
+    assert bond0["mtu"] == 1400 and by_ifup["bond0.100"]["parent"] == "bond0", by_ifup

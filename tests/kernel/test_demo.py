@@ -45,6 +45,19 @@ def test_demo_applies_db1_and_reports_real_lacp_bonds(demo):
         f"{name}.nmconnection" for name in ("bond0", "bond0.100", "bond0.200", "ens1f0",
                                              "ens1f1", "ens2f0", "ens2f1"))
     assert f"--- {keyfiles}/bond0.nmconnection" in rhel9 and "[bond]\nmode=802.3ad" in rhel9
+    # ...and as ifupdown and netplan files on Debian and Ubuntu (issue #28).
+    debian = out.split("=== the same pillar on a Debian 12 minion")[1].split("\n=== the ")[0]
+    assert "Files: ifupdown files (ifenslave brings the bonds up); why: Debian 12, format: " \
+        "auto, ifupdown brings the bonds up with ifenslave." in debian
+    stanzas = sandbox / "as-debian12/etc/network/interfaces.d"
+    assert sorted(p.name for p in stanzas.iterdir()) == ["bond0"]
+    assert "iface bond0 inet manual\n    bond-slaves ens1f0 ens1f1 ens2f0 ens2f1\n" \
+        "    bond-mode 802.3ad\n" in debian
+    ubuntu = out.split("=== the same pillar on a Ubuntu 24.04 minion")[1].split(
+        "=== live status")[0]
+    netplan = sandbox / "as-ubuntu24/etc/netplan"
+    assert sorted(p.name for p in netplan.iterdir()) == ["90-salt-bond-bond0.yaml"]
+    assert "      parameters:\n        mode: \"802.3ad\"\n" in ubuntu
     settings = "=== slave settings (prio, queue_id) and the bond's MAC on a RHEL"
     newer, older = out.split(f"{settings} 9.4")[1].split(f"{settings} 9.0")
     older = older.split("=== live status")[0]

@@ -48,7 +48,6 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from salt_bonding import plan
 from salt_bonding.errors import UserError
 from salt_bonding.host.platform import Stack
-from salt_bonding.observe import status
 from salt_bonding.render import Destination
 
 from tests.harness import meaning, nm
@@ -176,13 +175,8 @@ def steps(path):
         found += live(f"apply-{index}", path, case, case.pillar["bonds"])
         if path == "nmcli":  # what NetworkManager does on its own after the state is over
             found.append({"id": f"settle-{index}", "nm": "settle"})
-        found += [
-            {"id": f"verify-{index}", "salt": ["bond.verify", "name=live"]},
-            {"id": f"links-{index}", "run": ["ip", "-j", "-d", "addr", "show"]},
-            {"id": f"routes-{index}", "run": ["ip", "-j", "route", "show", "default"]},
-            {"id": f"routes6-{index}", "run": ["ip", "-6", "-j", "route", "show", "default"]},
-            {"id": f"sysfs-{index}", "capture": f"{path}-{index}"},
-        ]
+        found += [{"id": f"verify-{index}", "salt": ["bond.verify", "name=live"]},
+                  *meaning.reading_steps(index, path)]
     return found
 
 
@@ -207,14 +201,7 @@ def runs(uml):
 
 def running(result, index):
     """What the kernel held after pillar ``index`` on one path, read on its own."""
-    links = json.loads(result.stdout_ok(f"links-{index}"))
-    routes = (json.loads(result.stdout_ok(f"routes-{index}"))
-              + json.loads(result.stdout_ok(f"routes6-{index}")))
-    captured = result.capture(f"{result.name}-{index}")
-    sysfs = str(captured / "sys" / "class" / "net")
-    bonds = sorted(os.listdir(captured / "proc" / "net" / "bonding"))
-    return meaning.from_ip(links, routes, {name: status.read_options(name, sysfs)
-                                           for name in bonds})
+    return meaning.running_after(result, index)
 
 
 def expected(case):

@@ -497,3 +497,106 @@ def test_the_pause_hook_waits_after_the_first_operation_while_its_file_exists(tm
     unarmed = activate.pause_while(str(path))
     unarmed(1)  # no file: no pause
     assert activate.pause_while(None) is None
+
+
+# -- activate: ifup on Debian (ifupdown files) -----------------------------------------
+def ifupdown_plan(desired, before):
+    from salt_bonding.activate.ifupdown import IfupdownIfup
+
+    operations, bounced = IfupdownIfup().plan_one("bond0", desired, before)
+    return [(op.says, op.args) for op in operations], bounced
+
+
+def test_ifupdown_brings_a_new_bond_and_its_vlans_up():
+    assert ifupdown_plan(bond(vlans={100: {}}), None) == (
+        [("bond0: ifup", ("ifup", "bond0")), ("bond0.100: ifup", ("ifup", "bond0.100"))], False)
+
+
+def test_ifupdown_takes_a_running_bond_down_deletes_it_and_forgets_what_pillar_dropped():
+    """``ifdown`` first: ifupdown skips what it remembers bringing up (``--force`` only for a
+    VLAN whose stanza is gone: it forgets it), then the bond deleted (ifenslave's hook
+    deletes it on ifdown; the kernel's, or someone's, would stay)."""
+    before = running(bond(vlans={100: {}, 200: {}}))
+    assert ifupdown_plan(bond(miimon=200, vlans={100: {}}), before) == (
+        [("bond0.100: ifdown", ("ifdown", "bond0.100")),
+         ("bond0.200: ifdown", ("ifdown", "--force", "bond0.200")),
+         ("bond0: ifdown", ("ifdown", "bond0")),
+         ("bond0 deleted", ("link", "del", "bond0")),
+         ("bond0: ifup", ("ifup", "bond0")), ("bond0.100: ifup", ("ifup", "bond0.100"))], True)
+    removed, bounced = ifupdown_plan(None, running(bond()))
+    assert (removed, bounced) == ([("bond0: ifdown", ("ifdown", "--force", "bond0")),
+                                   ("bond0 removed", removed[-1][1])], False)
+
+
+@pytest.mark.parametrize("layout, said", [
+    ("ifupdown", None),
+    ("initscripts", "activate: ifup, but {path}/ifup is not ifupdown's (Debian's ifup is also "
+                    "its ifquery): nothing here brings up these ifupdown files (install "
+                    "ifupdown and ifenslave, or use activate: kernel)"),
+    ("no-ifenslave", "activate: ifup, but ifenslave is not installed ({hook}): ifupdown would "
+                     "create no bond (install ifupdown and ifenslave, or use activate: "
+                     "kernel)"),
+])
+def test_ifupdown_runs_only_where_ifup_is_ifupdowns_with_ifenslave(tmp_path, monkeypatch,
+                                                                   layout, said):
+    from salt_bonding.activate import Running, ifupdown
+
+    path = tmp_path / "bin"
+    path.mkdir()
+    monkeypatch.setenv("PATH", str(path))
+    monkeypatch.setattr("salt_bonding.activate.running.SBIN", ())
+    hook = tmp_path / "ifenslave"
+    monkeypatch.setattr(ifupdown, "IFENSLAVE_HOOK", str(hook))
+    executable(path / "ifup")
+    if layout == "initscripts":
+        executable(path / "ifquery")  # a program of its own: not ifupdown's ifup
+    else:
+        (path / "ifquery").symlink_to("ifup")
+    if layout != "no-ifenslave":
+        executable(hook)
+    check = ifupdown.IfupdownIfup().check
+    if said is None:
+        check(Running(lambda argv: (0, "", "")))
+        return
+    with pytest.raises(SystemFailure) as caught:
+        check(Running(lambda argv: (0, "", "")))
+    assert str(caught.value) == said.format(path=path, hook=hook)
+
+
+@pytest.mark.parametrize("name, file_format, key", [
+    ("ifup", "ifcfg", "ifup"), ("ifup", "ifupdown", "ifup@ifupdown"), ("kernel", "ifupdown",
+                                                                         "kernel"),
+    ("kernel", "netplan", "kernel@netplan"), ("ifup", "netplan", "ifup@netplan"),
+    ("nmcli", "netplan", "nmcli@netplan"), ("nmcli", "keyfile", "nmcli")])
+def test_the_back_end_of_an_activate_follows_the_files(name, file_format, key):
+    from salt_bonding import activate
+
+    assert activate.backend(name, file_format) == key
+    assert activate.ACTIVATORS[key].name == name
+
+
+@pytest.mark.parametrize("activate_as", ["kernel", "ifup", "nmcli"])
+def test_netplan_files_are_never_brought_live_here_and_the_way_out_is_named(tmp_path,
+                                                                            activate_as):
+    from salt_bonding import errors, plan
+    from salt_bonding.host.platform import Stack
+    from salt_bonding.render import Destination
+
+    destination = Destination("netplan", str(tmp_path / "netplan"), str(tmp_path / "b.conf"))
+    pillar = {"activate": activate_as,
+              "bonds": {"bond0": {"mode": "active-backup", "miimon": 100, "slaves": ["eth0"]}}}
+    ubuntu = {"os": "Ubuntu", "os_family": "Debian", "osmajorrelease": 24}
+    with pytest.raises(errors.UserError) as caught:
+        plan.plan_reconciled(pillar, "bonding", destination, ubuntu, Stack(netplan=True))
+    assert caught.value.errors == [("bonding:activate", (
+        f"{activate_as}, but netplan brings bond0 up on this minion (netplan files "
+        "(systemd-networkd brings the bonds up)), and only netplan apply brings netplan files "
+        "live: it reconfigures the whole host, not this bond alone, and cannot be rolled back "
+        "bond by bond, so this module does not run it (use activate: none, then netplan "
+        "generate and netplan apply when the host can take it; or format: ifupdown with "
+        "activate: ifup where ifupdown is installed)"))]
+    assert list(tmp_path.iterdir()) == []
+    # The files alone are written.
+    written = plan.plan_reconciled({**pillar, "activate": "none"}, "bonding", destination,
+                                   ubuntu, Stack(netplan=True))
+    assert str(tmp_path / "netplan" / "90-salt-bond-bond0.yaml") in written.changes

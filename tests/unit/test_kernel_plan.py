@@ -384,3 +384,18 @@ def test_a_slave_enslaved_again_starts_from_the_kernels_defaults():
     # A slave moved to another bond: its settings went with its release.
     ops, _ = plan_bond(bond(name="bond1", slaves={"eth0": {"prio": 5}}), None)
     assert "bond1: eth0 prio 0 -> 5" in said(ops)
+
+
+@pytest.mark.parametrize("given, other", [("num_grat_arp", "num_unsol_na"),
+                                          ("num_unsol_na", "num_grat_arp")])
+def test_one_parameter_under_two_names_is_one_desired_value(given, other):
+    """num_grat_arp and num_unsol_na are one kernel parameter: given one, the kernel shows
+    both at its value, and that is no drift (the other's default was wanted before, so a
+    bond with num_grat_arp alone never verified: found by Debian's ifup, issue #28)."""
+    desired = bond(**{given: 3})
+    assert option_values(desired)[other] == "3"
+    kernel = dataclasses.replace(desired, options={**KERNEL_DEFAULTS, **desired.options,
+                                                   other: "3"})
+    assert plan_bond(desired, kernel) == ([], False)
+    ops, _ = plan_bond(desired, None)  # a new bond: written 3, under either name
+    assert {op.args[1] for op in ops if given in op.args[0] or other in op.args[0]} == {"3"}

@@ -227,18 +227,19 @@ def test_module_params_splits_out_what_modprobe_cannot_take():
     assert left_out == ["lacp_active", "ad_actor_sys_prio"]
 
 
-def test_markdown_table_has_one_row_per_option_and_eight_columns():
+def test_markdown_table_has_one_row_per_option_and_ten_columns():
     lines = options.markdown_table().splitlines()
     assert lines[0].startswith("| Option | Values | Default | Modes | Module parameter |")
     rows = lines[2:]
     assert len(rows) == len(TABLE)
     for option, row in zip(TABLE, rows, strict=True):
         assert row.startswith(f"| `{option.name}` |")
-        assert row.replace("\\|", "").count("|") == 9
+        assert row.replace("\\|", "").count("|") == 11
     lacp_active = ("| `lacp_active` | one of off (0), on (1) | `1` | 802.3ad | no | "
-                   "1.44, re-activates the bond | with the bond down |")
+                   "1.44, re-activates the bond | with the bond down | no | no |")
     assert any(line.startswith(lacp_active) for line in rows)
     assert "| `peer_notif_delay` |" in rows[4] and "| 1.32.4, reapplied live |" in rows[4]
+    assert "| yes | `bond-miimon` | `mii-monitor-interval` | MII link" in rows[1]
 
 
 junk = st.recursive(

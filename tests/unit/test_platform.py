@@ -24,7 +24,7 @@ BOTH_NM_OFF = Stack("installed", True)  # network-scripts installed, NetworkMana
     ({"os": "Fedora", "os_family": "RedHat", "osmajorrelease": 40}, "keyfile",
      ("keyfile", "ifcfg")),
     ({"os": "Fedora", "os_family": "RedHat", "osmajorrelease": 41}, "keyfile", ("keyfile",)),
-    ({"os": "Debian", "os_family": "Debian", "osmajorrelease": 12}, "ifcfg", ("ifcfg", "keyfile")),
+    ({"os": "SUSE", "os_family": "Suse", "osmajorrelease": 15}, "ifcfg", ("ifcfg", "keyfile")),
     ({}, "ifcfg", ("ifcfg", "keyfile")),
 ])
 def test_each_generation_gets_what_it_reads(grains, default, readable):
@@ -82,22 +82,98 @@ SUSE = {"os": "SUSE", "os_family": "Suse", "osmajorrelease": 15}
 ])
 def test_outside_rhel_ifcfg_files_nothing_reads_are_refused_with_the_way_out(
         grains, requested, stack, way):
+    debian = grains["os_family"] == "Debian"
     with pytest.raises(errors.UserError) as caught:
         platform.choose(requested, None, grains, stack, "bonding")
     ((path, message),) = caught.value.errors
     name = f"{grains['os']} {grains['osmajorrelease']}"
     assert path == "bonding:format"
-    assert message == (
-        f"{name} reads no ifcfg files: Red Hat's network-scripts are not installed and its "
-        "NetworkManager is built without the ifcfg-rh plugin (ifupdown reads "
-        "/etc/network/interfaces, netplan its own files, SUSE's wicked its own ifcfg "
-        f"format, none of which this module writes); {way}")
+    if debian and requested == "auto":  # Debian and Ubuntu: their own stacks first
+        keyfile = (", or format: keyfile (NetworkManager is installed here and reads keyfiles)"
+                   if stack.networkmanager != "absent" else "")
+        assert message == (
+            f"{name} has neither netplan nor ifupdown with ifenslave to bring bonds up: "
+            "install netplan.io (format: netplan) or ifupdown and ifenslave (format: "
+            f"ifupdown), then sync the grains (saltutil.sync_grains){keyfile}")
+    else:
+        assert message == (
+            f"{name} reads no ifcfg files: Red Hat's network-scripts are not installed and "
+            "its NetworkManager is built without the ifcfg-rh plugin (ifupdown reads "
+            "/etc/network/interfaces, netplan its own files, SUSE's wicked its own ifcfg "
+            f"format); {way}" + (", or format: ifupdown or netplan (what Debian and Ubuntu "
+                                 "read)" if debian else ""))
     # The way out works: keyfiles, for NetworkManager.
     choice = platform.choose("keyfile", None, grains, stack, "bonding")
     assert (choice.format, choice.networkmanager) == ("keyfile", "managed")
     assert choice.warnings == ([] if stack.networkmanager != "absent" else [
         "NetworkManager is not installed on this minion: nothing reads these files until "
         "it is (bonding:networkmanager)"])
+
+
+# Debian and Ubuntu (issue #28): auto follows what the minion runs, netplan first.
+@pytest.mark.parametrize("grains", [DEBIAN, UBUNTU])
+@pytest.mark.parametrize("stack, file_format", [
+    (Stack("absent", netplan=True, ifupdown=True, ifenslave=True), "netplan"),
+    (Stack("enabled", netplan=True), "netplan"),
+    (Stack("absent", ifupdown=True, ifenslave=True), "ifupdown"),
+    (Stack("enabled", False, "1.42.4", ifupdown=True, ifenslave=True), "ifupdown"),
+    (Stack("absent", True, ifupdown=True), "ifcfg"),  # Red Hat's network-scripts, no ifenslave
+])
+def test_on_debian_and_ubuntu_auto_writes_what_the_minion_runs(grains, stack, file_format):
+    choice = platform.choose("auto", None, grains, stack, "bonding")
+    assert (choice.format, choice.networkmanager) == (file_format, "unmanaged")
+    assert choice.read_by_networkmanager is False and choice.networkmanager_version is None
+    if file_format != "ifcfg":
+        assert choice.warnings == []
+        assert choice.reason == (f"{grains['os']} {grains['osmajorrelease']}, format: auto, "
+                                 + platform.DEBIAN_FORMATS[file_format])
+        assert choice.describe() == platform.DESCRIBED[file_format]
+
+
+def test_ifupdown_without_ifenslave_is_refused_with_the_way_out():
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose("auto", None, DEBIAN, Stack(ifupdown=True), "bonding")
+    assert caught.value.errors == [("bonding:format", (
+        "ifupdown is installed on Debian 12 but not ifenslave, which brings its bonds up: "
+        "install ifenslave (or netplan.io), then sync the grains (saltutil.sync_grains); or "
+        "set the format"))]
+
+
+@pytest.mark.parametrize("file_format, package", [("ifupdown", "ifupdown and ifenslave"),
+                                                  ("netplan", "netplan.io")])
+def test_debian_formats_asked_for_are_written_with_a_word_when_nothing_reads_them(
+        file_format, package):
+    choice = platform.choose(file_format, None, UBUNTU, Stack(), "bonding")
+    assert (choice.format, choice.networkmanager) == (file_format, "unmanaged")
+    assert choice.warnings == [f"{package} not installed on this minion (its bonding_stack "
+                               f"grain): nothing reads these {file_format} files until it is"]
+    # ...never for NetworkManager, which brings no bonds up from them...
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose(file_format, "managed", UBUNTU, Stack(), "bonding")
+    ((path, message),) = caught.value.errors
+    assert path == "bonding:networkmanager"
+    assert message.startswith(f"managed, but NetworkManager does not bring bonds up from "
+                              f"{file_format} files")
+    # ...and never on RHEL, where nothing reads them at all.
+    with pytest.raises(errors.UserError) as caught:
+        platform.choose(file_format, None, {**RHEL, "osmajorrelease": 9}, NM_ONLY, "bonding")
+    assert caught.value.errors == [("bonding:format", (
+        f"{file_format} files do nothing on RedHat 9: its network stack reads only keyfile, "
+        "ifcfg (use format: auto, or keyfile)"))]
+
+
+def test_the_stack_grain_carries_debians_readers_and_older_grains_have_none(tmp_path):
+    for relative in ("usr/sbin/ifquery", "etc/network/if-pre-up.d/ifenslave",
+                     "usr/sbin/netplan"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("")
+    stack = platform.probe(str(tmp_path))
+    assert (stack.ifupdown, stack.ifenslave, stack.netplan) == (True, True, True)
+    assert platform.Stack.from_grain(stack.as_grain()) == stack
+    older = {"networkmanager": "absent", "network_scripts": False}
+    assert platform.Stack.from_grain(older) == Stack()
+    (tmp_path / "usr/sbin/netplan").unlink()
+    assert platform.probe(str(tmp_path)).netplan is False
 
 
 def test_outside_rhel_ifcfg_files_go_to_the_network_scripts_installed_there():

@@ -21,6 +21,7 @@ from salt_bonding.render import RENDERERS, Destination, Locations, keyfile
 
 from tests.harness import nm
 from tests.harness.golden import HOSTS, host_pillar
+from tests.harness.samples import ADDRESSING, given_for, sample
 
 pytestmark = pytest.mark.unit
 STATE = "bond.reconciled:bonding"
@@ -62,29 +63,6 @@ def test_every_profile_of_the_example_hosts_is_kept_whole(host, oracle):
     for text in files.values():
         assert keyfile.read_mark(text).state == STATE
         assert_networkmanager_keeps_everything(oracle, text)
-
-
-def sample(option):
-    if option.kind == "int":
-        return "200" if option.miimon_multiple else str(max(option.minimum, 1) + 1)
-    if option.kind in ("enum", "switch"):
-        return option.values[-1][0]
-    return {"ipv4_list": "192.0.2.1,192.0.2.2", "ipv6_list": "2001:db8::1,fe80::2",
-            "ifname": "eth0",
-            "mac": "02:00:00:00:00:01"}[option.kind]
-
-
-def given_for(option, mode):
-    """A bond in ``mode`` with ``option`` set, and the link monitor it needs."""
-    given = {"mode": mode, "slaves": ["eth0", "eth1"], option.name: sample(option)}
-    if option.needs == "arp_interval" or option.name.startswith("arp_"):
-        given.update(arp_interval=100, arp_ip_target="192.0.2.1", miimon=0)
-        given[option.name] = sample(option)
-    else:
-        given.setdefault("miimon", 100)
-    if option.name == "primary_reselect":
-        given["primary"] = "eth0"
-    return given
 
 
 def test_the_two_oracles_are_the_versions_the_table_is_checked_at(oracle):
@@ -202,17 +180,6 @@ def test_keyfiles_are_written_0600_with_the_modprobe_alias(tmp_path):
     assert plan.plan_reconciled(pillar, "bonding", destination).changes == {}
     assert MODES  # the option table's modes are what the kernel calls them
 
-
-ADDRESSING = [
-    {"ipaddr": "192.0.2.10", "prefix": 24, "gateway": "192.0.2.1",
-     "ipv6addr": ["2001:db8::10/64", "2001:db8:1::10/64"], "ipv6_defaultgw": "2001:db8::1",
-     "dns": ["192.0.2.53", "2001:db8::53"], "domain": "example.com corp.example.com"},
-    {"bootproto": "dhcp", "dhcpv6c": True, "dns": ["192.0.2.53"], "domain": "example.com"},
-    {"ipv6_autoconf": True, "ipv6addr": "2001:db8::10/64", "dns": ["2001:db8::53"],
-     "domain": ["example.com"]},
-    {"ipv6init": True},
-    {"ipaddr": "192.0.2.10", "netmask": "255.255.255.0", "onboot": False, "mtu": 9000},
-]
 
 
 def elsewhere(addressing):

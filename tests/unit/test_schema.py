@@ -976,9 +976,11 @@ def test_ipv6_and_dns_mistakes_name_their_pillar_path(settings, path, message):
 # One table of top-level choices (issue 26): a misspelt one is refused with its path and the
 # allowed values, beside every other error; any case is taken, the same way for each.
 @pytest.mark.parametrize("key, bad, fixed, allowed", [
-    ("format", "ifupdown", "ifcfg", "expected one of auto, ifcfg, keyfile"),
+    ("format", "interfaces", "ifupdown", "expected one of auto, ifcfg, keyfile, ifupdown, "
+                                         "netplan"),
+    ("format", "netplans", "netplan", "did you mean 'netplan'?"),
     ("format", "ifcfgg", "ifcfg", "did you mean 'ifcfg'?"),
-    ("format", 7, "auto", "expected one of auto, ifcfg, keyfile"),
+    ("format", 7, "auto", "expected one of auto, ifcfg, keyfile, ifupdown, netplan"),
     ("networkmanager", "managd", "managed", "expected one of managed, unmanaged, disabled"),
     ("activate", "kernell", "kernel", "expected one of none, kernel, ifup, nmcli"),
 ])

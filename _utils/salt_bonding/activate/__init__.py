@@ -2,8 +2,9 @@
 
 Pillar ``activate`` (top level, or per bond) picks a back-end, a sibling
 module each: ``kernel`` (iproute2 and sysfs in place), ``ifup``
-(initscripts' ifdown/ifup), ``nmcli`` (NetworkManager activates the loaded
-profiles). Every back-end is an
+(initscripts' ifdown/ifup for ifcfg files, ``ifupdown``: Debian's ifup for ifupdown
+files), ``nmcli`` (NetworkManager activates the loaded profiles); for netplan files
+every back-end is refused (``netplan``). Every back-end is an
 :class:`~.base.Activator` that plans operations; running them, verifying the
 result (``verify``) and, on failure, putting files and kernel back are the
 same for all of them (:func:`bring_live`)::
@@ -20,16 +21,30 @@ from ..errors import SystemFailure, UserError
 from . import verify
 from .base import BondPlan, Outcome
 from .ifup import Ifup
+from .ifupdown import IfupdownIfup
 from .kernel import Kernel
 from .kernel_plan import plan_bond
 from .lifelines import Lifelines
+from .netplan import NetplanRefused
 from .nmcli import Nmcli
 from .running import Running
 
 ACTIVATORS = {activator.name: activator for activator in (Kernel(), Ifup(), Nmcli())}
+# Back-ends that differ by the files they bring live: "<activate>@<format>" (see backend()).
+ACTIVATORS.update({"ifup@ifupdown": IfupdownIfup(),
+                   **{f"{name}@netplan": NetplanRefused(name) for name in list(ACTIVATORS)}})
 
-__all__ = ["ACTIVATORS", "BondPlan", "Lifelines", "Outcome", "Running", "bring_live", "drifted",
-           "handing_over_first",
+
+def backend(name, file_format):
+    """The key in :data:`ACTIVATORS` of pillar ``activate: name`` for files of
+    ``file_format``: ``ifup`` is initscripts' for ifcfg files and ifupdown's for ifupdown
+    files; every back-end is refused for netplan files."""
+    variant = f"{name}@{file_format}"
+    return variant if variant in ACTIVATORS else name
+
+
+__all__ = ["ACTIVATORS", "BondPlan", "backend", "Lifelines", "Outcome", "Running", "bring_live",
+           "drifted", "handing_over_first",
            "held_elsewhere", "in_run_order", "pause_while", "plan", "refusals", "restore"]
 
 
@@ -39,9 +54,10 @@ def refusals(config, choice, path):
     for name, bond in config.bonds.items():
         using.setdefault(bond.activate or config.activate, []).append(name)
     found = []
-    for backend, names in sorted(using.items()):
-        if backend in ACTIVATORS:
-            found += ACTIVATORS[backend].refusals(config, names, choice, path)
+    for name, names in sorted(using.items()):
+        key = backend(name, choice.format)
+        if key in ACTIVATORS:
+            found += ACTIVATORS[key].refusals(config, names, choice, path)
     return found
 
 

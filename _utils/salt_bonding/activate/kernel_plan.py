@@ -22,7 +22,7 @@ is the activator's job. Pure Python, no Salt.
 import ipaddress
 
 from ..config.modes import ARP_MODES, NON_ARP_MIIMON_DEFAULT, effective_miimon
-from ..config.options import OPTIONS, TABLE
+from ..config.options import OPTIONS, SAME_PARAMETER, TABLE
 from ..config.ports import TABLE as PORT_TABLE
 from .operations import (
     AddressChange,
@@ -65,6 +65,10 @@ def option_values(bond):
     ``modes.effective_miimon``)."""
     values = {option.name: bond.options.get(option.name, default_text(option))
               for option in TABLE[1:] if bond.mode in option.modes}
+    for given, other in (*SAME_PARAMETER, *(pair[::-1] for pair in SAME_PARAMETER)):
+        # One kernel parameter under two names: the one given is the other's value too.
+        if given in bond.options and other not in bond.options and other in values:
+            values[other] = bond.options[given]
     if "miimon" not in bond.options:
         values["miimon"] = str(effective_miimon(bond.mode, None))
     return values

@@ -12,8 +12,9 @@ from .values import describe, suggest, yaml_bool_hint
 
 # key -> the allowed values, the default first.
 CHOICES = {
-    # which files: auto (what the minion reads, platform.py), ifcfg or keyfile
-    "format": ("auto", "ifcfg", "keyfile"),
+    # which files: auto (what the minion reads, platform.py), ifcfg, keyfile (RHEL),
+    # ifupdown or netplan (Debian, Ubuntu)
+    "format": ("auto", "ifcfg", "keyfile", "ifupdown", "netplan"),
     # who reads ifcfg files (no default here: left out, the platform decides)
     "networkmanager": ("managed", "unmanaged", "disabled"),
     # how a run brings changed bonds live (activate/): none (files only) or a back-end

@@ -73,6 +73,15 @@ class BondOption:
     needs: str | None = None  # a monitor ("miimon"/"arp_interval") that must be on
     miimon_multiple: bool = False  # the kernel stores it as a multiple of miimon
     unit: str = ""
+    # Debian's ifupdown: the interfaces(5) key ifenslave reads (``bond-miimon``; its
+    # if-pre-up.d script writes it to sysfs), or None: ifenslave cannot set it, and
+    # ``ifupdown_refused`` says why (render/ifupdown.py refuses the option).
+    ifupdown: str | None = None
+    ifupdown_refused: str = ""
+    # netplan: the key under a bond's ``parameters:`` (``mii-monitor-interval``), or None:
+    # netplan has no key for it, and ``netplan_refused`` says why (render/netplan.py).
+    netplan: str | None = None
+    netplan_refused: str = ""
 
     def allowed(self):
         """What the option accepts, in words, for messages and docs."""

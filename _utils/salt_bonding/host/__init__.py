@@ -5,7 +5,8 @@
 - ``networkmanager.py``: making a running NetworkManager load changed files;
 - ``netlink.py``: the kernel over rtnetlink, in-process; ``links.py``: a running bond
   as a ``config.model.Bond``;
-- ``files.py``: the files of one run, planned, diffed and applied all or nothing;
+- ``files.py``: the files of one run, planned, diffed and applied all or nothing
+  (``atomic.py``: each file written whole or not at all);
   ``regular.py``: reading only regular files, never blocking;
 - ``lock.py``: one run at a time per host; ``copies.py``: the modules both synced and
   installed.

@@ -15,6 +15,10 @@ file and a keyfile for one device) competes with ours:
   alone: our profile would never come up).
 - network-scripts read ours: another ``ONBOOT=yes`` ifcfg file for the same
   device is refused (both would be brought up).
+- ifupdown reads ours (Debian): another stanza for the same device that
+  ifupdown brings up at boot (``auto``, ``allow-hotplug``: the installer's
+  ``allow-hotplug eth0`` / ``iface eth0 inet dhcp`` in /etc/network/interfaces)
+  is refused, in /etc/network/interfaces and the other files of its directory.
 
 Files are read leniently (an installer's file is not ours to validate); names
 NetworkManager and initscripts skip (``*.bak``, ``*~``, hidden, ...) are
@@ -73,14 +77,32 @@ def read_keyfile(path, text):
                    _int(values.get("autoconnect-priority")))
 
 
-READERS = {"ifcfg": read_ifcfg, "keyfile": read_keyfile}
+def read_ifupdown(path, text):
+    """The Profiles of a foreign interfaces(5) file: one per ``iface`` stanza, brought up at
+    boot when an ``auto`` or ``allow-hotplug`` line names its interface (``ifup -a`` and
+    udev's hotplug bring those up). Lines continued with a backslash are joined first."""
+    words = [line.split() for line in text.replace("\\\n", " ").split("\n")]
+    at_boot = {name for line in words if line and line[0] in ("auto", "allow-auto",
+                                                              "allow-hotplug")
+               for name in line[1:]}
+    return [Profile(path, line[1], line[1] in at_boot, 0) for line in words
+            if len(line) >= 2 and line[0] == "iface"]
+
+
+READERS = {"ifcfg": read_ifcfg, "keyfile": read_keyfile, "ifupdown": read_ifupdown}
 
 
 def _candidates(file_format, directory):
+    if os.path.isfile(directory):  # one file: /etc/network/interfaces itself
+        return [directory]
     try:
         names = sorted(os.listdir(directory))
     except (FileNotFoundError, NotADirectoryError):
         return []
+    return _named(file_format, directory, names)
+
+
+def _named(file_format, directory, names):
     for name in names:
         if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
             continue
@@ -102,9 +124,9 @@ def devices(config):
 def find(config, read, skip, path):
     """``(warnings, refusals)`` about other profiles for ``config``'s devices.
 
-    ``read``: ``[(format, directory, reader)]`` of the directories whose files
-    something reads at boot, ``reader`` ``"networkmanager"`` or
-    ``"network-scripts"``; ``skip(path, text)``: whether a file is ours or
+    ``read``: ``[(format, directory, reader)]`` of the directories (or single files)
+    whose files something reads at boot, ``reader`` ``"networkmanager"``,
+    ``"network-scripts"`` or ``"ifupdown"``; ``skip(path, text)``: whether a file is ours or
     this run replaces or removes it; ``path``: the pillar path of the bonds.
     Raises OSError when a directory or file cannot be read.
     """
@@ -123,33 +145,47 @@ def find(config, read, skip, path):
             text = data.decode("utf-8", "replace")
             if skip(file_path, text):
                 continue
-            profile = READERS[file_format](file_path, text)
-            if profile is None or profile.device not in ours:
-                continue
-            bond = ours[profile.device]
-            where = f"{path}:{bond}"
-            if reader == "network-scripts":
-                if profile.autoconnect:
-                    refusals.append((where, (
-                        f"{file_path} also configures {profile.device} with ONBOOT=yes, and "
-                        "network-scripts bring up every such file at boot: remove it, or set "
-                        "ONBOOT=no in it")))
-            elif profile.unmanaged:
-                refusals.append((where, (
-                    f"{file_path} says NM_CONTROLLED=no for {profile.device}: NetworkManager "
-                    f"would leave {profile.device} alone and never bring {bond} up (remove that "
-                    "file, or its NM_CONTROLLED line)")))
-            elif profile.autoconnect and profile.priority >= AUTOCONNECT_PRIORITY:
-                refusals.append((where, (
-                    f"{file_path} is another profile for {profile.device} with "
-                    f"autoconnect-priority {profile.priority}, not below ours "
-                    f"({AUTOCONNECT_PRIORITY}): NetworkManager may activate it instead at boot "
-                    "(remove it, or lower its priority)")))
-            elif profile.autoconnect:
-                beaten.setdefault(profile.device, []).append(profile)
+            found = READERS[file_format](file_path, text)
+            for profile in found if isinstance(found, list) else [found]:
+                if profile is None or profile.device not in ours:
+                    continue
+                _judge(profile, ours[profile.device], reader, path, refusals, beaten)
     for device, profiles in sorted(beaten.items()):
         listed = ", ".join(f"{p.path} (autoconnect-priority {p.priority})" for p in profiles)
         warnings.append(f"other profiles for {device} compete with ours at boot: {listed}; "
                         f"ours have autoconnect-priority {AUTOCONNECT_PRIORITY} and win "
                         "(remove them to leave no doubt)")
     return warnings, refusals
+
+
+# Readers that bring up every profile marked for boot, ours and the other alike.
+BOTH_AT_BOOT = {
+    "network-scripts": ("{path} also configures {device} with ONBOOT=yes, and network-scripts "
+                        "bring up every such file at boot: remove it, or set ONBOOT=no in it"),
+    "ifupdown": ("{path} also has a stanza for {device} that ifupdown brings up at boot (auto "
+                 "or allow-hotplug) beside ours: remove that stanza, or its auto/allow-hotplug "
+                 "line"),
+}
+
+
+def _judge(profile, bond, reader, path, refusals, beaten):
+    """Refuse (into ``refusals``) or note (into ``beaten``) one other profile for one of
+    our devices, by what reads it at boot."""
+    file_path, where = profile.path, f"{path}:{bond}"
+    if reader in BOTH_AT_BOOT:  # every profile brought up at boot is: refused
+        if profile.autoconnect:
+            refusals.append((where, BOTH_AT_BOOT[reader].format(path=file_path,
+                                                                device=profile.device)))
+    elif profile.unmanaged:
+        refusals.append((where, (
+            f"{file_path} says NM_CONTROLLED=no for {profile.device}: NetworkManager "
+            f"would leave {profile.device} alone and never bring {bond} up (remove that "
+            "file, or its NM_CONTROLLED line)")))
+    elif profile.autoconnect and profile.priority >= AUTOCONNECT_PRIORITY:
+        refusals.append((where, (
+            f"{file_path} is another profile for {profile.device} with "
+            f"autoconnect-priority {profile.priority}, not below ours "
+            f"({AUTOCONNECT_PRIORITY}): NetworkManager may activate it instead at boot "
+            "(remove it, or lower its priority)")))
+    elif profile.autoconnect:
+        beaten.setdefault(profile.device, []).append(profile)

@@ -31,14 +31,13 @@ import difflib
 import errno
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 
 from ..errors import FilesError, UserError
 from ..render import RENDERERS, modprobe
+from .atomic import FILE_MODE, fsync_dir, symlink_atomic, write_atomic
 from .regular import NotRegularFile, read_regular
 
-FILE_MODE = 0o644
 DIR_MODE = 0o755
 _ENCODING = {"encoding": "utf-8", "errors": "surrogateescape"}
 _FIRST_LINE_MAX = 512
@@ -161,6 +160,13 @@ def desired_files(config, destination, state, scope=None, take_any=False):
         modes[conf] = FILE_MODE
     elif existing is not None:
         ours.append(conf)
+    if destination.shared and config.bonds:  # a host file the format needs lines in
+        # (its own lines kept; with no bonds to write, left as it is)
+        shared_text = renderer.render_shared(read_current(destination.shared)["text"],
+                                             destination)
+        if shared_text is not None:
+            write[destination.shared] = shared_text
+            modes[destination.shared] = FILE_MODE
     return Wanted(write=write, remove=sorted(ours), modes=modes, foreign=foreign,
                   warnings=modprobe.defeating_lines(existing, set(config.bonds), conf))
 
@@ -309,50 +315,7 @@ def check_writable(changes, made=()):
             raise FilesError(path, "write", reason)
 
 
-# -- writing --------------------------------------------------------------------
-def _write_atomic(path, text, mode=FILE_MODE, owner=None):
-    """Replace ``path`` (never following a symlink there) by a regular file holding ``text``,
-    owned by ``owner`` (uid, gid) when given (else by whoever writes it)."""
-    directory, name = os.path.split(path)
-    # A leading dot: initscripts (ifcfg-*) and NetworkManager never pick up a temp file.
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".salt-tmp", dir=directory)
-    try:
-        with open(fd, "w", **_ENCODING, newline="") as f:
-            f.write(text)
-            f.flush()
-            if owner is not None and owner != (os.geteuid(), os.getegid()):
-                os.fchown(f.fileno(), *owner)
-            os.fchmod(f.fileno(), mode)  # after fchown, which may clear set-id bits
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # rename(2) replaces a symlink itself, never its target
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _symlink_atomic(path, link):
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.salt-link")
-    os.symlink(link, tmp)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _fsync_dir(directory):
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _ensure_parent(path, created_dirs, made):
+def ensure_parent(path, created_dirs, made):
     for directory in _missing_directories(os.path.dirname(path), made):
         os.mkdir(directory, DIR_MODE)
         created_dirs.append(directory)
@@ -362,9 +325,9 @@ def _undo(change):
     """Put back what ``plan`` saw at the change's path before it was applied."""
     kind = change.old_kind
     if kind == "file":  # its text, mode, owner and group as they were
-        _write_atomic(change.path, change.old, change.old_mode, change.old_owner)
+        write_atomic(change.path, change.old, change.old_mode, change.old_owner)
     elif kind == "symlink":
-        _symlink_atomic(change.path, change.old_link)
+        symlink_atomic(change.path, change.old_link)
     elif kind == "absent":
         try:
             os.unlink(change.path)
@@ -408,7 +371,7 @@ class Applied:
                 errors[directory] = _reason(exc)
         for directory in sorted({os.path.dirname(p) for p in restored}):
             try:
-                _fsync_dir(directory)
+                fsync_dir(directory)
             except OSError:
                 pass  # the restore itself succeeded; durability is best effort here
         self.rolled_back = True
@@ -434,13 +397,13 @@ def apply(changes, made=()):
                 except FileNotFoundError:
                     continue  # already gone: the end state holds, nothing to restore
             else:
-                _ensure_parent(path, created_dirs, made)
-                _write_atomic(path, change.new, change.mode)
+                ensure_parent(path, created_dirs, made)
+                write_atomic(path, change.new, change.mode)
             applied.append(path)
             touched_dirs.add(os.path.dirname(path))
         action = "sync directory"
         for path in sorted(touched_dirs):
-            _fsync_dir(path)
+            fsync_dir(path)
     except OSError as exc:
         restored, errors = Applied(changes, applied, created_dirs).rollback()
         raise FilesError(path, action, _reason(exc), restored, errors) from exc

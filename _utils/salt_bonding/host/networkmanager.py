@@ -34,7 +34,7 @@ def changed_files(plan):
         return [], []
     written, removed = [], []
     for path, change in sorted(plan.changes.items()):
-        if path == plan.destination.modprobe_conf:
+        if path in plan.destination.host_files:
             continue
         (removed if change.new is None else written).append(path)
     return written, removed

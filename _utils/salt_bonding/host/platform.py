@@ -48,6 +48,12 @@ NETWORKMANAGER_ENABLED = (  # systemd's wants link; SysV runlevel 3 (RHEL 6)
 # network-scripts' ifup for Ethernet, bonds and VLANs; RHEL 9's ifup (a wrapper
 # around nmcli) comes without it.
 NETWORK_SCRIPTS = "etc/sysconfig/network-scripts/ifup-eth"
+# Debian's ifupdown (ifquery is its alone: RHEL's ifup is initscripts' or nmcli's), the
+# ifenslave hook that brings its bonds up, and netplan (Ubuntu's default); /sbin before
+# the /usr merge, /usr/sbin after.
+IFUPDOWN = ("usr/sbin/ifquery", "sbin/ifquery")
+IFENSLAVE = ("etc/network/if-pre-up.d/ifenslave",)
+NETPLAN = ("usr/sbin/netplan", "usr/share/netplan/netplan.script")
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,17 @@ class Stack:
     ``networkmanager``: ``enabled``, ``installed`` (not enabled) or ``absent``;
     ``network_scripts``: whether initscripts' ifup for bonds is installed;
     ``networkmanager_version``: what the installed NetworkManager says it is
-    ("1.46.0"), None when it is not installed or does not say.
+    ("1.46.0"), None when it is not installed or does not say; ``ifupdown``: Debian's
+    ifupdown is installed, ``ifenslave``: with the ifenslave hook that brings its bonds up;
+    ``netplan``: netplan is installed (Ubuntu's default).
     """
 
     networkmanager: str = "absent"
     network_scripts: bool = False
     networkmanager_version: str | None = None
+    ifupdown: bool = False
+    ifenslave: bool = False
+    netplan: bool = False
 
     @classmethod
     def from_grain(cls, value):
@@ -74,11 +85,13 @@ class Stack:
             return None
         version = value.get("networkmanager_version")
         version = version if nm_versions.parse(version) else None  # older grains: none
-        return cls(networkmanager, bool(value.get("network_scripts")), version)
+        return cls(networkmanager, bool(value.get("network_scripts")), version,
+                   *(value.get(key) is True for key in ("ifupdown", "ifenslave", "netplan")))
 
     def as_grain(self):
         return {"networkmanager": self.networkmanager, "network_scripts": self.network_scripts,
-                "networkmanager_version": self.networkmanager_version}
+                "networkmanager_version": self.networkmanager_version,
+                "ifupdown": self.ifupdown, "ifenslave": self.ifenslave, "netplan": self.netplan}
 
 
 # What choose() reads of the grains (osrelease: the minor release, for the NetworkManager
@@ -112,7 +125,8 @@ def probe(root="/", run=None):
     version = None
     if networkmanager != "absent":
         version = nm_versions.installed(root, run)
-    return Stack(networkmanager, there(NETWORK_SCRIPTS), version)
+    return Stack(networkmanager, there(NETWORK_SCRIPTS), version,
+                 any(map(there, IFUPDOWN)), any(map(there, IFENSLAVE)), any(map(there, NETPLAN)))
 
 
 @dataclass(frozen=True)
@@ -136,11 +150,20 @@ class Choice:
 
     def describe(self):
         """What the files are, for the comment: ``ifcfg files for network-scripts``..."""
-        if self.format == "keyfile":
-            return "NetworkManager keyfiles"
+        if self.format in DESCRIBED:
+            return DESCRIBED[self.format]
         if self.read_by_networkmanager:
             return "ifcfg files for NetworkManager (NM_CONTROLLED=yes)"
         return "ifcfg files for network-scripts (NM_CONTROLLED=no)"
+
+
+# What the files of a format are, in words (ifcfg: by who reads them, in Choice.describe).
+DESCRIBED = {"keyfile": "NetworkManager keyfiles",
+             "ifupdown": "ifupdown files (ifenslave brings the bonds up)",
+             "netplan": "netplan files (systemd-networkd brings the bonds up)"}
+# The formats of Debian's own network stacks: what reads them, for the reason and messages.
+DEBIAN_FORMATS = {"netplan": "netplan hands the bonds to systemd-networkd",
+                  "ifupdown": "ifupdown brings the bonds up with ifenslave"}
 
 
 def release(grains):
@@ -178,6 +201,11 @@ def _redhat(grains):
     return grains.get("os_family") == "RedHat" or grains.get("os") == "Fedora"
 
 
+def _debian(grains):
+    """Debian, Ubuntu and their family: ifupdown and netplan are at home there."""
+    return grains.get("os_family") == "Debian" or grains.get("os") in ("Debian", "Ubuntu")
+
+
 def _other(grains):
     """An OS the grains name that is not of the Red Hat family (Debian, Ubuntu, SUSE...)."""
     return bool(grains.get("os_family") or grains.get("os")) and not _redhat(grains)
@@ -189,6 +217,8 @@ def reads(grains):
     major, is_fedora = _major(grains), grains.get("os") == "Fedora"
     if is_fedora:
         return "keyfile", ("keyfile",) if major >= 41 else ("keyfile", "ifcfg")
+    if _debian(grains):  # auto follows what is installed (_debian_auto)
+        return None, ("ifupdown", "netplan", "keyfile", "ifcfg")
     if not _redhat(grains):
         return "ifcfg", ("ifcfg", "keyfile")
     if major >= 10:
@@ -198,11 +228,35 @@ def reads(grains):
     return "ifcfg", ("ifcfg", "keyfile")
 
 
-def resolve(requested, grains, path):
+def _debian_auto(grains, stack, path):
+    """``format: auto`` on Debian and Ubuntu: netplan where it is installed (Ubuntu's default),
+    else ifupdown where ifenslave is there to bring its bonds up, else the Red Hat
+    network-scripts where they are installed; else refused, with the ways out."""
+    if stack.netplan:
+        return "netplan"
+    if stack.ifupdown and stack.ifenslave:
+        return "ifupdown"
+    if stack.network_scripts:
+        return "ifcfg"
+    where = _describe(grains)
+    if stack.ifupdown:
+        raise UserError([(path, (
+            f"ifupdown is installed on {where} but not ifenslave, which brings its bonds up: "
+            "install ifenslave (or netplan.io), then sync the grains "
+            "(saltutil.sync_grains); or set the format"))])
+    keyfile = (", or format: keyfile (NetworkManager is installed here and reads keyfiles)"
+               if stack.networkmanager != "absent" else "")
+    raise UserError([(path, (
+        f"{where} has neither netplan nor ifupdown with ifenslave to bring bonds up: install "
+        "netplan.io (format: netplan) or ifupdown and ifenslave (format: ifupdown), then sync "
+        f"the grains (saltutil.sync_grains){keyfile}"))])
+
+
+def resolve(requested, grains, path, stack=None):
     """The concrete format for ``requested`` (a value of FORMATS) on this minion, or UserError."""
     default, readable = reads(grains)
     if requested == "auto":
-        return default
+        return default or _debian_auto(grains, stack or Stack(), path)
     if requested not in readable:
         raise UserError([(path, (
             f"{requested} files do nothing on {_describe(grains)}: its network stack reads "
@@ -227,6 +281,8 @@ def _default_networkmanager(file_format, grains, stack):
     """``(choice, why)`` when pillar leaves ``networkmanager`` out."""
     if file_format == "keyfile":
         return "managed", "NetworkManager reads keyfiles"
+    if file_format in DEBIAN_FORMATS:
+        return "unmanaged", DEBIAN_FORMATS[file_format]
     if _other(grains):
         return "unmanaged", "the Red Hat network-scripts installed here bring bonds up"
     if not _redhat(grains):
@@ -250,7 +306,7 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
     stack = stack or Stack()
     format_path = f"{pillar_key}:format" if pillar_key else "format"
     nm_path = f"{pillar_key}:networkmanager" if pillar_key else "networkmanager"
-    file_format = resolve(requested_format, grains, format_path)
+    file_format = resolve(requested_format, grains, format_path, stack)
     where = _describe(grains)
     source = "format: auto" if requested_format == "auto" else f"pillar format: {file_format}"
     warnings = []
@@ -263,6 +319,8 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
             f"{networkmanager}, but this minion gets NetworkManager keyfiles and "
             "NetworkManager is what reads them: nothing would bring the bonds up (use "
             "networkmanager: managed, or leave it out)"))])
+    if file_format in DEBIAN_FORMATS:
+        warnings += _debian_warnings(file_format, networkmanager, stack, nm_path)
     if (file_format == "ifcfg" and networkmanager != "managed" and _redhat(grains)
             and not _has_network_scripts(grains, stack)):
         raise UserError([(nm_path, (
@@ -272,7 +330,7 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
             "or leave networkmanager and format out for what this minion reads)"))])
     if _other(grains) and file_format == "ifcfg":
         _refuse_ifcfg_elsewhere(where, networkmanager, requested_networkmanager, stack,
-                                format_path, nm_path)
+                                format_path, nm_path, _debian(grains))
     if networkmanager == "managed" and stack.networkmanager == "absent" \
             and (_redhat(grains) or _other(grains)):
         warnings.append(f"NetworkManager is not installed on this minion: nothing reads these "
@@ -280,10 +338,10 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
     assumed = release(grains)[1]
     if assumed and _redhat(grains):  # elsewhere the release decides nothing
         warnings.append(f"{assumed}; set {format_path} and {nm_path} to choose")
-    if _other(grains) and requested_format == "auto":
+    if _other(grains) and requested_format == "auto" and file_format == "ifcfg":
         warnings.append(f"{where} is not RHEL-family: writing ifcfg files for the Red Hat "
                         f"network-scripts installed here (set {format_path} to choose)")
-    elif not _redhat(grains) and requested_format == "auto":
+    elif not _redhat(grains) and not _other(grains) and requested_format == "auto":
         warnings.append(f"{where} is not RHEL-family: writing the classic recipe's ifcfg "
                         f"files (set {format_path} to choose)")
     reason = f"{where}, {source}, {why}"
@@ -294,19 +352,37 @@ def choose(requested_format, requested_networkmanager, grains, stack, pillar_key
                   file_format == "ifcfg" and _has_network_scripts(grains, stack), version)
 
 
-def _refuse_ifcfg_elsewhere(where, networkmanager, requested, stack, format_path, nm_path):
+def _debian_warnings(file_format, networkmanager, stack, nm_path):
+    """Warnings for ifupdown or netplan files (UserError when NetworkManager is to read
+    them: it does not bring bonds up from either)."""
+    if networkmanager == "managed":
+        raise UserError([(nm_path, (
+            f"managed, but NetworkManager does not bring bonds up from {file_format} files "
+            f"({DEBIAN_FORMATS[file_format]}): use format: keyfile for NetworkManager, or "
+            "leave networkmanager out"))])
+    installed = {"netplan": stack.netplan, "ifupdown": stack.ifupdown and stack.ifenslave}
+    if installed[file_format]:
+        return []
+    package = {"netplan": "netplan.io", "ifupdown": "ifupdown and ifenslave"}[file_format]
+    return [f"{package} not installed on this minion (its bonding_stack grain): nothing "
+            f"reads these {file_format} files until it is"]
+
+
+def _refuse_ifcfg_elsewhere(where, networkmanager, requested, stack, format_path, nm_path,
+                            debian):
     """ifcfg files outside the Red Hat family: only for Red Hat's network-scripts, where
     they are installed (NetworkManager there reads no ifcfg files: it is built without
     its ifcfg-rh plugin); else refused, naming what does work there."""
     keyfile = ("format: keyfile (NetworkManager is installed here and reads keyfiles)"
                if stack.networkmanager != "absent" else
                "format: keyfile once NetworkManager is installed")
+    debian = ", or format: ifupdown or netplan (what Debian and Ubuntu read)" if debian else ""
     if not stack.network_scripts:
         raise UserError([(format_path, (
             f"{where} reads no ifcfg files: Red Hat's network-scripts are not installed "
             "and its NetworkManager is built without the ifcfg-rh plugin (ifupdown reads "
             "/etc/network/interfaces, netplan its own files, SUSE's wicked its own ifcfg "
-            f"format, none of which this module writes); use {keyfile}"))])
+            f"format); use {keyfile}{debian}"))])
     if networkmanager == "managed":
         raise UserError([(nm_path if requested else format_path, (
             f"managed, but NetworkManager on {where} is built without the ifcfg-rh plugin: "

@@ -1,7 +1,7 @@
 """Renderers: a validated bond -> the files of one configuration format.
 
 Each format is one sibling module with one :class:`Renderer` subclass
-(``ifcfg``, ``keyfile``); adding a format is adding a file and a line in
+(``ifcfg``, ``keyfile``, ``ifupdown``, ``netplan``); adding a format is adding a file and a line in
 :data:`RENDERERS`, never an ``if format == ...`` elsewhere. The modprobe
 alias file is written in every format (``modprobe.py``).
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..config import nm_versions, ports
 from ..config.options import OPTIONS
-from . import ifcfg, keyfile, modprobe
+from . import ifcfg, ifupdown, keyfile, modprobe, netplan
 
 
 class Renderer:
@@ -90,6 +90,22 @@ class Renderer:
     def warnings(self, config, path):
         """Warnings about ``config`` in this format (what it writes differently, or not)."""
         return []
+
+    def render_shared(self, existing, destination):
+        """The text of ``destination.shared`` (a host file this format needs lines in, such
+        as ifupdown's /etc/network/interfaces) after this run, given ``existing`` (None:
+        absent); None: leave it absent. Formats without such a file are never asked."""
+        raise NotImplementedError
+
+    def owns_shared(self, text):
+        """Whether the shared file holding ``text`` carries lines of ours."""
+        return False
+
+    def read_at_boot(self, destination):
+        """``[(format, directory or file, reader)]`` where other profiles for our devices are
+        read at boot (``competing.find``); None: as NetworkManager or network-scripts read
+        them (``plan._read_at_boot``)."""
+        return None
 
     def render_all(self, config, state):
         """``{file name: text}`` of every bond of ``config``, sorted by file name."""
@@ -169,7 +185,72 @@ class KeyfileRenderer(Renderer):
         return keyfile.warnings(config, path)
 
 
-RENDERERS = {renderer.format: renderer for renderer in (IfcfgRenderer(), KeyfileRenderer())}
+class DebianRenderer(Renderer):
+    """A format of Debian's and Ubuntu's own stacks (ifupdown, netplan): ``module`` renders,
+    reads and refuses; NetworkManager never reads these files."""
+
+    module = None  # the sibling module: render_bond, is_candidate, read_mark, read_lenient,
+    # keys_of, refusals
+    words = None  # what the files are, for the warnings
+
+    def render(self, bond, state, for_networkmanager):
+        return self.module.render_bond(bond, state)
+
+    def is_candidate(self, file_name):
+        return self.module.is_candidate(file_name)
+
+    def read_mark(self, text):
+        return self.module.read_mark(text)
+
+    def read(self, text):
+        return self.module.read_lenient(text)
+
+    def keys(self, text):
+        return self.module.keys_of(text)
+
+    def refusals(self, config, choice, path):
+        return super().refusals(config, choice, path) + self.module.refusals(config, path)
+
+    def warnings(self, config, path):
+        return ifcfg.unwritten_ifcfg_keys(config, path, self.words)
+
+    def read_at_boot(self, destination):
+        return []  # (other netplan files naming our devices: not looked for yet)
+
+
+class IfupdownRenderer(DebianRenderer):
+    """Debian's ifupdown stanza files (``interfaces.d/<bond>``), with ifenslave's keys; the
+    ``source`` line /etc/network/interfaces needs for them, where it has none."""
+
+    format = "ifupdown"
+    file_mode = 0o644
+    module = ifupdown
+    words = "ifupdown files"
+
+    def render_shared(self, existing, destination):
+        return ifupdown.render_source(existing, destination.directory, destination.shared)
+
+    def owns_shared(self, text):
+        return ifupdown.has_source_block(text)
+
+    def read_at_boot(self, destination):
+        # ifupdown reads /etc/network/interfaces and the files it sources (ours among them).
+        return [("ifupdown", path, "ifupdown")
+                for path in (destination.shared, destination.directory) if path]
+
+
+class NetplanRenderer(DebianRenderer):
+    """netplan YAML (``/etc/netplan/90-salt-bond-<bond>.yaml``), for systemd-networkd."""
+
+    format = "netplan"
+    file_mode = 0o600  # netplan calls group- or world-readable files too open
+    module = netplan
+    words = "netplan files"
+
+
+RENDERERS = {renderer.format: renderer
+             for renderer in (IfcfgRenderer(), KeyfileRenderer(), IfupdownRenderer(),
+                              NetplanRenderer())}
 
 
 @dataclass(frozen=True)
@@ -181,12 +262,17 @@ class Locations:
     # Directories the minion config names: made with their parents when missing (the
     # defaults only under an existing parent: see files.py).
     made: tuple = ()
+    shared: dict = None  # format -> the host file it needs lines in (SHARED_OPTIONS)
     fixed_format = None  # the format follows pillar and platform
 
     # The minion options, with their defaults: format -> (option, default directory).
     OPTIONS = {"ifcfg": ("bond.ifcfg_dir", "/etc/sysconfig/network-scripts"),
-               "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections")}
+               "keyfile": ("bond.keyfile_dir", "/etc/NetworkManager/system-connections"),
+               "ifupdown": ("bond.interfaces_dir", "/etc/network/interfaces.d"),
+               "netplan": ("bond.netplan_dir", "/etc/netplan")}
     MODPROBE_OPTION = ("bond.modprobe_conf", "/etc/modprobe.d/bonding.conf")
+    # A host file a format needs lines in: format -> (option, default path).
+    SHARED_OPTIONS = {"ifupdown": ("bond.interfaces_file", "/etc/network/interfaces")}
 
     @classmethod
     def from_options(cls, get):
@@ -198,13 +284,16 @@ class Locations:
         made = [directories[fmt] for fmt in cls.OPTIONS if given[fmt]]
         if modprobe_conf:
             made.append(os.path.dirname(modprobe_conf))
-        return cls(directories, modprobe_conf or cls.MODPROBE_OPTION[1], tuple(made))
+        shared = {fmt: get(option, "") or default
+                  for fmt, (option, default) in cls.SHARED_OPTIONS.items()}
+        return cls(directories, modprobe_conf or cls.MODPROBE_OPTION[1], tuple(made), shared)
 
     def choose(self, file_format):
         others = tuple((other, directory) for other, directory in self.directories.items()
                        if other != file_format)
         return Destination(file_format, self.directories[file_format], self.modprobe_conf,
-                           sweep=others, made=self.made)
+                           sweep=others, made=self.made,
+                           shared=(self.shared or {}).get(file_format))
 
 
 @dataclass(frozen=True)
@@ -221,6 +310,12 @@ class Destination:
     modprobe_conf: str
     sweep: tuple = ()
     made: tuple = ()  # directories the minion config names (Locations.made)
+    shared: str | None = None  # the host file this format needs lines in (Renderer.render_shared)
+
+    @property
+    def host_files(self):
+        """The files shared with the administrator (our lines only): modprobe, ``shared``."""
+        return (self.modprobe_conf, self.shared) if self.shared else (self.modprobe_conf,)
 
     @property
     def renderer(self):
@@ -257,10 +352,12 @@ class Destination:
         """Whether the file at ``path`` holding ``text`` carries our mark (may be removed)."""
         if path == self.modprobe_conf:
             return modprobe.is_managed(text)
+        if path == self.shared:
+            return self.renderer.owns_shared(text)
         return self.renderer_for(path).read_mark(text) is not None
 
     def mark(self, path, text):
         """The Mark of a file of ours (None: not ours, absent, or the shared modprobe file)."""
-        if path == self.modprobe_conf or text is None:
+        if path in self.host_files or text is None:
             return None
         return self.renderer_for(path).read_mark(text)

@@ -316,3 +316,18 @@ def render_bond(bond, state, for_networkmanager=False):
             *_extra_keys(device, vlan),
         ])
     return files
+
+
+def unwritten_ifcfg_keys(config, path, files):
+    """Warnings for the extra ifcfg keys of ``config`` (``ifcfg``, ``ifcfg_site``) in a
+    format that has no place for them: this minion gets ``files`` (in words)."""
+    found = []
+    for name, bond in config.bonds.items():
+        for where, interface in [(f"{path}:{name}", bond)] + [
+                (f"{path}:{name}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]:
+            for key in ("ifcfg", "ifcfg_site"):
+                extra = getattr(interface, key)
+                if extra:
+                    found.append(f"{where}:{key}: {', '.join(sorted(extra))} not written: "
+                                 f"ifcfg keys are for ifcfg files, and this minion gets {files}")
+    return found

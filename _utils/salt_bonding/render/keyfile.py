@@ -28,7 +28,13 @@ from ..config.ports import TABLE as PORT_TABLE
 from ..host.networkmanager import AUTOCONNECT_PRIORITY
 
 # The same mark as the ifcfg files (a '#' comment in both formats): one format, one reader.
-from .ifcfg import MARK_FORMAT, check_state, option_words, read_mark  # noqa: F401 (read_mark)
+from .ifcfg import (  # noqa: F401 (read_mark)
+    MARK_FORMAT,
+    check_state,
+    option_words,
+    read_mark,
+    unwritten_ifcfg_keys,
+)
 
 FILE_SUFFIX = ".nmconnection"
 # Profile UUIDs: uuid5 of the interface name in this namespace (stable across runs).
@@ -180,14 +186,4 @@ def warnings(config, path):
     """Extra ifcfg keys are for ifcfg files: a keyfile has no place for them. Not refused,
     so one pillar serves a fleet of every RHEL generation; named, so nothing is lost
     silently."""
-    found = []
-    for name, bond in config.bonds.items():
-        for where, interface in [(f"{path}:{name}", bond)] + [
-                (f"{path}:{name}:vlans:{vid}", vlan) for vid, vlan in bond.vlans.items()]:
-            for key in ("ifcfg", "ifcfg_site"):
-                extra = getattr(interface, key)
-                if extra:
-                    found.append(f"{where}:{key}: {', '.join(sorted(extra))} not written: "
-                                 "ifcfg keys are for ifcfg files, and this minion gets "
-                                 "NetworkManager keyfiles")
-    return found
+    return unwritten_ifcfg_keys(config, path, "NetworkManager keyfiles")
