@@ -16,10 +16,8 @@ import errno
 import os
 
 from ..config.modes import ACTIVE_SLAVE_MODES
-from ..config.ports import TABLE as PORT_TABLE
 from ..config.values import ON_OFF
 from ..errors import RootError, TreeError, UnknownBondError
-from ..host import netlink
 from ..host.regular import NotRegularFile, read_regular
 from .proc import BondStatusError, status_from_proc, word
 
@@ -311,6 +309,10 @@ def fill_from_netlink(statuses):
     the kernel shows it over netlink only), from the running kernel's netlink; read only
     for the host's own /proc and /sys (not a captured tree). Left None when netlink cannot
     be read."""
+    # Here, not at the top: a tree (bond.procfs/bond.sysfs set) never asks netlink.
+    from ..config.ports import TABLE as PORT_TABLE
+    from ..host import netlink
+
     try:
         found, _ = netlink.read()
     except OSError:
