@@ -255,6 +255,13 @@ def read():
     return found, routes
 
 
+def read_links():
+    """The links alone (no addresses, no routes), as :func:`read` gives them: what
+    ``bond.status`` needs of a bond's slaves, in one dump."""
+    with Socket() as sock:
+        return _links(sock)
+
+
 def default_route_devices():
     """``{"IPv4": [device], "IPv6": [device]}``: where the main table's default routes of
     each family go out."""

@@ -314,7 +314,7 @@ def fill_from_netlink(statuses):
     from ..host import netlink
 
     try:
-        found, _ = netlink.read()
+        found = netlink.read_links()
     except OSError:
         return
     for status in statuses.values():
